@@ -1,0 +1,95 @@
+#include "xgrad/core/activation.hpp"
+
+#include <xtensor/xmath.hpp>
+
+#include "xgrad/core/function.hpp"
+
+namespace xgrad {
+
+namespace {
+template <class Forward, class Grad>
+Tensor unary(const char* op, const Tensor& x, Forward forward, Grad grad) {
+  return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) {
+    return record<T>(op, forward(a), {x}, [grad](const Backward<T>& b) { b.add(0, grad(b.grad, b.input(0), b.out)); });
+  });
+}
+
+using kernels::max_dim;
+using kernels::sum_dim;
+}  // namespace
+
+Tensor sigmoid(const Tensor& x) {
+  return unary(
+      "sigmoid", x, [](const auto& a) { return 1 / (1 + xt::exp(-a)); },
+      [](const auto& dy, const auto&, const auto& y) { return dy * (1 - y) * y; });
+}
+
+Tensor tanh(const Tensor& x) {
+  return unary(
+      "tanh", x, [](const auto& a) { return xt::tanh(a); },
+      [](const auto& dy, const auto&, const auto& y) { return dy * (1 - y * y); });
+}
+
+Tensor relu(const Tensor& x) {
+  return unary(
+      "relu", x, [](const auto& a) { return xt::maximum(a, xt::zeros_like(a)); },
+      [](const auto& dy, const auto&, const auto& y) { return xt::where(y > 0, dy, xt::zeros_like(dy)); });
+}
+
+Tensor leaky_relu(const Tensor& x, double negative_slope) {
+  return visit_float("leaky_relu", x, [&]<class T>(const xt::xarray<T>& a) {
+    const T s = static_cast<T>(negative_slope);
+    return record<T>("leaky_relu", xt::where(a > 0, a, a * s), {x},
+                     [s](const Backward<T>& b) { b.add(0, xt::where(b.input(0) > 0, b.grad, b.grad * s)); });
+  });
+}
+
+Tensor silu(const Tensor& x) {
+  return visit_float("silu", x, [&]<class T>(const xt::xarray<T>& a) {
+    return record<T>("silu", a / (T(1) + xt::exp(-a)), {x}, [](const Backward<T>& b) {
+      const auto& a = b.input(0);
+      const xt::xarray<T> s = T(1) / (T(1) + xt::exp(-a));
+      b.add(0, b.grad * s * (T(1) + a * (T(1) - s)));  // d/dx x σ(x) = σ(x) (1 + x (1 − σ(x)))
+    });
+  });
+}
+
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+  if (!(beta > 0)) fail("softplus", ": beta must be positive, got ", beta);
+  return visit_float("softplus", x, [&]<class T>(const xt::xarray<T>& a) {
+    const T bt = static_cast<T>(beta), th = static_cast<T>(threshold);
+    // Above the threshold log1p(exp(z)) == z to working precision, and exp(z) may overflow.
+    return record<T>("softplus", xt::where(a * bt > th, a, xt::log1p(xt::exp(a * bt)) / bt), {x},
+                     [bt, th](const Backward<T>& b) {
+                       const auto& a = b.input(0);
+                       const auto z = xt::exp(a * bt);
+                       b.add(0, xt::where(a * bt > th, b.grad, b.grad * z / (z + T(1))));
+                     });
+  });
+}
+
+Tensor softmax(const Tensor& x, std::int64_t dim) {
+  return visit_float("softmax", x, [&]<class T>(const xt::xarray<T>& a) {
+    const std::size_t d = normalize_dim("softmax", dim, a.dimension());
+    xt::xarray<T> e = xt::exp(a - max_dim(a, d));
+    xt::xarray<T> y = e / sum_dim(e, d);
+    return record<T>("softmax", std::move(y), {x}, [d](const Backward<T>& b) {
+      // dx = y (dy − Σ dy·y)
+      b.add(0, b.out * (b.grad - sum_dim(xt::xarray<T>(b.grad * b.out), d)));
+    });
+  });
+}
+
+Tensor log_softmax(const Tensor& x, std::int64_t dim) {
+  return visit_float("log_softmax", x, [&]<class T>(const xt::xarray<T>& a) {
+    const std::size_t d = normalize_dim("log_softmax", dim, a.dimension());
+    xt::xarray<T> shifted = a - max_dim(a, d);
+    xt::xarray<T> y = shifted - xt::log(sum_dim(xt::xarray<T>(xt::exp(shifted)), d));
+    return record<T>("log_softmax", std::move(y), {x}, [d](const Backward<T>& b) {
+      // dx = dy − exp(y) Σ dy
+      b.add(0, b.grad - xt::exp(b.out) * sum_dim(b.grad, d));
+    });
+  });
+}
+
+}  // namespace xgrad

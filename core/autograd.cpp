@@ -1,0 +1,167 @@
+#include "xgrad/core/autograd.hpp"
+
+#include <atomic>
+
+namespace xgrad {
+
+namespace {
+thread_local bool grad_enabled = true;
+std::atomic<std::int64_t> live_nodes{0};
+
+Shape shape_of(const Storage& s) {
+  return std::visit([](const auto& a) { return Shape(a.shape().begin(), a.shape().end()); }, s);
+}
+Dtype dtype_of(const Storage& s) {
+  return std::visit([](const auto& a) { return xgrad::dtype_of<typename std::decay_t<decltype(a)>::value_type>(); }, s);
+}
+
+// into += g, element types already known to match.
+void add_into(Storage& into, const Storage& g) {
+  std::visit(
+      [&](auto& a) {
+        using A = std::decay_t<decltype(a)>;
+        a += std::get<A>(g);
+      },
+      into);
+}
+}  // namespace
+
+bool is_grad_enabled() { return grad_enabled; }
+void set_grad_enabled(bool enabled) { grad_enabled = enabled; }
+
+Node::Node(const char* name, std::vector<Tensor> inputs) : name_(name), inputs_(std::move(inputs)) { ++live_nodes; }
+
+Node::~Node() {
+  --live_nodes;
+  // Destroying a node drops its inputs, whose nodes drop theirs, and so on: done naively that
+  // recursion overflows the stack on long chains. Instead, steal every input that would die here
+  // onto an explicit stack and take its node apart in a loop.
+  std::vector<std::shared_ptr<TensorImpl>> stack;
+  auto steal_inputs = [&stack](std::vector<Tensor>& inputs) {
+    for (auto& t : inputs)
+      if (t.impl_ && t.impl_.use_count() == 1) stack.push_back(std::move(t.impl_));
+  };
+  steal_inputs(inputs_);
+  while (!stack.empty()) {
+    std::shared_ptr<TensorImpl> impl = std::move(stack.back());
+    stack.pop_back();
+    if (impl->grad_fn && impl->grad_fn.use_count() == 1) {
+      std::shared_ptr<Node> node = std::move(impl->grad_fn);
+      steal_inputs(node->inputs_);
+    }  // node (now without dying inputs) and impl are freed here, without recursing
+  }
+}
+
+std::int64_t Node::live_count() { return live_nodes.load(); }
+
+void Node::accumulate(std::size_t i, Storage&& g) {
+  TensorImpl& in = *inputs_[i].impl();
+  if (dtype_of(g) != dtype_of(in.data) || shape_of(g) != shape_of(in.data))
+    fail(name_, ": backward produced a gradient of shape ", to_string(shape_of(g)), " (", dtype_of(g), ") for input ",
+         i, " of shape ", to_string(shape_of(in.data)), " (", dtype_of(in.data), ")");
+  if (in.grad_fn) {
+    auto& pending = in.grad_fn->pending_;
+    if (pending)
+      add_into(*pending, g);
+    else
+      pending = std::move(g);
+  } else if (in.requires_grad) {
+    if (in.grad)
+      add_into(in.grad->data, g);
+    else
+      in.grad = std::make_shared<TensorImpl>(std::move(g));
+  }
+}
+
+void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
+  if (!root.defined()) fail("backward", ": the tensor is undefined");
+  if (!root.requires_grad())
+    fail("backward",
+         ": the tensor does not require grad and has no grad_fn; call requires_grad_() "
+         "on the leaves you want gradients for (and not inside a NoGradGuard)");
+  Storage seed = [&]() -> Storage {
+    if (!gradient.defined()) {
+      if (root.numel() != 1)
+        fail("backward",
+             ": a gradient can be created implicitly only for a scalar output, but the "
+             "output has shape ",
+             to_string(root.shape()), "; pass backward(gradient) with a gradient of that shape");
+      return std::visit([](const auto& a) -> Storage { return std::decay_t<decltype(a)>(xt::ones_like(a)); },
+                        root.storage());
+    }
+    if (gradient.shape() != root.shape() || gradient.dtype() != root.dtype())
+      fail("backward", ": the gradient has shape ", to_string(gradient.shape()), " (", gradient.dtype(),
+           ") but the output has shape ", to_string(root.shape()), " (", root.dtype(), ")");
+    return gradient.storage();
+  }();
+
+  TensorImpl* root_impl = root.impl().get();
+  if (!root_impl->grad_fn) {  // a leaf: its gradient is the seed itself
+    if (root_impl->grad)
+      add_into(root_impl->grad->data, seed);
+    else
+      root_impl->grad = std::make_shared<TensorImpl>(std::move(seed));
+    return;
+  }
+
+  // Topological order by an iterative depth-first search: `order` lists every node after all
+  // nodes that consume its output, reversed below so consumers run first.
+  static thread_local std::uint64_t pass = 0;
+  ++pass;
+  struct Frame {
+    Node* node;
+    TensorImpl* out;
+    std::size_t next;
+  };
+  struct Visit {
+    std::shared_ptr<Node> node;  // owning: releasing one node's inputs may free another's
+    TensorImpl* out;             // kept alive by its consumer's inputs until the end
+  };
+  std::vector<Frame> stack{{root_impl->grad_fn.get(), root_impl, 0}};
+  std::vector<Visit> order;
+  root_impl->grad_fn->mark_ = pass;
+  while (!stack.empty()) {
+    Frame& top = stack.back();
+    if (top.node->released_)
+      fail("backward", ": the graph through op '", top.node->name_,
+           "' was already freed by an earlier backward(); pass retain_graph=true to the first "
+           "backward() to run backward through it twice");
+    if (top.next < top.node->inputs_.size()) {
+      TensorImpl* in = top.node->inputs_[top.next++].impl().get();
+      if (in->grad_fn && in->grad_fn->mark_ != pass) {
+        in->grad_fn->mark_ = pass;
+        stack.push_back({in->grad_fn.get(), in, 0});
+      }
+    } else {
+      order.push_back({top.out->grad_fn, top.out});
+      stack.pop_back();
+    }
+  }
+
+  root_impl->grad_fn->pending_ = std::move(seed);
+  try {
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+      Node& node = *it->node;
+      if (!node.pending_) continue;  // no gradient reached it (e.g. only through argmax)
+      Storage g = std::move(*node.pending_);
+      node.pending_.reset();
+      if (it->out->retains_grad) {
+        if (it->out->grad)
+          add_into(it->out->grad->data, g);
+        else
+          it->out->grad = std::make_shared<TensorImpl>(g);
+      }
+      node.apply(g, it->out->data);
+    }
+  } catch (...) {
+    for (auto& v : order) v.node->pending_.reset();
+    throw;
+  }
+  if (!retain_graph)
+    for (auto& v : order) {
+      v.node->released_ = true;
+      v.node->inputs_.clear();
+    }
+}
+
+}  // namespace xgrad

@@ -1,0 +1,116 @@
+#include "xgrad/core/factory.hpp"
+
+#include <cmath>
+#include <numbers>
+#include <random>
+#include <xtensor/xbuilder.hpp>
+#include <xtensor/xtensor.hpp>
+
+namespace xgrad {
+
+namespace {
+Tensor from_double(xt::xarray<double>&& a, Dtype dtype) {
+  switch (dtype) {
+    case kFloat32: return Tensor(Storage(xt::xarray<float>(xt::cast<float>(a))));
+    case kFloat64: return Tensor(Storage(std::move(a)));
+    case kInt64: return Tensor(Storage(xt::xarray<std::int64_t>(xt::cast<std::int64_t>(a))));
+  }
+  fail("tensor", ": unknown dtype");
+}
+
+template <class T>
+Tensor filled(const Shape& shape, double value) {
+  xt::xarray<T> a = xt::empty<T>(shape);
+  a.fill(static_cast<T>(value));
+  return Tensor(Storage(std::move(a)));
+}
+
+std::mt19937_64& generator() {
+  static std::mt19937_64 gen(67280421310721ULL);  // PyTorch's default seed, for no reason but habit
+  return gen;
+}
+
+// 53 random bits scaled into [0, 1): exact and identical everywhere.
+double uniform01() { return static_cast<double>(generator()() >> 11) * 0x1.0p-53; }
+}  // namespace
+
+Tensor tensor(double value, Dtype dtype) { return from_double(xt::xarray<double>(value), dtype); }
+Tensor tensor(xt::nested_initializer_list_t<double, 1> v, Dtype dtype) {
+  return from_double(xt::xarray<double>(v), dtype);
+}
+Tensor tensor(xt::nested_initializer_list_t<double, 2> v, Dtype dtype) {
+  return from_double(xt::xarray<double>(v), dtype);
+}
+Tensor tensor(xt::nested_initializer_list_t<double, 3> v, Dtype dtype) {
+  return from_double(xt::xarray<double>(v), dtype);
+}
+Tensor tensor(xt::nested_initializer_list_t<double, 4> v, Dtype dtype) {
+  return from_double(xt::xarray<double>(v), dtype);
+}
+
+Tensor from_xarray(xt::xarray<float> values) { return Tensor(Storage(std::move(values))); }
+Tensor from_xarray(xt::xarray<double> values) { return Tensor(Storage(std::move(values))); }
+Tensor from_xarray(xt::xarray<std::int64_t> values) { return Tensor(Storage(std::move(values))); }
+
+Tensor full(const Shape& shape, double value, Dtype dtype) {
+  switch (dtype) {
+    case kFloat32: return filled<float>(shape, value);
+    case kFloat64: return filled<double>(shape, value);
+    case kInt64: return filled<std::int64_t>(shape, value);
+  }
+  fail("full", ": unknown dtype");
+}
+Tensor zeros(const Shape& shape, Dtype dtype) { return full(shape, 0.0, dtype); }
+Tensor ones(const Shape& shape, Dtype dtype) { return full(shape, 1.0, dtype); }
+Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
+Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
+
+Tensor arange(double end, Dtype dtype) { return arange(0.0, end, 1.0, dtype); }
+Tensor arange(double start, double end, double step, Dtype dtype) {
+  if (step == 0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))
+    fail("arange", ": invalid range start=", start, " end=", end, " step=", step);
+  const double n = std::ceil((end - start) / step);
+  if (n < 0) fail("arange", ": step ", step, " does not lead from ", start, " to ", end);
+  xt::xarray<double> a = xt::empty<double>(Shape{static_cast<std::size_t>(n)});
+  for (std::size_t i = 0; i < a.size(); ++i) a(i) = start + static_cast<double>(i) * step;
+  return from_double(std::move(a), dtype);
+}
+
+void manual_seed(std::uint64_t seed) { generator().seed(seed); }
+
+Tensor rand(const Shape& shape, Dtype dtype) {
+  xt::xarray<double> a = xt::empty<double>(shape);
+  for (auto& v : a) v = uniform01();
+  return from_double(std::move(a), dtype);
+}
+
+Tensor randn(const Shape& shape, Dtype dtype) {
+  xt::xarray<double> a = xt::empty<double>(shape);
+  // Box-Muller, two normals per pair of uniforms; 1 - u keeps the log's argument in (0, 1].
+  for (std::size_t i = 0; i < a.size(); i += 2) {
+    const double r = std::sqrt(-2.0 * std::log(1.0 - uniform01()));
+    const double theta = 2.0 * std::numbers::pi * uniform01();
+    a.data()[i] = r * std::cos(theta);
+    if (i + 1 < a.size()) a.data()[i + 1] = r * std::sin(theta);
+  }
+  return from_double(std::move(a), dtype);
+}
+
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape) {
+  if (high <= low) fail("randint", ": empty range [", low, ", ", high, ")");
+  const auto span = static_cast<std::uint64_t>(high - low);
+  xt::xarray<std::int64_t> a = xt::empty<std::int64_t>(shape);
+  for (auto& v : a) v = low + static_cast<std::int64_t>(generator()() % span);
+  return from_xarray(std::move(a));
+}
+
+Tensor randperm(std::int64_t n) {
+  if (n < 0) fail("randperm", ": n must be non-negative, got ", n);
+  xt::xarray<std::int64_t> a = xt::arange<std::int64_t>(n);
+  // Fisher-Yates with our own index draws, so the order is the same on every platform.
+  for (std::int64_t i = n - 1; i > 0; --i)
+    std::swap(a(i), a(static_cast<std::int64_t>(generator()() % static_cast<std::uint64_t>(i + 1))));
+  return from_xarray(std::move(a));
+}
+
+}  // namespace xgrad

@@ -1,0 +1,45 @@
+#pragma once
+// Making tensors: from values, from xt::xarray, filled, ranges and random numbers.
+#include <cstdint>
+
+#include "xgrad/core/tensor.hpp"
+
+namespace xgrad {
+
+// From nested braces: tensor({{1, 2}, {3, 4}}, kFloat64). A bare number makes a 0-d tensor.
+Tensor tensor(double value, Dtype dtype = kFloat32);
+Tensor tensor(xt::nested_initializer_list_t<double, 1> values, Dtype dtype = kFloat32);
+Tensor tensor(xt::nested_initializer_list_t<double, 2> values, Dtype dtype = kFloat32);
+Tensor tensor(xt::nested_initializer_list_t<double, 3> values, Dtype dtype = kFloat32);
+Tensor tensor(xt::nested_initializer_list_t<double, 4> values, Dtype dtype = kFloat32);
+
+// Wraps an xt::xarray (copied or moved in); the dtype follows the element type.
+Tensor from_xarray(xt::xarray<float> values);
+Tensor from_xarray(xt::xarray<double> values);
+Tensor from_xarray(xt::xarray<std::int64_t> values);
+inline Tensor tensor(xt::xarray<float> values) { return from_xarray(std::move(values)); }
+inline Tensor tensor(xt::xarray<double> values) { return from_xarray(std::move(values)); }
+inline Tensor tensor(xt::xarray<std::int64_t> values) { return from_xarray(std::move(values)); }
+
+Tensor zeros(const Shape& shape, Dtype dtype = kFloat32);
+Tensor ones(const Shape& shape, Dtype dtype = kFloat32);
+Tensor full(const Shape& shape, double value, Dtype dtype = kFloat32);
+Tensor zeros_like(const Tensor& t);
+Tensor ones_like(const Tensor& t);
+
+// [start, end) in steps of `step`, like torch.arange.
+Tensor arange(double end, Dtype dtype = kFloat32);
+Tensor arange(double start, double end, double step = 1.0, Dtype dtype = kFloat32);
+
+// One global generator (a 64-bit Mersenne Twister); the same seed gives the same numbers on
+// every run and every machine, since the conversions to floats are our own, not the standard
+// library's implementation-defined distributions.
+void manual_seed(std::uint64_t seed);
+Tensor rand(const Shape& shape, Dtype dtype = kFloat32);   // uniform in [0, 1)
+Tensor randn(const Shape& shape, Dtype dtype = kFloat32);  // standard normal
+// Uniform integers in [low, high), int64.
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape);
+// A random permutation of 0..n-1, int64 (shuffling mini-batches).
+Tensor randperm(std::int64_t n);
+
+}  // namespace xgrad

@@ -1,0 +1,110 @@
+#pragma once
+// What an op is made of: a forward that computes an xt::xarray, and a backward lambda written
+// right below it that turns dLoss/dOutput into each input's gradient. record() ties the two
+// together and adds a Node to the graph only when some input requires grad.
+//
+//   Tensor exp(const Tensor& x) {
+//     return visit_float("exp", x, [&]<class T>(const xt::xarray<T>& a) {
+//       return record<T>("exp", xt::exp(a), {x}, [](const Backward<T>& b) {
+//         b.add(0, b.grad * b.out);  // d exp(a) = exp(a)
+//       });
+//     });
+//   }
+#include <algorithm>
+#include <utility>
+#include <xtensor/xarray.hpp>
+#include <xtensor/xreducer.hpp>
+#include <xtensor/xtensor.hpp>
+
+#include "xgrad/core/autograd.hpp"
+#include "xgrad/core/kernels.hpp"
+
+namespace xgrad {
+
+template <class T>
+struct Backward {
+  const xt::xarray<T>& grad;  // dLoss/dOutput
+  const xt::xarray<T>& out;   // the op's forward result
+  Node& node;
+
+  const xt::xarray<T>& input(std::size_t i) const { return node.inputs()[i].template data<T>(); }
+  const Tensor& tensor(std::size_t i) const { return node.inputs()[i]; }
+  bool needs(std::size_t i) const { return node.inputs()[i].requires_grad(); }
+  void add(std::size_t i, xt::xarray<T> g) const { node.accumulate(i, Storage(std::move(g))); }
+};
+
+template <class T, class F>
+class FunctionNode final : public Node {
+ public:
+  FunctionNode(const char* name, std::vector<Tensor> inputs, F backward)
+      : Node(name, std::move(inputs)), backward_(std::move(backward)) {}
+  void apply(const Storage& grad, const Storage& out) override {
+    backward_(Backward<T>{std::get<xt::xarray<T>>(grad), std::get<xt::xarray<T>>(out), *this});
+  }
+
+ private:
+  F backward_;
+};
+
+template <class T, class F>
+Tensor record(const char* op, xt::xarray<T>&& value, std::vector<Tensor> inputs, F&& backward) {
+  Tensor out(Storage(std::move(value)));
+  const bool track =
+      is_grad_enabled() && std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.requires_grad(); });
+  if (track) {
+    out.impl()->requires_grad = true;
+    out.impl()->grad_fn =
+        std::make_shared<FunctionNode<T, std::decay_t<F>>>(op, std::move(inputs), std::forward<F>(backward));
+  }
+  return out;
+}
+
+// An op with no gradient (comparisons, argmax): a plain result.
+template <class T>
+Tensor constant(xt::xarray<T>&& value) {
+  return Tensor(Storage(std::move(value)));
+}
+
+// Calls f(xt::xarray<T>) with the tensor's float32 or float64 array; int64 is rejected naming
+// the op, since no differentiable op takes it.
+template <class F>
+decltype(auto) visit_float(const char* op, const Tensor& t, F&& f) {
+  if (!t.defined()) fail(op, ": the input tensor is undefined");
+  switch (t.dtype()) {
+    case kFloat32: return f(t.data<float>());
+    case kFloat64: return f(t.data<double>());
+    default: fail(op, ": expected a float32 or float64 tensor, got ", t.dtype());
+  }
+}
+
+// Same for two tensors, which must share a dtype: xgrad never promotes silently.
+template <class F>
+decltype(auto) visit_float(const char* op, const Tensor& a, const Tensor& b, F&& f) {
+  if (a.defined() && b.defined() && a.dtype() != b.dtype())
+    fail(op, ": dtype mismatch: ", a.dtype(), " and ", b.dtype(), "; convert one with .to(xg::k",
+         a.dtype() == kFloat64 ? "Float64" : "Float32", ")");
+  return visit_float(op, a, [&]<class T>(const xt::xarray<T>& x) { return f(x, b.data<T>()); });
+}
+
+// Sums a broadcast gradient back to an input's shape: over the leading dims the input lacks and
+// over the dims where it has size 1. Every broadcasting op's backward goes through here.
+template <class E>
+auto sum_to(const xt::xexpression<E>& expr, const Shape& shape) {
+  using T = typename E::value_type;
+  xt::xarray<T> g = expr;
+  if (std::equal(g.shape().begin(), g.shape().end(), shape.begin(), shape.end())) return g;
+  const std::size_t lead = g.dimension() - shape.size();
+  std::vector<std::size_t> axes;
+  for (std::size_t i = 0; i < g.dimension(); ++i)
+    if (i < lead || (shape[i - lead] == 1 && g.shape()[i] != 1)) axes.push_back(i);
+  xt::xarray<T> r = kernels::sum_axes(g, axes);
+  r.reshape(shape);
+  return r;
+}
+
+template <class T>
+Shape shape_of(const xt::xarray<T>& a) {
+  return Shape(a.shape().begin(), a.shape().end());
+}
+
+}  // namespace xgrad

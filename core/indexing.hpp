@@ -1,0 +1,22 @@
+#pragma once
+// Picking parts of tensors and putting tensors together. Index tensors are int64.
+#include <cstdint>
+#include <vector>
+
+#include "xgrad/core/tensor.hpp"
+
+namespace xgrad {
+
+// Python-style x[..., start:end:step, ...] along dim: negative start/end count from the end and
+// are clamped to the size; step must be positive.
+Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1);
+// x[..., index, ...]: drops dim.
+Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index);
+Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim = 0);
+// out[i][j] = x[i][index[i][j]] for dim = 1 (and likewise for any dim), as torch.gather.
+Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index);
+// The entries index (1-D) of dim, in that order, as torch.index_select.
+Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index);
+
+}  // namespace xgrad

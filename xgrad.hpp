@@ -1,0 +1,18 @@
+#pragma once
+// The umbrella header: #include <xgrad/xgrad.hpp> and `namespace xg = xgrad;`.
+#include "xgrad/core/activation.hpp"
+#include "xgrad/core/arithmetic.hpp"
+#include "xgrad/core/autograd.hpp"
+#include "xgrad/core/compare.hpp"
+#include "xgrad/core/dtype.hpp"
+#include "xgrad/core/error.hpp"
+#include "xgrad/core/factory.hpp"
+#include "xgrad/core/gradcheck.hpp"
+#include "xgrad/core/graphviz.hpp"
+#include "xgrad/core/indexing.hpp"
+#include "xgrad/core/matmul.hpp"
+#include "xgrad/core/reduction.hpp"
+#include "xgrad/core/shape.hpp"
+#include "xgrad/core/shape_ops.hpp"
+#include "xgrad/core/tensor.hpp"
+#include "xgrad/core/unary.hpp"
