@@ -35,8 +35,10 @@ double uniform01() { return static_cast<double>(generator()() >> 11) * 0x1.0p-53
 }  // namespace
 
 Tensor tensor(double value, Dtype dtype) { return from_double(xt::xarray<double>(value), dtype); }
-Tensor tensor(xt::nested_initializer_list_t<double, 1> v, Dtype dtype) {
-  return from_double(xt::xarray<double>(v), dtype);
+Tensor detail::tensor_1d(const std::vector<double>& values, Dtype dtype) {
+  xt::xarray<double> a = xt::empty<double>(Shape{values.size()});
+  std::copy(values.begin(), values.end(), a.begin());
+  return from_double(std::move(a), dtype);
 }
 Tensor tensor(xt::nested_initializer_list_t<double, 2> v, Dtype dtype) {
   return from_double(xt::xarray<double>(v), dtype);

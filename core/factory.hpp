@@ -1,14 +1,26 @@
 #pragma once
 // Making tensors: from values, from xt::xarray, filled, ranges and random numbers.
 #include <cstdint>
+#include <initializer_list>
+#include <type_traits>
+#include <vector>
 
 #include "xgrad/core/tensor.hpp"
 
 namespace xgrad {
 
+namespace detail {
+Tensor tensor_1d(const std::vector<double>& values, Dtype dtype);
+}
+
 // From nested braces: tensor({{1, 2}, {3, 4}}, kFloat64). A bare number makes a 0-d tensor.
+// The 1-D form is a template so that a column such as {{1.0}, {2.0}} is read as 2-D, not as a
+// 1-D list of braced numbers; its elements must then share one type ({1.0, 2.5}, not {1, 2.5}).
 Tensor tensor(double value, Dtype dtype = kFloat32);
-Tensor tensor(xt::nested_initializer_list_t<double, 1> values, Dtype dtype = kFloat32);
+template <class T>
+requires std::is_arithmetic_v<T> Tensor tensor(std::initializer_list<T> values, Dtype dtype = kFloat32) {
+  return detail::tensor_1d(std::vector<double>(values.begin(), values.end()), dtype);
+}
 Tensor tensor(xt::nested_initializer_list_t<double, 2> values, Dtype dtype = kFloat32);
 Tensor tensor(xt::nested_initializer_list_t<double, 3> values, Dtype dtype = kFloat32);
 Tensor tensor(xt::nested_initializer_list_t<double, 4> values, Dtype dtype = kFloat32);

@@ -1,7 +1,6 @@
 #include "xgrad/core/indexing.hpp"
 
 #include <algorithm>
-#include <xtensor/xstrided_view.hpp>
 
 #include "xgrad/core/function.hpp"
 #include "xgrad/core/shape_ops.hpp"
@@ -9,13 +8,23 @@
 namespace xgrad {
 
 namespace {
-// Forward reads x through a strided view; backward writes the gradient through the same view
-// into zeros of x's shape.
-Tensor strided(const char* op, const Tensor& x, xt::xstrided_slice_vector sv) {
+// Takes entries `rows` of axis d (slice, select, index_select); the backward adds the gradient
+// back into those entries of zeros shaped like x. `keep_dim` false drops axis d (select).
+Tensor take(const char* op, const Tensor& x, std::size_t d, std::vector<std::size_t> rows, bool keep_dim = true) {
   return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) {
-    return record<T>(op, xt::strided_view(a, sv), {x}, [sv](const Backward<T>& b) {
+    xt::xarray<T> out = kernels::take_rows(a, d, rows);
+    if (!keep_dim) {
+      Shape s = shape_of(out);
+      s.erase(s.begin() + static_cast<std::ptrdiff_t>(d));
+      out.reshape(s);
+    }
+    return record<T>(op, std::move(out), {x}, [d, rows](const Backward<T>& b) {
       xt::xarray<T> g = xt::zeros<T>(b.input(0).shape());
-      xt::strided_view(g, sv) = b.grad;
+      xt::xarray<T> dy = b.grad;
+      Shape s = shape_of(g);
+      s[d] = rows.size();
+      dy.reshape(s);  // puts a dropped axis back
+      kernels::add_rows(g, d, rows, dy);
       b.add(0, std::move(g));
     });
   });
@@ -46,17 +55,13 @@ Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t
   if (step <= 0) fail("slice", ": step must be positive, got ", step);
   const auto n = static_cast<std::int64_t>(x.shape()[d]);
   auto clamp_index = [n](std::int64_t i) { return std::clamp(i < 0 ? i + n : i, std::int64_t{0}, n); };
-  const std::int64_t s = clamp_index(start), e = std::max(clamp_index(end), clamp_index(start));
-  xt::xstrided_slice_vector sv(x.dim(), xt::all());
-  sv[d] = xt::range(s, e, step);
-  return strided("slice", x, std::move(sv));
+  const std::int64_t s = clamp_index(start), e = std::max(clamp_index(end), s);
+  return take("slice", x, d, kernels::row_range(std::size_t(s), std::size_t(e), std::size_t(step)));
 }
 
 Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
   const std::size_t d = normalize_dim("select", dim, x.dim());
-  xt::xstrided_slice_vector sv(x.dim(), xt::all());
-  sv[d] = checked_index("select", index, x.shape()[d], d);
-  return strided("select", x, std::move(sv));
+  return take("select", x, d, {checked_index("select", index, x.shape()[d], d)}, /*keep_dim=*/false);
 }
 
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
@@ -76,25 +81,16 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
            "; all dims but ", dim, " must match");
     out_shape[d] += len;
   }
+  // Input i fills entries offsets[i] .. offsets[i+1] of axis d.
+  std::vector<std::size_t> offsets{0};
+  for (const Tensor& t : tensors) offsets.push_back(offsets.back() + t.shape()[d]);
   return visit_float("cat", tensors[0], [&]<class T>(const xt::xarray<T>&) {
-    xt::xarray<T> out = xt::empty<T>(out_shape);
-    std::vector<std::size_t> offsets;
-    xt::xstrided_slice_vector sv(out_shape.size(), xt::all());
-    std::size_t offset = 0;
-    for (const Tensor& t : tensors) {
-      const auto& a = t.data<T>();
-      offsets.push_back(offset);
-      sv[d] = xt::range(offset, offset + a.shape()[d]);
-      xt::strided_view(out, sv) = a;
-      offset += a.shape()[d];
-    }
+    xt::xarray<T> out = xt::zeros<T>(out_shape);
+    for (std::size_t i = 0; i < tensors.size(); ++i)
+      kernels::add_rows(out, d, kernels::row_range(offsets[i], offsets[i + 1]), tensors[i].data<T>());
     return record<T>("cat", std::move(out), tensors, [offsets, d](const Backward<T>& b) {
-      xt::xstrided_slice_vector sv(b.grad.dimension(), xt::all());
-      for (std::size_t i = 0; i < offsets.size(); ++i) {
-        if (!b.needs(i)) continue;
-        sv[d] = xt::range(offsets[i], offsets[i] + b.input(i).shape()[d]);
-        b.add(i, xt::strided_view(b.grad, sv));
-      }
+      for (std::size_t i = 0; i + 1 < offsets.size(); ++i)
+        if (b.needs(i)) b.add(i, kernels::take_rows(b.grad, d, kernels::row_range(offsets[i], offsets[i + 1])));
     });
   });
 }
@@ -147,30 +143,10 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
   const auto& idx = indices("index_select", index);
   if (index.dim() != 1) fail("index_select", ": the index must be 1-D, got shape ", to_string(index.shape()));
-  const Shape in_shape = x.shape();
-  const std::size_t d = normalize_dim("index_select", dim, in_shape.size());
+  const std::size_t d = normalize_dim("index_select", dim, x.dim());
   std::vector<std::size_t> rows;
-  for (auto i : idx) rows.push_back(checked_index("index_select", i, in_shape[d], d));
-  std::size_t outer = 1, inner = 1;
-  for (std::size_t i = 0; i < d; ++i) outer *= in_shape[i];
-  for (std::size_t i = d + 1; i < in_shape.size(); ++i) inner *= in_shape[i];
-  const std::size_t n = in_shape[d];
-  Shape out_shape = in_shape;
-  out_shape[d] = rows.size();
-  return visit_float("index_select", x, [&]<class T>(const xt::xarray<T>& a) {
-    xt::xarray<T> out = xt::empty<T>(out_shape);
-    for (std::size_t o = 0; o < outer; ++o)
-      for (std::size_t r = 0; r < rows.size(); ++r)
-        std::copy_n(a.data() + (o * n + rows[r]) * inner, inner, out.data() + (o * rows.size() + r) * inner);
-    return record<T>("index_select", std::move(out), {x}, [rows, outer, inner, n](const Backward<T>& b) {
-      xt::xarray<T> g = xt::zeros<T>(b.input(0).shape());
-      for (std::size_t o = 0; o < outer; ++o)
-        for (std::size_t r = 0; r < rows.size(); ++r)
-          for (std::size_t k = 0; k < inner; ++k)
-            g.data()[(o * n + rows[r]) * inner + k] += b.grad.data()[(o * rows.size() + r) * inner + k];
-      b.add(0, std::move(g));
-    });
-  });
+  for (auto i : idx) rows.push_back(checked_index("index_select", i, x.shape()[d], d));
+  return take("index_select", x, d, std::move(rows));
 }
 
 }  // namespace xgrad

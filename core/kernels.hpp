@@ -64,4 +64,37 @@ xt::xarray<T> sum_axes(const xt::xarray<T>& a, std::vector<std::size_t> axes) {
   return r;
 }
 
+// The entries `rows` of axis d, in that order: shape of `a` with axis d of size rows.size().
+template <class T>
+xt::xarray<T> take_rows(const xt::xarray<T>& a, std::size_t d, const std::vector<std::size_t>& rows) {
+  const AxisSplit s = split_at(a.shape(), d);
+  Shape out_shape(a.shape().begin(), a.shape().end());
+  out_shape[d] = rows.size();
+  xt::xarray<T> out = xt::empty<T>(out_shape);
+  for (std::size_t o = 0; o < s.outer; ++o)
+    for (std::size_t r = 0; r < rows.size(); ++r)
+      std::copy_n(a.data() + (o * s.n + rows[r]) * s.inner, s.inner, out.data() + (o * rows.size() + r) * s.inner);
+  return out;
+}
+
+// The reverse of take_rows: adds `src`'s entries along axis d into entries `rows` of `dst`, so a
+// row taken twice receives both gradients.
+template <class T>
+void add_rows(xt::xarray<T>& dst, std::size_t d, const std::vector<std::size_t>& rows, const xt::xarray<T>& src) {
+  const AxisSplit s = split_at(dst.shape(), d);
+  for (std::size_t o = 0; o < s.outer; ++o)
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      T* to = dst.data() + (o * s.n + rows[r]) * s.inner;
+      const T* from = src.data() + (o * rows.size() + r) * s.inner;
+      for (std::size_t k = 0; k < s.inner; ++k) to[k] += from[k];
+    }
+}
+
+// start, start + step, ... below end.
+inline std::vector<std::size_t> row_range(std::size_t start, std::size_t end, std::size_t step = 1) {
+  std::vector<std::size_t> rows;
+  for (std::size_t i = start; i < end; i += step) rows.push_back(i);
+  return rows;
+}
+
 }  // namespace xgrad::kernels

@@ -77,26 +77,25 @@ double Tensor::item() const {
 }
 
 Tensor Tensor::to(Dtype target) const {
-  if (target == dtype()) return *this;  // like PyTorch: no copy when nothing changes
-  auto convert = [&]<class T>(const xt::xarray<T>& a) -> Tensor {
-    const Tensor& self = *this;
-    switch (target) {
-      case kFloat32:
-        return record<float>("to", xt::cast<float>(a), {self},
-                             [](const Backward<float>& b) { b.add(0, xt::cast<T>(b.grad)); });
-      case kFloat64:
-        return record<double>("to", xt::cast<double>(a), {self},
-                              [](const Backward<double>& b) { b.add(0, xt::cast<T>(b.grad)); });
-      case kInt64: return constant<std::int64_t>(xt::cast<std::int64_t>(a));
-    }
-    fail("to", ": unknown dtype");
-  };
-  if (dtype() == kInt64) {
-    const auto& a = data<std::int64_t>();
-    if (target == kFloat32) return constant<float>(xt::cast<float>(a));
-    return constant<double>(xt::cast<double>(a));
-  }
-  return visit_float("to", *this, convert);
+  if (target == dtype()) return *this;        // like PyTorch: no copy when nothing changes
+  if (dtype() == kInt64 || target == kInt64)  // no gradient through integers
+    return std::visit(
+        [&](const auto& a) -> Tensor {
+          switch (target) {
+            case kFloat32: return constant<float>(xt::cast<float>(a));
+            case kFloat64: return constant<double>(xt::cast<double>(a));
+            case kInt64: return constant<std::int64_t>(xt::cast<std::int64_t>(a));
+          }
+          fail("to", ": unknown dtype");
+        },
+        storage());
+  // float32 <-> float64: the gradient is converted back to the input's dtype.
+  return visit_float("to", *this, [&]<class From>(const xt::xarray<From>& a) {
+    using To = std::conditional_t<std::is_same_v<From, float>, double, float>;
+    return record<To>("to", xt::cast<To>(a), {*this}, [](const Backward<To>& b) {
+      b.node.accumulate(0, Storage(xt::xarray<From>(xt::cast<From>(b.grad))));
+    });
+  });
 }
 
 Tensor Tensor::clone() const {
