@@ -87,6 +87,15 @@ Tensor add(const Tensor& a, double s) {
   });
 }
 
+Tensor sub(const Tensor& a, double s) { return add(a, -s); }  // exact: x - s == x + (-s)
+
+Tensor div(const Tensor& a, double s) {
+  return visit_float("div", a, [&]<class T>(const xt::xarray<T>& x) {
+    const T c = static_cast<T>(s);  // a true division, so results round as PyTorch's do
+    return record<T>("div", x / c, {a}, [c](const Backward<T>& g) { g.add(0, g.grad / c); });
+  });
+}
+
 Tensor mul(const Tensor& a, double s) {
   return visit_float("mul", a, [&]<class T>(const xt::xarray<T>& x) {
     const T c = static_cast<T>(s);

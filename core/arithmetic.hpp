@@ -13,7 +13,9 @@ Tensor pow(const Tensor& base, const Tensor& exponent);
 Tensor neg(const Tensor& a);
 
 Tensor add(const Tensor& a, double s);
+Tensor sub(const Tensor& a, double s);
 Tensor mul(const Tensor& a, double s);
+Tensor div(const Tensor& a, double s);
 Tensor rsub(const Tensor& a, double s);  // s - a
 Tensor rdiv(const Tensor& a, double s);  // s / a
 Tensor pow(const Tensor& base, double exponent);
@@ -27,11 +29,11 @@ inline Tensor operator-(const Tensor& a) { return neg(a); }
 
 inline Tensor operator+(const Tensor& a, double s) { return add(a, s); }
 inline Tensor operator+(double s, const Tensor& a) { return add(a, s); }
-inline Tensor operator-(const Tensor& a, double s) { return add(a, -s); }
+inline Tensor operator-(const Tensor& a, double s) { return sub(a, s); }
 inline Tensor operator-(double s, const Tensor& a) { return rsub(a, s); }
 inline Tensor operator*(const Tensor& a, double s) { return mul(a, s); }
 inline Tensor operator*(double s, const Tensor& a) { return mul(a, s); }
-inline Tensor operator/(const Tensor& a, double s) { return mul(a, 1.0 / s); }
+inline Tensor operator/(const Tensor& a, double s) { return div(a, s); }
 inline Tensor operator/(double s, const Tensor& a) { return rdiv(a, s); }
 
 }  // namespace xgrad

@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
+#include <optional>
 #include <variant>
 #include <vector>
 #include <xtensor/xarray.hpp>
@@ -73,7 +74,7 @@ class Tensor {
   Tensor log() const;
   Tensor sqrt() const;
   Tensor abs() const;
-  Tensor clamp(double min, double max) const;
+  Tensor clamp(std::optional<double> min, std::optional<double> max) const;
   Tensor sigmoid() const;
   Tensor tanh() const;
   Tensor relu() const;

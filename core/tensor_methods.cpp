@@ -16,7 +16,9 @@ Tensor Tensor::exp() const { return xgrad::exp(*this); }
 Tensor Tensor::log() const { return xgrad::log(*this); }
 Tensor Tensor::sqrt() const { return xgrad::sqrt(*this); }
 Tensor Tensor::abs() const { return xgrad::abs(*this); }
-Tensor Tensor::clamp(double min, double max) const { return xgrad::clamp(*this, min, max); }
+Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const {
+  return xgrad::clamp(*this, min, max);
+}
 Tensor Tensor::sigmoid() const { return xgrad::sigmoid(*this); }
 Tensor Tensor::tanh() const { return xgrad::tanh(*this); }
 Tensor Tensor::relu() const { return xgrad::relu(*this); }
