@@ -14,5 +14,6 @@
 #include "xgrad/core/reduction.hpp"
 #include "xgrad/core/shape.hpp"
 #include "xgrad/core/shape_ops.hpp"
+#include "xgrad/core/state_dict.hpp"
 #include "xgrad/core/tensor.hpp"
 #include "xgrad/core/unary.hpp"
