@@ -29,6 +29,12 @@ Tensor log(const Tensor& x) {
       [](const auto& dy, const auto& a, const auto&) { return dy / a; });
 }
 
+Tensor log1p(const Tensor& x) {
+  return unary(
+      "log1p", x, [](const auto& a) { return xt::log1p(a); },
+      [](const auto& dy, const auto& a, const auto&) { return dy / (1 + a); });
+}
+
 Tensor sqrt(const Tensor& x) {
   return unary(
       "sqrt", x, [](const auto& a) { return xt::sqrt(a); },

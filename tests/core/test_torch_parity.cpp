@@ -102,6 +102,7 @@ const std::map<std::string, OpFn>& op_table() {
       {"rdiv", [](const Inputs& x, const json& a) { return xg::rdiv(x[0], double_arg(a, "scalar")); }},
       {"exp", [](const Inputs& x, const json&) { return xg::exp(x[0]); }},
       {"log", [](const Inputs& x, const json&) { return xg::log(x[0]); }},
+      {"log1p", [](const Inputs& x, const json&) { return xg::log1p(x[0]); }},
       {"sqrt", [](const Inputs& x, const json&) { return xg::sqrt(x[0]); }},
       {"abs", [](const Inputs& x, const json&) { return xg::abs(x[0]); }},
       {"clamp", [](const Inputs& x,

@@ -12,6 +12,7 @@ TEST_P(UnaryGrad, Gradcheck) {
   expect_gradcheck([](const auto& v) { return xg::exp(v[0]); }, {x});
   expect_gradcheck([](const auto& v) { return xg::log(v[0]); }, {pos});
   expect_gradcheck([](const auto& v) { return xg::sqrt(v[0]); }, {pos});
+  expect_gradcheck([](const auto& v) { return xg::log1p(v[0]); }, {pos});
   expect_gradcheck([](const auto& v) { return xg::abs(v[0]); }, {x});
   expect_gradcheck([](const auto& v) { return xg::clamp(v[0], -0.5, 0.7); }, {x});
   expect_gradcheck([](const auto& v) { return xg::clamp(v[0], -0.5, std::nullopt); }, {x});
@@ -40,6 +41,11 @@ TEST(Unary, ClosedForms) {
   x.set_grad({});
   xg::log(x).sum().backward();  // d log(x) = 1 / x
   EXPECT_EQ(values(x.grad()), (std::vector<double>{1.0, 0.25}));
+}
+
+TEST(Unary, Log1pIsExactForTinyInputs) {
+  // log(1 + 1e-20) rounds to log(1) = 0; log1p keeps the 1e-20.
+  EXPECT_EQ(xg::log1p(xg::tensor({1e-20}, xg::kFloat64)).item(), 1e-20);
 }
 
 TEST(Unary, Errors) {
