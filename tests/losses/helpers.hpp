@@ -1,0 +1,67 @@
+#pragma once
+// Shared by the loss tests: float64 leaves, a gradcheck assertion that prints its report, flat
+// values, and EXPECT_ERROR for the messages of bad input. Only core and losses headers, so these
+// tests build whatever state the rest of the tree is in.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+#include <vector>
+#include <xgrad/core/activation.hpp>
+#include <xgrad/core/arithmetic.hpp>
+#include <xgrad/core/autograd.hpp>
+#include <xgrad/core/compare.hpp>
+#include <xgrad/core/factory.hpp>
+#include <xgrad/core/gradcheck.hpp>
+#include <xgrad/core/indexing.hpp>
+#include <xgrad/core/reduction.hpp>
+#include <xgrad/core/shape_ops.hpp>
+#include <xgrad/core/tensor.hpp>
+#include <xgrad/core/unary.hpp>
+#include <xgrad/losses/reduction.hpp>
+
+namespace xg = xgrad;
+namespace xl = xgrad::losses;
+using xl::Reduction;
+
+// A float64 leaf with requires_grad, uniform in [lo, hi).
+inline xg::Tensor leaf(const xg::Shape& shape, double lo = -2.0, double hi = 2.0) {
+  xg::Tensor t = xg::rand(shape, xg::kFloat64) * (hi - lo) + lo;
+  return t.detach().requires_grad_();
+}
+
+inline xg::Tensor requires_grad(xg::Tensor t) { return t.detach().requires_grad_(); }
+
+// int64 class indices from a list.
+inline xg::Tensor classes(std::initializer_list<double> v) { return xg::tensor(v, xg::kInt64); }
+
+inline void expect_gradcheck(const xg::GradcheckFn& fn, const std::vector<xg::Tensor>& inputs) {
+  const xg::GradcheckResult r = xg::gradcheck(fn, inputs);
+  EXPECT_TRUE(r.ok) << r.report;
+}
+
+// Values of a tensor as a flat vector of doubles.
+inline std::vector<double> values(const xg::Tensor& t) {
+  const xg::Tensor t64 = t.dtype() == xg::kFloat64 ? t : t.to(xg::kFloat64);
+  const auto& a = t64.data<double>();
+  return std::vector<double>(a.begin(), a.end());
+}
+
+inline bool all_finite(const xg::Tensor& t) {
+  for (double v : values(t))
+    if (!std::isfinite(v)) return false;
+  return true;
+}
+
+// Expects `statement` to throw xg::Error whose message contains every one of `parts`.
+#define EXPECT_ERROR(statement, ...)                                   \
+  do {                                                                 \
+    try {                                                              \
+      statement;                                                       \
+      ADD_FAILURE() << "no exception from " #statement;                \
+    } catch (const xg::Error& e) {                                     \
+      for (const char* part : {__VA_ARGS__})                           \
+        EXPECT_NE(std::string(e.what()).find(part), std::string::npos) \
+            << "message: " << e.what() << "\nmissing: " << part;       \
+    }                                                                  \
+  } while (0)
