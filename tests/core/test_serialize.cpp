@@ -1,0 +1,298 @@
+// xg::save / xg::load: round trips, the safetensors layout, one test per header field a
+// corrupted file can get wrong, truncation and byte flips at every position, atomic writes, and
+// interop with a numpy-only reader/writer (tests/fixtures/nn/safetensors_interop.py).
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numbers>
+#include <optional>
+
+#include "helpers.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A fresh directory per test, removed afterwards.
+class Serialize : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() /
+           ("xgrad_serialize_" + std::to_string(::getpid()) + "_" + info->test_suite_name() + "_" + info->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path path(const std::string& name) const { return dir_ / name; }
+  fs::path dir_;
+};
+
+std::string read_bytes(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_bytes(const fs::path& p, const std::string& bytes) {
+  std::ofstream out(p, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+// A safetensors file from its parts: the length field (by default the header's true length),
+// the header text and the data bytes.
+std::string file_bytes(const std::string& header, const std::string& data, std::optional<std::uint64_t> length = {}) {
+  const std::uint64_t n = length.value_or(header.size());
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[std::size_t(i)] = char((n >> (8 * i)) & 0xff);
+  return out + header + data;
+}
+
+template <class T>
+std::string raw(const std::vector<T>& v) {
+  return std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(T));
+}
+
+xg::StateDict sample_dict() {
+  xg::manual_seed(41);
+  return {{"conv.weight", xg::randn({2, 3, 3, 3})},
+          {"fc.bias", xg::randn({5}, xg::kFloat64)},
+          {"steps", xg::tensor(xt::xarray<std::int64_t>{-3, 0, std::int64_t(1) << 40})},
+          {"scale", xg::tensor(2.5, xg::kFloat64)},  // 0-d
+          {"empty", xg::zeros({0, 4})}};
+}
+
+void expect_identical(const xg::StateDict& a, const xg::StateDict& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (const auto& [name, t] : a) {
+    ASSERT_TRUE(b.count(name)) << name;
+    const xg::Tensor& u = b.at(name);
+    EXPECT_EQ(t.dtype(), u.dtype()) << name;
+    EXPECT_EQ(t.shape(), u.shape()) << name;
+    std::visit(
+        [&](const auto& x) {
+          using A = std::decay_t<decltype(x)>;
+          const A& y = std::get<A>(u.storage());
+          EXPECT_EQ(std::memcmp(x.data(), y.data(), x.size() * sizeof(*x.data())), 0) << name << " differs";
+        },
+        t.storage());
+  }
+}
+
+TEST_F(Serialize, RoundTripIsBitIdentical) {
+  const xg::StateDict d = sample_dict();
+  xg::save(d, path("a.safetensors"));
+  expect_identical(d, xg::load(path("a.safetensors")));
+}
+
+TEST_F(Serialize, EmptyDictRoundTrips) {
+  xg::save({}, path("empty.safetensors"));
+  EXPECT_TRUE(xg::load(path("empty.safetensors")).empty());
+}
+
+TEST_F(Serialize, LayoutIsSafetensors) {
+  xg::save({{"b", xg::tensor({1.0, 2.0}, xg::kFloat64)}, {"a", xg::tensor({3.0f})}}, path("x.safetensors"));
+  const std::string bytes = read_bytes(path("x.safetensors"));
+  std::uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = n << 8 | static_cast<unsigned char>(bytes[std::size_t(i)]);
+  EXPECT_EQ((8 + n) % 8, 0u) << "the data should start 8-byte aligned";
+  const auto header = nlohmann::json::parse(bytes.substr(8, n));
+  EXPECT_EQ(header["a"]["dtype"], "F32");
+  EXPECT_EQ(header["a"]["shape"], nlohmann::json::array({1}));
+  EXPECT_EQ(header["a"]["data_offsets"], nlohmann::json::array({0, 4}));
+  EXPECT_EQ(header["b"]["dtype"], "F64");
+  EXPECT_EQ(header["b"]["data_offsets"], nlohmann::json::array({4, 20}));
+  EXPECT_EQ(bytes.size(), 8 + n + 20);
+  float a;
+  std::memcpy(&a, bytes.data() + 8 + n, 4);
+  EXPECT_EQ(a, 3.0f);
+}
+
+TEST_F(Serialize, SaveReplacesAtomicallyAndLeavesNoTemporaryFile) {
+  const fs::path p = path("model.safetensors");
+  xg::save({{"w", xg::ones({3})}}, p);
+  const std::string before = read_bytes(p);
+  // An undefined tensor fails the save before anything is written; the old file stays whole.
+  EXPECT_ERROR(xg::save({{"a", xg::ones({2})}, {"w", xg::Tensor()}}, p), "save", "model.safetensors", "'w'",
+               "undefined");
+  EXPECT_EQ(read_bytes(p), before);
+  xg::save({{"w", xg::zeros({4})}}, p);
+  EXPECT_EQ(xg::load(p).at("w").shape(), xg::Shape{4});
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir_)) files += e.is_regular_file();
+  EXPECT_EQ(files, 1u) << "a temporary file was left behind";
+}
+
+TEST_F(Serialize, SaveErrorsNameThePath) {
+  EXPECT_ERROR(xg::save({{"w", xg::ones({1})}}, path("no/such/dir/x.safetensors")), "save", "no/such/dir",
+               "temporary file");
+  EXPECT_ERROR(xg::save({{"__metadata__", xg::ones({1})}}, path("m.safetensors")), "save", "__metadata__", "reserved");
+  EXPECT_ERROR(xg::save({{"", xg::ones({1})}}, path("m.safetensors")), "save", "empty name");
+}
+
+TEST_F(Serialize, LoadErrorsForMissingOrOddFiles) {
+  EXPECT_ERROR(xg::load(path("missing.safetensors")), "load", "missing.safetensors", "no such file");
+  EXPECT_ERROR(xg::load(dir_), "load", "not a regular file");
+}
+
+TEST_F(Serialize, MetadataIsAcceptedAndIgnored) {
+  write_bytes(path("m.safetensors"),
+              file_bytes(R"({"__metadata__":{"format":"pt"},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
+                         raw(std::vector<float>{1.5f, -2.0f})));
+  const xg::StateDict d = xg::load(path("m.safetensors"));
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(values(d.at("x")), (std::vector<double>{1.5, -2.0}));
+}
+
+// --- one corrupted field at a time -----------------------------------------------------------
+
+struct Corruption {
+  const char* name;
+  std::string bytes;    // the whole file
+  const char* message;  // a part of the expected error
+};
+
+void PrintTo(const Corruption& c, std::ostream* os) { *os << c.name; }
+
+// A valid one-tensor header with one field replaced: {"t":{"dtype":D,"shape":S,"data_offsets":O}}.
+std::string entry(const std::string& dtype, const std::string& shape, const std::string& offsets) {
+  return R"({"t":{"dtype":)" + dtype + R"(,"shape":)" + shape + R"(,"data_offsets":)" + offsets + "}}";
+}
+const std::string kSixFloats = raw(std::vector<float>(6, 1.0f));
+
+std::vector<Corruption> corruptions() {
+  const std::string ok = entry(R"("F32")", "[2,3]", "[0,24]");
+  return {
+      {"too_short_for_length", std::string("\x05\x00\x00", 3), "too short for the 8-byte header length"},
+      {"length_beyond_file", file_bytes(ok, kSixFloats, 1000), "header length field says 1000 bytes"},
+      {"huge_length_1GB", file_bytes(ok, kSixFloats, 1ull << 30), "1073741824"},
+      {"length_all_ones", file_bytes(ok, kSixFloats, ~0ull), "header length field"},
+      {"length_zero", file_bytes(ok, kSixFloats, 0), "header length is 0"},
+      {"length_cuts_json", file_bytes(ok, kSixFloats, ok.size() - 3), "not valid JSON"},
+      {"not_json", file_bytes("{not json}", ""), "not valid JSON"},
+      {"header_is_array", file_bytes("[1,2]", ""), "not an object of tensors"},
+      {"too_deep",
+       file_bytes(R"({"t":{"dtype":"F32","shape":[[[[1]]]],"data_offsets":[0,4]}})", raw(std::vector<float>{1})),
+       "nested more than 3 levels"},
+      {"entry_not_object", file_bytes(R"({"t":[1,2]})", ""), "tensor 't' is described by JSON array"},
+      {"missing_dtype", file_bytes(R"({"t":{"shape":[2,3],"data_offsets":[0,24]}})", kSixFloats), "no 'dtype' field"},
+      {"missing_shape", file_bytes(R"({"t":{"dtype":"F32","data_offsets":[0,24]}})", kSixFloats), "no 'shape' field"},
+      {"missing_offsets", file_bytes(R"({"t":{"dtype":"F32","shape":[2,3]}})", kSixFloats), "no 'data_offsets' field"},
+      {"unknown_field", file_bytes(R"({"t":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24],"x":1}})", kSixFloats),
+       "unknown field 'x'"},
+      {"dtype_not_string", file_bytes(entry("32", "[2,3]", "[0,24]"), kSixFloats), "dtype is 32, not a string"},
+      {"dtype_unsupported", file_bytes(entry(R"("BF16")", "[2,3]", "[0,24]"), kSixFloats), "dtype 'BF16'"},
+      {"dtype_lowercase", file_bytes(entry(R"("f32")", "[2,3]", "[0,24]"), kSixFloats), "dtype 'f32'"},
+      {"dtype_size_mismatch", file_bytes(entry(R"("F64")", "[2,3]", "[0,24]"), kSixFloats), "needs 48"},
+      {"shape_not_list", file_bytes(entry(R"("F32")", "6", "[0,24]"), kSixFloats), "shape is 6"},
+      {"shape_negative", file_bytes(entry(R"("F32")", "[-2,-3]", "[0,24]"), kSixFloats), "-2, not a non-negative"},
+      {"shape_fraction", file_bytes(entry(R"("F32")", "[2.5,3]", "[0,24]"), kSixFloats), "2.5"},
+      {"shape_string", file_bytes(entry(R"("F32")", R"(["2",3])", "[0,24]"), kSixFloats), "shape entry"},
+      {"shape_wrong_size", file_bytes(entry(R"("F32")", "[2,4]", "[0,24]"), kSixFloats), "needs 32"},
+      {"shape_overflows", file_bytes(entry(R"("F32")", "[4294967296,4294967296,16]", "[0,24]"), kSixFloats),
+       "more than 2^64"},
+      {"offsets_not_list", file_bytes(entry(R"("F32")", "[2,3]", "24"), kSixFloats), "not a [begin, end] pair"},
+      {"offsets_three", file_bytes(entry(R"("F32")", "[2,3]", "[0,12,24]"), kSixFloats), "not a [begin, end] pair"},
+      {"offsets_negative", file_bytes(entry(R"("F32")", "[2,3]", "[-24,0]"), kSixFloats), "-24"},
+      {"offsets_reversed", file_bytes(entry(R"("F32")", "[2,3]", "[24,0]"), kSixFloats), "end before they begin"},
+      {"offsets_past_data", file_bytes(entry(R"("F32")", "[2,3]", "[8,32]"), kSixFloats), "run past the 24 data bytes"},
+      {"offsets_huge", file_bytes(entry(R"("F32")", "[2,3]", "[0,18446744073709551615]"), kSixFloats), "run past"},
+      {"offsets_gap_at_start", file_bytes(entry(R"("F32")", "[1,3]", "[12,24]"), kSixFloats), "unused"},
+      {"trailing_bytes", file_bytes(entry(R"("F32")", "[1,3]", "[0,12]"), kSixFloats), "end at data byte 12"},
+      {"overlap",
+       file_bytes(
+           R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}})",
+           kSixFloats),
+       "overlap"},
+      {"metadata_not_object", file_bytes(R"({"__metadata__":[1]})", ""), "__metadata__ is array"},
+      {"metadata_not_strings", file_bytes(R"({"__metadata__":{"a":1}})", ""), "__metadata__ entry 'a'"},
+  };
+}
+
+class CorruptHeader : public Serialize, public ::testing::WithParamInterface<Corruption> {};
+
+TEST_P(CorruptHeader, ThrowsNamingTheFileAndTheField) {
+  const Corruption& c = GetParam();
+  const fs::path p = path("bad.safetensors");
+  write_bytes(p, c.bytes);
+  EXPECT_ERROR(xg::load(p), "load", "bad.safetensors", c.message);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fields, CorruptHeader, ::testing::ValuesIn(corruptions()),
+                         [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(Serialize, ValidHandWrittenFileLoads) {
+  // The same helpers as the corruptions, unbroken: so each corruption fails for its own reason.
+  write_bytes(path("ok.safetensors"), file_bytes(entry(R"("F32")", "[2,3]", "[0,24]"), kSixFloats));
+  EXPECT_EQ(xg::load(path("ok.safetensors")).at("t").shape(), (xg::Shape{2, 3}));
+}
+
+TEST_F(Serialize, EveryTruncationThrows) {
+  xg::save(sample_dict(), path("full.safetensors"));
+  const std::string bytes = read_bytes(path("full.safetensors"));
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    write_bytes(path("cut.safetensors"), bytes.substr(0, n));
+    EXPECT_THROW(xg::load(path("cut.safetensors")), xg::Error) << "truncated to " << n << " of " << bytes.size();
+  }
+}
+
+TEST_F(Serialize, EveryByteFlipThrowsOrLoads) {
+  // Flipping any bit pattern into any header byte must never crash or read out of bounds (the
+  // sanitizer build checks the latter): either the file still parses, or load throws Error.
+  xg::save({{"w", xg::ones({2, 2})}, {"b", xg::zeros({3}, xg::kFloat64)}}, path("full.safetensors"));
+  const std::string bytes = read_bytes(path("full.safetensors"));
+  std::uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = n << 8 | static_cast<unsigned char>(bytes[std::size_t(i)]);
+  for (std::size_t i = 0; i < 8 + n; ++i)
+    for (unsigned char flip : {0x01, 0x10, 0x80, 0xff}) {
+      std::string b = bytes;
+      b[i] = char(static_cast<unsigned char>(b[i]) ^ flip);
+      write_bytes(path("flip.safetensors"), b);
+      try {
+        xg::load(path("flip.safetensors"));
+      } catch (const xg::Error&) {
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << "byte " << i << " ^ " << int(flip) << ": not an xg::Error: " << e.what();
+      }
+    }
+}
+
+// --- interop with numpy ----------------------------------------------------------------------
+
+TEST_F(Serialize, InteropWithNumpy) {
+  if (!fs::exists("/usr/bin/python3")) GTEST_SKIP() << "/usr/bin/python3 is missing";
+  // What xgrad writes; the script checks these exact values.
+  xt::xarray<float> f32 = xt::empty<float>(xg::Shape{3, 4});
+  for (std::size_t i = 0; i < f32.size(); ++i) f32.data()[i] = float(i) * 0.5f - 2.0f;
+  xt::xarray<double> f64 = xt::empty<double>(xg::Shape{2, 3});
+  for (std::size_t i = 0; i < f64.size(); ++i) f64.data()[i] = double(i) / 7.0;
+  xg::save({{"f32", xg::from_xarray(f32)},
+            {"f64", xg::from_xarray(f64)},
+            {"i64", xg::tensor(xt::xarray<std::int64_t>{-3, 0, std::int64_t(1) << 40})},
+            {"scalar", xg::tensor(3.25, xg::kFloat64)},
+            {"empty", xg::zeros({0, 2})}},
+           path("from_xgrad.safetensors"));
+  const std::string cmd = std::string("/usr/bin/python3 ") + XGRAD_FIXTURES + "/nn/safetensors_interop.py " +
+                          path("from_xgrad.safetensors").string() + " " + path("from_numpy.safetensors").string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+
+  // What the script wrote: the same formulas, computed here.
+  const xg::StateDict d = xg::load(path("from_numpy.safetensors"));
+  ASSERT_EQ(d.size(), 3u);
+  const xg::Tensor& w = d.at("weight");
+  ASSERT_EQ(w.dtype(), xg::kFloat32);
+  ASSERT_EQ(w.shape(), (xg::Shape{2, 3, 4}));
+  for (std::size_t i = 0; i < 24; ++i) EXPECT_EQ(w.data<float>().data()[i], float(i) / 3.0f) << i;
+  const xg::Tensor& v = d.at("values");
+  ASSERT_EQ(v.dtype(), xg::kFloat64);
+  EXPECT_EQ(values(v), (std::vector<double>{1.0 / 3.0, -2.5e-300, std::numbers::pi}));
+  const xg::Tensor& idx = d.at("index");
+  ASSERT_EQ(idx.dtype(), xg::kInt64);
+  ASSERT_EQ(idx.shape(), (xg::Shape{2, 2}));
+  EXPECT_EQ(idx.data<std::int64_t>(), (xt::xarray<std::int64_t>{{1, -2}, {3, std::int64_t(1) << 62}}));
+}
+
+}  // namespace
