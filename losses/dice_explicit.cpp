@@ -5,8 +5,6 @@
 //
 // One node instead of eight, and I and S are computed once and kept for the backward.
 // tests/losses/test_dice.cpp checks it with gradcheck and against dice_loss.
-#include <xtensor/xview.hpp>
-
 #include "xgrad/core/function.hpp"
 #include "xgrad/losses/checks.hpp"
 #include "xgrad/losses/dice.hpp"
@@ -32,9 +30,11 @@ Tensor dice_loss_explicit(const Tensor& input, const Tensor& target, const DiceL
       out(i) = T(1) - (T(2) * I(i) + smooth) / S(i);
     }
     return record<T>("dice_loss", std::move(out), {p, t}, [I, S, smooth](const Backward<T>& b) {
-      const auto col = [](const xt::xarray<T>& v) { return xt::view(v, xt::all(), xt::newaxis()); };  // (N, 1)
-      const xt::xarray<T> a = col(b.grad * (T(2) * I + smooth) / (S * S)), c = col(b.grad * T(2) / S);
-      if (b.needs(0)) b.add(0, a - c * b.input(1));  // grad (2I + s) / S^2 - grad 2 t / S
+      // Per sample, as (N, 1) columns that broadcast along D: dL/dp_j = a - c t_j, dL/dt_j = a - c p_j.
+      xt::xarray<T> a = b.grad * (T(2) * I + smooth) / (S * S), c = b.grad * T(2) / S;
+      a.reshape(Shape{a.size(), 1});
+      c.reshape(Shape{c.size(), 1});
+      if (b.needs(0)) b.add(0, a - c * b.input(1));
       if (b.needs(1)) b.add(1, a - c * b.input(0));
     });
   });
