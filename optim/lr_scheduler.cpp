@@ -1,0 +1,154 @@
+#include "xgrad/optim/lr_scheduler.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "xgrad/optim/scheduler_state.hpp"
+
+namespace xgrad::optim {
+
+namespace {
+// Python's a % b for b > 0: never negative, which PyTorch's formulas rely on.
+std::int64_t py_mod(std::int64_t a, std::int64_t b) { return ((a % b) + b) % b; }
+}  // namespace
+
+LRScheduler::LRScheduler(Optimizer& optimizer, std::string name)
+    : optimizer_(optimizer), name_(std::move(name)), base_lrs_(current_lrs()) {}
+
+std::vector<double> LRScheduler::current_lrs() const {
+  std::vector<double> lrs(optimizer_.num_param_groups());
+  for (std::size_t g = 0; g < lrs.size(); ++g) lrs[g] = optimizer_.lr(g);
+  return lrs;
+}
+
+void LRScheduler::step() {
+  ++last_epoch_;
+  std::vector<double> lrs;
+  try {
+    lrs = get_lr();
+  } catch (...) {
+    --last_epoch_;
+    throw;
+  }
+  for (std::size_t g = 0; g < lrs.size(); ++g) optimizer_.set_lr(g, lrs[g]);
+  last_lr_ = current_lrs();
+}
+
+StateDict LRScheduler::state_dict(const std::string& prefix) const {
+  return {{prefix + "last_epoch", detail::int64_scalar(last_epoch_)},
+          {prefix + "base_lrs", detail::float64_vector(base_lrs_)},
+          {prefix + "last_lr", detail::float64_vector(last_lr_)}};
+}
+
+void LRScheduler::load_state_dict(const StateDict& dict, const std::string& prefix) {
+  const detail::StateReader in(name_ + ".load_state_dict", dict, prefix, {"last_epoch", "base_lrs", "last_lr"});
+  const std::size_t groups = optimizer_.num_param_groups();
+  std::int64_t last_epoch = in.integer("last_epoch");
+  std::vector<double> base_lrs = in.numbers("base_lrs", groups);
+  std::vector<double> last_lr = in.numbers("last_lr", groups);
+  last_epoch_ = last_epoch;
+  base_lrs_ = std::move(base_lrs);
+  last_lr_ = std::move(last_lr);
+}
+
+// --- StepLR ------------------------------------------------------------------------------------
+
+StepLR::StepLR(Optimizer& optimizer, StepLROptions options) : LRScheduler(optimizer, "StepLR"), options_(options) {
+  if (options_.step_size < 1) fail("StepLR", ": step_size must be >= 1, got ", options_.step_size);
+  step();
+}
+
+std::vector<double> StepLR::get_lr() {
+  std::vector<double> lrs = current_lrs();
+  if (last_epoch_ == 0 || last_epoch_ % options_.step_size != 0) return lrs;
+  for (double& lr : lrs) lr = lr * options_.gamma;
+  return lrs;
+}
+
+// --- MultiStepLR -------------------------------------------------------------------------------
+
+MultiStepLR::MultiStepLR(Optimizer& optimizer, MultiStepLROptions options)
+    : LRScheduler(optimizer, "MultiStepLR"), options_(std::move(options)) {
+  for (std::int64_t m : options_.milestones)
+    if (m < 0) fail("MultiStepLR", ": milestones must be >= 0, got ", m);
+  step();
+}
+
+std::vector<double> MultiStepLR::get_lr() {
+  std::vector<double> lrs = current_lrs();
+  const auto hits = std::count(options_.milestones.begin(), options_.milestones.end(), last_epoch_);
+  if (hits == 0) return lrs;
+  for (double& lr : lrs) lr = lr * std::pow(options_.gamma, static_cast<double>(hits));
+  return lrs;
+}
+
+// --- ExponentialLR -----------------------------------------------------------------------------
+
+ExponentialLR::ExponentialLR(Optimizer& optimizer, ExponentialLROptions options)
+    : LRScheduler(optimizer, "ExponentialLR"), options_(options) {
+  if (!(options_.gamma > 0)) fail("ExponentialLR", ": gamma must be > 0, got ", options_.gamma);
+  step();
+}
+
+std::vector<double> ExponentialLR::get_lr() {
+  std::vector<double> lrs = current_lrs();
+  if (last_epoch_ == 0) return lrs;
+  for (double& lr : lrs) lr = lr * options_.gamma;
+  return lrs;
+}
+
+// --- CosineAnnealingLR -------------------------------------------------------------------------
+
+CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, CosineAnnealingLROptions options)
+    : LRScheduler(optimizer, "CosineAnnealingLR"), options_(options) {
+  if (options_.t_max < 1) fail("CosineAnnealingLR", ": t_max must be >= 1, got ", options_.t_max);
+  step();
+}
+
+std::vector<double> CosineAnnealingLR::get_lr() {
+  constexpr double pi = std::numbers::pi;
+  std::vector<double> lrs = current_lrs();
+  if (last_epoch_ == 0) return lrs;
+  const double t_max = static_cast<double>(options_.t_max), eta_min = options_.eta_min;
+  const double epoch = static_cast<double>(last_epoch_);
+  // At the bottom of the cosine the ratio below would divide by zero: PyTorch steps up by the
+  // closed form's increment there instead.
+  if (py_mod(last_epoch_ - 1 - options_.t_max, 2 * options_.t_max) == 0) {
+    for (std::size_t g = 0; g < lrs.size(); ++g)
+      lrs[g] = lrs[g] + (base_lrs_[g] - eta_min) * (1 - std::cos(pi / t_max)) / 2;
+    return lrs;
+  }
+  for (double& lr : lrs)
+    lr = (1 + std::cos(pi * epoch / t_max)) / (1 + std::cos(pi * (epoch - 1) / t_max)) * (lr - eta_min) + eta_min;
+  return lrs;
+}
+
+// --- LinearLR ----------------------------------------------------------------------------------
+
+LinearLR::LinearLR(Optimizer& optimizer, LinearLROptions options)
+    : LRScheduler(optimizer, "LinearLR"), options_(options) {
+  if (!(options_.start_factor > 0 && options_.start_factor <= 1))
+    fail("LinearLR", ": start_factor must be in (0, 1], got ", options_.start_factor);
+  if (!(options_.end_factor >= 0 && options_.end_factor <= 1))
+    fail("LinearLR", ": end_factor must be in [0, 1], got ", options_.end_factor);
+  if (options_.total_iters < 1) fail("LinearLR", ": total_iters must be >= 1, got ", options_.total_iters);
+  step();
+}
+
+std::vector<double> LinearLR::get_lr() {
+  std::vector<double> lrs = current_lrs();
+  const double start = options_.start_factor, end = options_.end_factor;
+  if (last_epoch_ == 0) {
+    for (double& lr : lrs) lr = lr * start;
+    return lrs;
+  }
+  if (last_epoch_ > options_.total_iters) return lrs;
+  // The ratio of this epoch's factor to the previous one's.
+  const double ratio = 1. + (end - start) / (static_cast<double>(options_.total_iters) * start +
+                                             static_cast<double>(last_epoch_ - 1) * (end - start));
+  for (double& lr : lrs) lr = lr * ratio;
+  return lrs;
+}
+
+}  // namespace xgrad::optim

@@ -1,0 +1,71 @@
+#pragma once
+// Internal to the schedulers' .cpp files: writing their few numbers as tensors and reading them
+// back with the checks load_state_dict promises.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "xgrad/core/error.hpp"
+#include "xgrad/core/factory.hpp"
+#include "xgrad/core/state_dict.hpp"
+
+namespace xgrad::optim::detail {
+
+inline Tensor int64_scalar(std::int64_t value) { return from_xarray(xt::xarray<std::int64_t>(value)); }
+
+inline Tensor float64_vector(const std::vector<double>& values) {
+  xt::xarray<double> a = xt::empty<double>(Shape{values.size()});
+  std::copy(values.begin(), values.end(), a.begin());
+  return from_xarray(std::move(a));
+}
+
+// The keys under `prefix` must be exactly `names`; with an empty prefix, so must every key.
+class StateReader {
+ public:
+  StateReader(std::string where, const StateDict& dict, const std::string& prefix,
+              const std::vector<std::string>& names)
+      : where_(std::move(where)), dict_(dict), prefix_(prefix) {
+    for (const auto& [key, t] : dict) {
+      if (!key.starts_with(prefix)) continue;
+      const std::string name = key.substr(prefix.size());
+      if (std::find(names.begin(), names.end(), name) == names.end())
+        fail(where_.c_str(), ": unexpected key '", key, "'",
+             prefix.empty()
+                 ? "; to load from a checkpoint that holds more, pass the prefix the scheduler's keys start with"
+                 : "");
+    }
+    for (const auto& name : names)
+      if (!dict.count(prefix + name)) fail(where_.c_str(), ": the state dict has no key '", prefix + name, "'");
+  }
+
+  double number(const std::string& name) const {
+    const Tensor& t = dict_.at(prefix_ + name);
+    if (!t.defined() || t.numel() != 1)
+      fail(where_.c_str(), ": '", prefix_ + name, "' must hold one number, got shape ",
+           t.defined() ? to_string(t.shape()) : std::string("(undefined)"));
+    return t.item();
+  }
+
+  std::int64_t integer(const std::string& name) const {
+    const double v = number(name);
+    if (v != std::floor(v)) fail(where_.c_str(), ": '", prefix_ + name, "' must be a whole number, got ", v);
+    return static_cast<std::int64_t>(v);
+  }
+
+  std::vector<double> numbers(const std::string& name, std::size_t count) const {
+    const Tensor& t = dict_.at(prefix_ + name);
+    if (!t.defined() || t.dim() != 1 || t.numel() != count)
+      fail(where_.c_str(), ": '", prefix_ + name, "' must hold ", count,
+           " numbers, one per parameter group, got shape ",
+           t.defined() ? to_string(t.shape()) : std::string("(undefined)"));
+    const Tensor t64 = t.to(kFloat64);
+    return {t64.data<double>().begin(), t64.data<double>().end()};
+  }
+
+ private:
+  std::string where_;
+  const StateDict& dict_;
+  std::string prefix_;
+};
+
+}  // namespace xgrad::optim::detail
