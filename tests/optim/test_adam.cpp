@@ -1,0 +1,90 @@
+// Adam and AdamW (optim/adam.*, optim/adamw.*): steps worked out by hand, and the option checks.
+#include <xgrad/optim/adam.hpp>
+#include <xgrad/optim/adamw.hpp>
+
+#include "helpers.hpp"
+
+namespace {
+
+namespace optim = xg::optim;
+
+xg::Tensor param(std::vector<double> v) { return from_values(v).requires_grad_(); }
+// Sets the gradient directly: the update is all that is under test.
+void set_grad(xg::Tensor& p, std::vector<double> g) { p.set_grad(from_values(g)); }
+
+TEST(Adam, FirstStepMovesEachElementByAboutLr) {
+  // Step 1: m = (1 - b1) g, v = (1 - b2) g^2, so m / (1 - b1) = g and sqrt(v) / sqrt(1 - b2) = |g|:
+  //   p = p - lr * g / (|g| + eps)
+  xg::Tensor p = param({1.0, 1.0, 1.0});
+  optim::Adam opt({p}, {.lr = 0.1, .eps = 1e-3});
+  set_grad(p, {2.0, -0.5, 1e-3});
+  opt.step();
+  const auto v = flat_values(p);
+  EXPECT_NEAR(v[0], 1.0 - 0.1 * 2.0 / (2.0 + 1e-3), 1e-15);
+  EXPECT_NEAR(v[1], 1.0 + 0.1 * 0.5 / (0.5 + 1e-3), 1e-15);
+  EXPECT_NEAR(v[2], 1.0 - 0.1 * 0.5, 1e-15);  // g = eps: half a step
+}
+
+TEST(Adam, TwoStepsByHand) {
+  const double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8;
+  xg::Tensor p = param({0.5});
+  optim::Adam opt({p}, {.lr = lr});
+  double m = 0, v = 0, want = 0.5;
+  int t = 0;
+  for (const double g : {3.0, -1.0}) {
+    ++t;
+    set_grad(p, {g});
+    opt.step();
+    m = b1 * m + (1 - b1) * g;
+    v = b2 * v + (1 - b2) * g * g;
+    want -= lr / (1 - std::pow(b1, t)) * m / (std::sqrt(v) / std::sqrt(1 - std::pow(b2, t)) + eps);
+    EXPECT_NEAR(flat_values(p)[0], want, 1e-15);
+  }
+  EXPECT_EQ(opt.state_dict().at("state.0.step").item(), 2.0);
+}
+
+TEST(Adam, AmsgradKeepsTheLargestSecondMoment) {
+  xg::Tensor p = param({0.0});
+  optim::Adam opt({p}, {.lr = 0.1, .amsgrad = true});
+  set_grad(p, {10.0});
+  opt.step();
+  set_grad(p, {0.0});
+  opt.step();
+  const xg::StateDict sd = opt.state_dict();
+  // v_1 = (1 - 0.999) * 10^2 = 0.1, v_2 = 0.999 * v_1 + 0; v_max stays v_1.
+  const double v1 = (1 - 0.999) * 10.0 * 10.0;
+  EXPECT_EQ(sd.at("state.0.max_exp_avg_sq").item(), v1);
+  EXPECT_EQ(sd.at("state.0.exp_avg_sq").item(), 0.999 * v1);
+}
+
+TEST(AdamW, DecaysTheParameterNotTheGradient) {
+  // With a zero gradient Adam's L2 decay would still move p through m; AdamW's only shrinks it:
+  //   p = p * (1 - lr * wd), then m = v = 0, so the Adam part adds 0 / (0 + eps) = 0.
+  xg::Tensor p = param({2.0});
+  optim::AdamW opt({p}, {.lr = 0.1, .weight_decay = 0.5});
+  set_grad(p, {0.0});
+  opt.step();
+  EXPECT_DOUBLE_EQ(flat_values(p)[0], 2.0 * (1 - 0.1 * 0.5));
+  // And Adam with the same weight decay moves it by about lr instead.
+  xg::Tensor q = param({2.0});
+  optim::Adam adam({q}, {.lr = 0.1, .weight_decay = 0.5});
+  set_grad(q, {0.0});
+  adam.step();
+  EXPECT_NEAR(flat_values(q)[0], 2.0 - 0.1, 1e-7);
+}
+
+TEST(AdamW, DefaultWeightDecayIsPyTorchs) { EXPECT_EQ(optim::AdamWOptions{}.weight_decay, 1e-2); }
+
+TEST(Adam, BadOptionsAreErrors) {
+  xg::Tensor p = param({0.0});
+  EXPECT_ERROR(optim::Adam({p}, {.lr = -1e-3}), "Adam", "lr must be >= 0", "-0.001");
+  EXPECT_ERROR(optim::Adam({p}, {.betas = {1.0, 0.999}}), "Adam", "betas[0] must be in [0, 1)", "got 1");
+  EXPECT_ERROR(optim::Adam({p}, {.betas = {-0.1, 0.999}}), "Adam", "betas[0]", "-0.1");
+  EXPECT_ERROR(optim::Adam({p}, {.betas = {0.9, 1.5}}), "Adam", "betas[1] must be in [0, 1)", "1.5");
+  EXPECT_ERROR(optim::Adam({p}, {.eps = -1e-8}), "Adam", "eps must be >= 0", "-1e-08");
+  EXPECT_ERROR(optim::Adam({p}, {.weight_decay = -0.1}), "Adam", "weight_decay must be >= 0");
+  EXPECT_ERROR(optim::AdamW({p}, {.lr = -1}), "AdamW", "lr must be >= 0");
+  EXPECT_ERROR(optim::AdamW({p}, {.betas = {0.9, 1.0}}), "AdamW", "betas[1]");
+}
+
+}  // namespace
