@@ -51,3 +51,10 @@ TEST(HuberLoss, Errors) {
   EXPECT_ERROR(xl::HuberLoss({.delta = -1.0}), "huber_loss", "delta", "-1");  // at construction
   EXPECT_ERROR(xl::huber_loss(leaf({2}), leaf({3})), "huber_loss", "(2)", "(3)");
 }
+
+TEST(HuberLoss, Float32MatchesFloat64) {
+  const xg::Tensor x = leaf({3, 4}, -3, 3), t = leaf({3, 4});
+  const xg::Tensor l32 = xl::HuberLoss({.delta = 0.7})(x.to(xg::kFloat32), t.to(xg::kFloat32));
+  EXPECT_EQ(l32.dtype(), xg::kFloat32);
+  EXPECT_NEAR(l32.item(), xl::huber_loss(x, t, {.delta = 0.7}).item(), 1e-5);
+}

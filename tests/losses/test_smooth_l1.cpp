@@ -33,3 +33,10 @@ TEST(SmoothL1Loss, ModuleAndErrors) {
   EXPECT_ERROR(xl::SmoothL1Loss({.beta = -0.5}), "smooth_l1_loss", "beta", "-0.5");
   EXPECT_ERROR(xl::smooth_l1_loss(x, xg::zeros({4})), "smooth_l1_loss", "float64", "float32");
 }
+
+TEST(SmoothL1Loss, Float32MatchesFloat64) {
+  const xg::Tensor x = leaf({3, 4}, -3, 3), t = leaf({3, 4});
+  const xg::Tensor l32 = xl::smooth_l1_loss(x.to(xg::kFloat32), t.to(xg::kFloat32), {.beta = 0.7});
+  EXPECT_EQ(l32.dtype(), xg::kFloat32);
+  EXPECT_NEAR(l32.item(), xl::smooth_l1_loss(x, t, {.beta = 0.7}).item(), 1e-5);
+}
