@@ -7,6 +7,10 @@
 //   xg::optim::OneCycleLR sched(opt, {.max_lr = 0.1, .epochs = 10, .steps_per_epoch = batches});
 //
 // With three_phase, the rate climbs, comes back down symmetrically, then anneals to the minimum.
+//
+// One difference from PyTorch: like PyTorch it allows total_steps calls to step(), the last of
+// which sets a rate no batch trains with; PyTorch extrapolates that one past the end of the
+// anneal, which with linear annealing makes it negative, so xgrad holds the final rate there.
 #include <cstdint>
 
 #include "xgrad/optim/lr_scheduler.hpp"
