@@ -17,6 +17,7 @@ class Error : public std::invalid_argument {
 template <class... Args>
 [[noreturn]] void fail(const char* op, Args&&... parts) {
   std::ostringstream out;
+  out.precision(12);  // enough to tell apart two values a user passed, short enough to read
   out << op;
   (out << ... << std::forward<Args>(parts));
   throw Error(out.str());
