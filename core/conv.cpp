@@ -1,32 +1,154 @@
 #include "xgrad/core/conv.hpp"
 
 #include <cblas.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <climits>
+#include <condition_variable>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 #include "xgrad/core/function.hpp"
 
 namespace xgrad {
 
 namespace {
-// C = op(A) op(B) + beta C, row-major, with the leading dims of the stored matrices.
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, const float* b, float beta,
-          float* c) {
+// C = op(A) op(B) + beta C, row-major, every matrix with its own leading dimension, so that a
+// block of columns of a wider matrix can take part.
+void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+          const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
-              1.0f, a, int(std::max<std::size_t>(1, ta ? m : k)), b, int(std::max<std::size_t>(1, tb ? k : n)), beta, c,
-              int(std::max<std::size_t>(1, n)));
+              1.0f, a, int(std::max<std::size_t>(1, lda)), b, int(std::max<std::size_t>(1, ldb)), beta, c,
+              int(std::max<std::size_t>(1, ldc)));
 }
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a, const double* b, double beta,
-          double* c) {
+void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a, std::size_t lda,
+          const double* b, std::size_t ldb, double beta, double* c, std::size_t ldc) {
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
-              1.0, a, int(std::max<std::size_t>(1, ta ? m : k)), b, int(std::max<std::size_t>(1, tb ? k : n)), beta, c,
-              int(std::max<std::size_t>(1, n)));
+              1.0, a, int(std::max<std::size_t>(1, lda)), b, int(std::max<std::size_t>(1, ldb)), beta, c,
+              int(std::max<std::size_t>(1, ldc)));
 }
+
+// --- threads -------------------------------------------------------------------------------
+// OpenBLAS's pthreads build splits each gemm over its threads, but a convolution's gemms are
+// small and half its time goes to im2col/col2im, which would stay serial. So conv2d splits the
+// batch instead: each thread takes whole images through im2col, gemm and col2im, while OpenBLAS
+// runs single-threaded (one pool busy at a time, never two fighting over the cores). The thread
+// count is OpenBLAS's own (OPENBLAS_NUM_THREADS or openblas_set_num_threads), so one knob sets
+// both. Idle workers sleep on a condition variable; they never spin.
+class Workers {
+ public:
+  static Workers& instance() {
+    static Workers workers;
+    return workers;
+  }
+
+  // Calls job(i) for every i in [0, n), concurrently, the calling thread taking i = 0; returns
+  // once all are done and rethrows the first exception. A second caller arriving while a run is
+  // in progress (another user thread, or a job calling conv2d) runs its parts one by one instead.
+  void run(std::size_t n, const std::function<void(std::size_t)>& job) {
+    std::unique_lock busy(busy_, std::try_to_lock);
+    if (n <= 1 || !busy) {
+      for (std::size_t i = 0; i < n; ++i) job(i);
+      return;
+    }
+    {
+      std::lock_guard lock(mutex_);
+      if (owner_ != ::getpid()) {
+        // After fork() the threads are gone from this process; keep their handles unjoined.
+        new std::vector<std::thread>(std::move(threads_));  // NOLINT: deliberately never freed
+        threads_.clear();
+        owner_ = ::getpid();
+      }
+      while (threads_.size() < n - 1) threads_.emplace_back([this, i = threads_.size()] { loop(i + 1); });
+      job_ = &job;
+      wanted_ = n;
+      remaining_ = n - 1;
+      error_ = nullptr;
+      ++round_;
+    }
+    start_.notify_all();
+    std::exception_ptr mine;
+    try {
+      job(0);
+    } catch (...) {
+      mine = std::current_exception();
+    }
+    std::unique_lock lock(mutex_);
+    finished_.wait(lock, [this] { return remaining_ == 0; });
+    if (mine) std::rethrow_exception(mine);
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  Workers() = default;
+  ~Workers() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    start_.notify_all();
+    if (owner_ == ::getpid())
+      for (auto& t : threads_) t.join();
+    else
+      for (auto& t : threads_) t.detach();
+  }
+
+  void loop(std::size_t index) {
+    std::uint64_t seen = 0;
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      start_.wait(lock, [&] { return stopping_ || round_ != seen; });
+      if (stopping_) return;
+      seen = round_;
+      if (index >= wanted_) continue;  // this round needs fewer threads
+      const auto* job = job_;
+      lock.unlock();
+      try {
+        (*job)(index);
+      } catch (...) {
+        std::lock_guard guard(mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
+      lock.lock();
+      if (--remaining_ == 0) finished_.notify_one();
+    }
+  }
+
+  std::mutex busy_, mutex_;
+  std::condition_variable start_, finished_;
+  std::vector<std::thread> threads_;
+  pid_t owner_ = ::getpid();
+  const std::function<void(std::size_t)>* job_ = nullptr;
+  std::size_t wanted_ = 0, remaining_ = 0;
+  std::uint64_t round_ = 0;
+  bool stopping_ = false;
+  std::exception_ptr error_;
+};
+
+// OpenBLAS single-threaded for its lifetime, then back to what it was.
+class SingleThreadedBlas {
+ public:
+  SingleThreadedBlas() : previous_(openblas_get_num_threads()) {
+    if (previous_ > 1) openblas_set_num_threads(1);
+  }
+  ~SingleThreadedBlas() {
+    if (previous_ > 1) openblas_set_num_threads(previous_);
+  }
+  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
+  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
+
+ private:
+  int previous_;
+};
+
+// --- geometry, im2col, col2im ----------------------------------------------------------------
 
 // Every size of one convolution. The column matrix has one row per (channel, ki, kj) and one
 // column per (image, output pixel): its product with the (O, C kh kw) weight is the output of
-// the whole batch, (O, N oh ow), in a single gemm.
+// those images, (O, images oh ow), in one gemm.
 struct Geometry {
   std::size_t n, c, h, w;  // input
   std::size_t o, kh, kw;   // weight
@@ -37,8 +159,8 @@ struct Geometry {
   std::size_t cols() const { return n * oh * ow; }
 };
 
-// The output columns x in [lo, hi) whose input column x sw - pw + kj lies inside [0, w); the
-// ones outside read the zero padding.
+// The output columns x in [lo, hi) whose input column x stride - pad + k lies inside [0, size);
+// the others read the zero padding.
 struct Span {
   std::size_t lo, hi;
 };
@@ -48,54 +170,169 @@ Span inside(std::size_t k, std::size_t stride, std::size_t pad, std::size_t size
   return {std::min(lo, hi), hi};
 }
 
-// cols[(ci kh + ki) kw + kj][img oh ow + y ow + x] = input[img][ci][y sh - ph + ki][x sw - pw + kj],
-// zero where that falls in the padding.
+// Strided taps read every s-th input column, which does not vectorize. So each input plane is
+// first split by column phase, phased[p][iy][j] = in[iy][j s + p]: tap kj then reads phase
+// (kj - pw) mod s at entries x + floor((kj - pw) / s), a contiguous run. `width` = ceil(W / s)
+// entries per phase row.
+struct Tap {
+  std::size_t phase;
+  std::ptrdiff_t offset;
+};
+Tap tap(std::size_t kj, std::size_t pad, std::size_t stride) {
+  const auto t = std::ptrdiff_t(kj) - std::ptrdiff_t(pad), s = std::ptrdiff_t(stride);
+  const std::ptrdiff_t phase = ((t % s) + s) % s;
+  return {std::size_t(phase), (t - phase) / s};
+}
+
+// A per-thread buffer for the phase planes, grown on demand and kept.
 template <class T>
-void im2col(const T* in, const Geometry& g, T* cols) {
-  for (std::size_t ci = 0; ci < g.c; ++ci)
-    for (std::size_t ki = 0; ki < g.kh; ++ki)
-      for (std::size_t kj = 0; kj < g.kw; ++kj) {
-        T* row = cols + ((ci * g.kh + ki) * g.kw + kj) * g.cols();
-        const Span xs = inside(kj, g.sw, g.pw, g.w, g.ow);
+T* phase_buffer(std::size_t n) {
+  thread_local std::vector<T> buffer;
+  if (buffer.size() < n) buffer.resize(n);
+  return buffer.data();
+}
+
+// phased[p][iy][j] = plane[iy][j s + p] for each row of an h x w plane; stride 2 (the common
+// case) spelled out so that the compiler vectorizes it.
+template <class T>
+void split_phases(const T* plane, std::size_t h, std::size_t w, std::size_t s, std::size_t width, T* phased) {
+  for (std::size_t iy = 0; iy < h; ++iy) {
+    const T* src = plane + iy * w;
+    if (s == 2) {
+      T* even = phased + iy * width;
+      T* odd = phased + (h + iy) * width;
+      for (std::size_t j = 0; j < w / 2; ++j) {
+        even[j] = src[2 * j];
+        odd[j] = src[2 * j + 1];
+      }
+      if (w % 2) even[w / 2] = src[w - 1];
+      continue;
+    }
+    for (std::size_t p = 0; p < s; ++p) {
+      T* dst = phased + (p * h + iy) * width;
+      for (std::size_t j = 0; j * s + p < w; ++j) dst[j] = src[j * s + p];
+    }
+  }
+}
+
+// The inverse: plane[iy][j s + p] = phased[p][iy][j].
+template <class T>
+void merge_phases(const T* phased, std::size_t h, std::size_t w, std::size_t s, std::size_t width, T* plane) {
+  for (std::size_t iy = 0; iy < h; ++iy) {
+    T* dst = plane + iy * w;
+    if (s == 2) {
+      const T* even = phased + iy * width;
+      const T* odd = phased + (h + iy) * width;
+      for (std::size_t j = 0; j < w / 2; ++j) {
+        dst[2 * j] = even[j];
+        dst[2 * j + 1] = odd[j];
+      }
+      if (w % 2) dst[w - 1] = even[w / 2];
+      continue;
+    }
+    for (std::size_t p = 0; p < s; ++p) {
+      const T* src = phased + (p * h + iy) * width;
+      for (std::size_t j = 0; j * s + p < w; ++j) dst[j * s + p] = src[j];
+    }
+  }
+}
+
+// Images [first, last) of the input into column matrix `cols` (row stride ld), image `first`
+// at column 0: cols[(ci kh + ki) kw + kj][(img - first) oh ow + y ow + x] =
+// input[img][ci][y sh - ph + ki][x sw - pw + kj], zero where that falls in the padding.
+template <class T>
+void im2col(const T* in, const Geometry& g, std::size_t first, std::size_t last, T* cols, std::size_t ld) {
+  const std::size_t s = g.sw, width = (g.w + s - 1) / s;
+  T* phased = s > 1 ? phase_buffer<T>(s * g.h * width) : nullptr;
+  for (std::size_t img = first; img < last; ++img)
+    for (std::size_t ci = 0; ci < g.c; ++ci) {
+      const T* plane = in + (img * g.c + ci) * g.h * g.w;
+      if (s > 1) split_phases(plane, g.h, g.w, s, width, phased);
+      const std::size_t row_len = s > 1 ? width : g.w;  // of a phase row
+      for (std::size_t ki = 0; ki < g.kh; ++ki) {
         const Span ys = inside(ki, g.sh, g.ph, g.h, g.oh);
-        for (std::size_t img = 0; img < g.n; ++img) {
-          const T* plane = in + (img * g.c + ci) * g.h * g.w;
-          T* dst = row + img * g.plane();
+        for (std::size_t kj = 0; kj < g.kw; ++kj) {
+          const Span xs = inside(kj, g.sw, g.pw, g.w, g.ow);
+          const Tap t = tap(kj, g.pw, s);
+          const T* source = s > 1 ? phased + t.phase * g.h * width : plane;
+          T* dst = cols + ((ci * g.kh + ki) * g.kw + kj) * ld + (img - first) * g.plane();
           std::fill(dst, dst + ys.lo * g.ow, T(0));
           std::fill(dst + ys.hi * g.ow, dst + g.plane(), T(0));
           for (std::size_t y = ys.lo; y < ys.hi; ++y) {
-            const T* src = plane + (y * g.sh + ki - g.ph) * g.w;  // input row; column x reads x sw + kj - pw
             T* d = dst + y * g.ow;
             std::fill(d, d + xs.lo, T(0));
             std::fill(d + xs.hi, d + g.ow, T(0));
-            if (g.sw == 1 && xs.lo < xs.hi)
-              std::copy_n(src + xs.lo + kj - g.pw, xs.hi - xs.lo, d + xs.lo);
-            else
-              for (std::size_t x = xs.lo; x < xs.hi; ++x) d[x] = src[x * g.sw + kj - g.pw];
+            if (xs.lo < xs.hi) {  // a loop, not memcpy: rows are short and the call would cost more
+              const T* from = source + (y * g.sh + ki - g.ph) * row_len + std::ptrdiff_t(xs.lo) + t.offset;
+              for (std::size_t x = 0; x < xs.hi - xs.lo; ++x) d[xs.lo + x] = from[x];
+            }
           }
         }
       }
+    }
 }
 
-// The adjoint of im2col: adds every column entry back onto the input pixel it was read from.
+// The adjoint of im2col: adds every column entry back onto the input pixel it was read from,
+// writing each image's planes of `in` whole (no need to zero them first).
 template <class T>
-void col2im(const T* cols, const Geometry& g, T* in) {
-  for (std::size_t ci = 0; ci < g.c; ++ci)
-    for (std::size_t ki = 0; ki < g.kh; ++ki)
-      for (std::size_t kj = 0; kj < g.kw; ++kj) {
-        const T* row = cols + ((ci * g.kh + ki) * g.kw + kj) * g.cols();
-        const Span xs = inside(kj, g.sw, g.pw, g.w, g.ow);
+void col2im(const T* cols, std::size_t ld, const Geometry& g, std::size_t first, std::size_t last, T* in) {
+  const std::size_t s = g.sw, width = (g.w + s - 1) / s;
+  T* phased = s > 1 ? phase_buffer<T>(s * g.h * width) : nullptr;
+  const std::size_t row_len = s > 1 ? width : g.w;
+  for (std::size_t img = first; img < last; ++img)
+    for (std::size_t ci = 0; ci < g.c; ++ci) {
+      T* plane = in + (img * g.c + ci) * g.h * g.w;
+      T* acc = s > 1 ? phased : plane;
+      std::fill_n(acc, s > 1 ? s * g.h * width : g.h * g.w, T(0));
+      for (std::size_t ki = 0; ki < g.kh; ++ki) {
         const Span ys = inside(ki, g.sh, g.ph, g.h, g.oh);
-        for (std::size_t img = 0; img < g.n; ++img) {
-          T* plane = in + (img * g.c + ci) * g.h * g.w;
-          const T* src = row + img * g.plane();
+        for (std::size_t kj = 0; kj < g.kw; ++kj) {
+          const Span xs = inside(kj, g.sw, g.pw, g.w, g.ow);
+          if (xs.lo >= xs.hi) continue;
+          const Tap t = tap(kj, g.pw, s);
+          T* target = acc + (s > 1 ? t.phase * g.h * width : 0);
+          const T* src = cols + ((ci * g.kh + ki) * g.kw + kj) * ld + (img - first) * g.plane();
           for (std::size_t y = ys.lo; y < ys.hi; ++y) {
-            T* dst = plane + (y * g.sh + ki - g.ph) * g.w;
-            const T* s = src + y * g.ow;
-            for (std::size_t x = xs.lo; x < xs.hi; ++x) dst[x * g.sw + kj - g.pw] += s[x];
+            T* d = target + (y * g.sh + ki - g.ph) * row_len + std::ptrdiff_t(xs.lo) + t.offset;
+            const T* v = src + y * g.ow + xs.lo;
+            for (std::size_t x = 0; x < xs.hi - xs.lo; ++x) d[x] += v[x];
           }
         }
       }
+      if (s > 1) merge_phases(phased, g.h, g.w, s, width, plane);
+    }
+}
+
+// How the batch is cut: `threads` contiguous ranges of images, each walked in groups of
+// `group` images, small enough that a group's columns stay in a core's L2 cache between im2col
+// and the gemm that reads them.
+struct Split {
+  std::size_t threads, group;
+  std::size_t first(std::size_t t, std::size_t n) const { return n * t / threads; }
+};
+
+template <class T>
+Split split_for(const Geometry& g) {
+  constexpr std::size_t kGroupBytes = 256 * 1024;
+  const std::size_t per_image = std::max<std::size_t>(1, g.rows() * g.plane() * sizeof(T));
+  std::size_t threads = 1;
+  // A few microseconds to wake a thread: not worth it below about a million multiply-adds.
+  if (openblas_get_parallel() == 1 && double(g.o) * double(g.rows()) * double(g.cols()) > 1e6)
+    threads = std::min<std::size_t>(std::size_t(std::max(1, openblas_get_num_threads())), g.n);
+  return {std::max<std::size_t>(threads, 1), std::max<std::size_t>(1, std::min(kGroupBytes / per_image, g.n))};
+}
+
+// Runs body(first_image, last_image, thread) over every group of every thread's range; with
+// more than one thread OpenBLAS stays single-threaded meanwhile.
+template <class Body>
+void for_each_group(std::size_t n, const Split& s, Body&& body) {
+  auto range = [&](std::size_t t) {
+    const std::size_t end = s.first(t + 1, n);
+    for (std::size_t a = s.first(t, n); a < end; a += s.group) body(a, std::min(end, a + s.group), t);
+  };
+  if (s.threads == 1) return range(0);
+  SingleThreadedBlas single;
+  Workers::instance().run(s.threads, range);
 }
 
 Geometry geometry(const Tensor& input, const Tensor& weight, const Tensor& bias, Size2 stride, Size2 padding) {
@@ -135,54 +372,89 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
   std::vector<Tensor> inputs{input, weight};
   if (bias.defined()) inputs.push_back(bias);
   return visit_float("conv2d", input, weight, [&]<class T>(const xt::xarray<T>& x, const xt::xarray<T>& w) {
-    xt::xarray<T> cols = xt::empty<T>(Shape{g.rows(), g.cols()});
-    im2col(x.data(), g, cols.data());
-    // (O, N oh ow) = W (O, C kh kw) · cols, then each image's block moves to its place in NCHW.
-    xt::xarray<T> prod = xt::zeros<T>(Shape{g.o, g.cols()});
-    if (g.rows() > 0 && g.cols() > 0)
-      gemm(false, false, g.o, g.cols(), g.rows(), w.data(), cols.data(), T(0), prod.data());
+    const Split split = split_for<T>(g);
+    const std::size_t L = g.plane();
+    // Only dW reads the columns again: keep all of them only when the weight wants a gradient,
+    // else each group's columns live in a scratch buffer of the thread.
+    const bool keep = weight.requires_grad();
+    xt::xarray<T> cols = keep ? xt::xarray<T>(xt::empty<T>(Shape{g.rows(), g.cols()})) : xt::xarray<T>();
     xt::xarray<T> out = xt::empty<T>(Shape{g.n, g.o, g.oh, g.ow});
     const T* b = bias.defined() ? bias.data<T>().data() : nullptr;
-    for (std::size_t img = 0; img < g.n; ++img)
-      for (std::size_t o = 0; o < g.o; ++o) {
-        const T* src = prod.data() + o * g.cols() + img * g.plane();
-        T* dst = out.data() + (img * g.o + o) * g.plane();
-        const T shift = b ? b[o] : T(0);
-        for (std::size_t i = 0; i < g.plane(); ++i) dst[i] = src[i] + shift;
-      }
-    // Only dW reads the columns: keep them only when the weight wants a gradient.
-    if (!weight.requires_grad()) cols = xt::xarray<T>();
-    return record<T>("conv2d", std::move(out), inputs, [g, cols = std::move(cols)](const Backward<T>& bw) {
-      // dY back to the (O, N oh ow) layout of the forward product.
-      xt::xarray<T> dy = xt::empty<T>(Shape{g.o, g.cols()});
-      for (std::size_t img = 0; img < g.n; ++img)
-        for (std::size_t o = 0; o < g.o; ++o)
-          std::copy_n(bw.grad.data() + (img * g.o + o) * g.plane(), g.plane(),
-                      dy.data() + o * g.cols() + img * g.plane());
-      const bool work = g.rows() > 0 && g.cols() > 0;
-      if (bw.needs(0)) {  // dcols = Wᵀ dY, then each column entry back onto its input pixel
-        xt::xarray<T> dcols = xt::zeros<T>(Shape{g.rows(), g.cols()});
-        if (work && g.o > 0)
-          gemm(true, false, g.rows(), g.cols(), g.o, bw.input(1).data(), dy.data(), T(0), dcols.data());
-        xt::xarray<T> dx = xt::zeros<T>(Shape{g.n, g.c, g.h, g.w});
-        col2im(dcols.data(), g, dx.data());
-        bw.add(0, std::move(dx));
-      }
-      if (bw.needs(1)) {  // dW = dY colsᵀ: the sum over images and pixels in one gemm
-        xt::xarray<T> dw = xt::zeros<T>(Shape{g.o, g.c, g.kh, g.kw});
-        if (work) gemm(false, true, g.o, g.rows(), g.cols(), dy.data(), cols.data(), T(0), dw.data());
-        bw.add(1, std::move(dw));
-      }
-      if (bw.node.inputs().size() > 2 && bw.needs(2)) {  // db[o] = Σ dY[., o, ., .]
-        xt::xarray<T> db = xt::empty<T>(Shape{g.o});
+    std::vector<xt::xarray<T>> scratch(split.threads);
+    for_each_group(g.n, split, [&](std::size_t first, std::size_t last, std::size_t t) {
+      const std::size_t width = (last - first) * L;  // the group's columns
+      xt::xarray<T>& buf = scratch[t];
+      const std::size_t need = g.o * split.group * L + (keep ? 0 : g.rows() * split.group * L);
+      if (buf.size() < need) buf = xt::empty<T>(Shape{need});
+      T* prod = buf.data();
+      T* c = keep ? cols.data() + first * L : prod + g.o * split.group * L;
+      const std::size_t ldc = keep ? g.cols() : width;
+      im2col(x.data(), g, first, last, c, ldc);
+      // (O, group oh ow) = W (O, C kh kw) · cols, then each image's rows move into NCHW.
+      if (g.rows() > 0)
+        gemm(false, false, g.o, width, g.rows(), w.data(), g.rows(), c, ldc, T(0), prod, width);
+      else
+        std::fill_n(prod, g.o * width, T(0));
+      for (std::size_t img = first; img < last; ++img)
         for (std::size_t o = 0; o < g.o; ++o) {
-          const T* row = dy.data() + o * g.cols();
-          T s = 0;
-          for (std::size_t i = 0; i < g.cols(); ++i) s += row[i];
-          db(o) = s;
+          const T* src = prod + o * width + (img - first) * L;
+          T* dst = out.data() + (img * g.o + o) * L;
+          const T shift = b ? b[o] : T(0);
+          for (std::size_t i = 0; i < L; ++i) dst[i] = src[i] + shift;
         }
-        bw.add(2, std::move(db));
-      }
+    });
+    return record<T>("conv2d", std::move(out), inputs, [g, keep, cols = std::move(cols)](const Backward<T>& bw) {
+      const Split split = split_for<T>(g);
+      const std::size_t L = g.plane();
+      // As in PyTorch, the weight gets a gradient only if it wanted one when the graph was built.
+      const bool need_x = bw.needs(0), need_w = keep && bw.needs(1),
+                 need_b = bw.node.inputs().size() > 2 && bw.needs(2);
+      const T* wd = bw.input(1).data();
+      xt::xarray<T> dx = need_x ? xt::xarray<T>(xt::empty<T>(Shape{g.n, g.c, g.h, g.w})) : xt::xarray<T>();
+      // Per thread: dW and db summed over its images (added up in thread order afterwards), and
+      // scratch for one group's dY (O, group oh ow) and dcols (C kh kw, group oh ow).
+      std::vector<xt::xarray<T>> dw_part(split.threads), db_part(split.threads), scratch(split.threads);
+      for_each_group(g.n, split, [&](std::size_t first, std::size_t last, std::size_t t) {
+        const std::size_t width = (last - first) * L;
+        const bool first_group = first == split.first(t, g.n);
+        if (first_group) {
+          scratch[t] = xt::empty<T>(Shape{(g.o + (need_x ? g.rows() : 0)) * split.group * L});
+          if (need_w) dw_part[t] = xt::zeros<T>(Shape{g.o, g.rows()});
+          if (need_b) db_part[t] = xt::zeros<T>(Shape{g.o});
+        }
+        T* dy = scratch[t].data();
+        for (std::size_t img = first; img < last; ++img)
+          for (std::size_t o = 0; o < g.o; ++o)
+            std::copy_n(bw.grad.data() + (img * g.o + o) * L, L, dy + o * width + (img - first) * L);
+        if (need_b)
+          for (std::size_t o = 0; o < g.o; ++o) {
+            T s = 0;
+            for (std::size_t i = 0; i < width; ++i) s += dy[o * width + i];
+            db_part[t](o) += s;
+          }
+        if (need_w && g.rows() > 0)  // dW += dY colsᵀ over the group's pixels
+          gemm(false, true, g.o, g.rows(), width, dy, width, cols.data() + first * L, g.cols(), T(1), dw_part[t].data(),
+               g.rows());
+        if (need_x) {  // dcols = Wᵀ dY, then every column entry back onto its input pixel
+          T* dcols = dy + g.o * split.group * L;
+          if (g.o > 0)
+            gemm(true, false, g.rows(), width, g.o, wd, g.rows(), dy, width, T(0), dcols, width);
+          else
+            std::fill_n(dcols, g.rows() * width, T(0));
+          col2im(dcols, width, g, first, last, dx.data());
+        }
+      });
+      if (need_x) bw.add(0, std::move(dx));
+      // Thread sums in a fixed order, so a given thread count always gives the same bits.
+      auto total = [&](std::vector<xt::xarray<T>>& parts, Shape shape) {
+        xt::xarray<T> sum = xt::zeros<T>(shape);
+        for (const auto& p : parts)
+          if (p.size() == sum.size())
+            for (std::size_t i = 0; i < sum.size(); ++i) sum.data()[i] += p.data()[i];
+        return sum;
+      };
+      if (need_w) bw.add(1, total(dw_part, Shape{g.o, g.c, g.kh, g.kw}));
+      if (need_b) bw.add(2, total(db_part, Shape{g.o}));
     });
   });
 }

@@ -163,6 +163,7 @@ class Reader {
 
  private:
   void read_at(std::uint64_t offset, char* dst, std::uint64_t n, const char* what) {
+    if (n == 0) return;  // an empty tensor's data() may be null
     in_.seekg(std::streamoff(offset));
     in_.read(dst, std::streamsize(n));
     if (!in_ || std::uint64_t(in_.gcount()) != n)

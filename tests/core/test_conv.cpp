@@ -1,3 +1,5 @@
+#include <cblas.h>
+
 #include "helpers.hpp"
 
 namespace {
@@ -73,6 +75,33 @@ TEST_P(Conv2dCase, MatchesTheDefinition) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Shapes, Conv2dCase, ::testing::ValuesIn(kCases));
+
+TEST(Conv2d, ThreadsSplittingTheBatchAgree) {
+  // Large enough (over a million multiply-adds) that conv2d splits the batch over OpenBLAS's
+  // thread count; every count must give the definition's output and the 1-thread gradients.
+  const int saved = openblas_get_num_threads();
+  xg::manual_seed(25);
+  const xg::Tensor x0 = xg::randn({5, 8, 13, 12}, xg::kFloat64), w0 = xg::randn({16, 8, 3, 3}, xg::kFloat64);
+  const xg::Tensor b0 = xg::randn({16}, xg::kFloat64), dy = xg::randn({5, 16, 7, 6}, xg::kFloat64);
+  const xt::xarray<double> want = direct_conv(x0.data<double>(), w0.data<double>(), b0.data<double>().data(), 2, 1);
+  std::vector<std::vector<double>> grads_1;
+  for (int threads : {1, 2, 3}) {
+    openblas_set_num_threads(threads);
+    xg::Tensor x = x0.detach().requires_grad_(), w = w0.detach().requires_grad_(), b = b0.detach().requires_grad_();
+    const xg::Tensor y = xg::conv2d(x, w, b, 2, 1);
+    const auto got = values(y);
+    for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want.data()[i], 1e-12) << threads << " threads";
+    y.backward(dy);
+    const std::vector<std::vector<double>> grads{values(x.grad()), values(w.grad()), values(b.grad())};
+    if (threads == 1) grads_1 = grads;
+    for (std::size_t k = 0; k < grads.size(); ++k)
+      for (std::size_t i = 0; i < grads[k].size(); ++i)
+        ASSERT_NEAR(grads[k][i], grads_1[k][i], 1e-11 * std::max(1.0, std::abs(grads_1[k][i])))
+            << threads << " threads, grad " << k << " at " << i;
+  }
+  openblas_set_num_threads(saved);
+  EXPECT_EQ(openblas_get_num_threads(), saved) << "conv2d must restore OpenBLAS's thread count";
+}
 
 TEST(Conv2d, ClosedForm) {
   // A 2x2 kernel of ones over a 3x3 input sums each window; with dY = ones, dX[i][j] counts the

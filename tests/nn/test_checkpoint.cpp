@@ -27,7 +27,8 @@ bool bit_identical(const xg::Tensor& a, const xg::Tensor& b) {
          std::visit(
              [&](const auto& x) {
                using A = std::decay_t<decltype(x)>;
-               return std::memcmp(x.data(), std::get<A>(b.storage()).data(), x.size() * sizeof(*x.data())) == 0;
+               return x.size() == 0 ||
+                      std::memcmp(x.data(), std::get<A>(b.storage()).data(), x.size() * sizeof(*x.data())) == 0;
              },
              a.storage());
 }

@@ -39,6 +39,13 @@ TEST(PoolingModules, Gradcheck) {
   expect_module_gradcheck(avg, leaf({1, 2, 4, 5}), {});
 }
 
+TEST(PoolingModules, ConstructorsCheckTheWindow) {
+  EXPECT_ERROR(nn::MaxPool2d(0), "MaxPool2d", "kernel_size must be positive");
+  EXPECT_ERROR(nn::MaxPool2d(2, -1), "MaxPool2d", "stride must be positive", "(-1, -1)");
+  EXPECT_ERROR(nn::AvgPool2d(3, 1, 2), "AvgPool2d", "padding (2, 2)", "half the kernel size (3, 3)");
+  EXPECT_ERROR(nn::AdaptiveAvgPool2d(xg::Size2(0, 1)), "AdaptiveAvgPool2d", "output_size must be positive");
+}
+
 TEST(PoolingModules, Print) {
   std::ostringstream s;
   s << nn::MaxPool2d(2) << " " << nn::AvgPool2d(3, 1, 1, false) << " " << nn::AdaptiveAvgPool2d(xg::Size2(2, 3));
