@@ -33,6 +33,8 @@
 #include "xgrad/losses/nll.hpp"
 #include "xgrad/losses/reduction.hpp"
 #include "xgrad/losses/smooth_l1.hpp"
+#include "xgrad/losses/yolo_assign.hpp"
+#include "xgrad/losses/yolo_loss.hpp"
 #include "xgrad/nn/activation.hpp"
 #include "xgrad/nn/batchnorm.hpp"
 #include "xgrad/nn/clip_grad.hpp"
