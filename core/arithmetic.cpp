@@ -62,7 +62,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
 Tensor pow(const Tensor& a, const Tensor& b) {
   return visit_float("pow", a, b, [&]<class T>(const xt::xarray<T>& x, const xt::xarray<T>& y) {
     check_broadcast("pow", x, y);
-    return record<T>("pow", xt::pow(x, y), {a, b}, [](const Backward<T>& g) {
+    // 0^0 = 1 as in PyTorch; xsimd's pow gives 0 there under AVX2.
+    return record<T>("pow", xt::where(xt::equal(y, T(0)), T(1), xt::pow(x, y)), {a, b}, [](const Backward<T>& g) {
       const auto& x = g.input(0);
       const auto& y = g.input(1);
       // d x^y/dx = y x^(y-1), zero where y == 0 (so 0^0 has no NaN gradient).
@@ -120,7 +121,11 @@ Tensor rdiv(const Tensor& a, double s) {
 Tensor pow(const Tensor& a, double e) {
   return visit_float("pow", a, [&]<class T>(const xt::xarray<T>& x) {
     const T c = static_cast<T>(e);
-    xt::xarray<T> y = c == T(2) ? xt::xarray<T>(x * x) : xt::xarray<T>(xt::pow(x, c));
+    // Like PyTorch, the common exponents skip pow(): x^0 is 1 even at 0 (xsimd's pow gives 0^0 = 0
+    // under AVX2) and x^2 is the exactly rounded x * x.
+    xt::xarray<T> y = c == T(0)   ? xt::xarray<T>(xt::ones_like(x))
+                      : c == T(2) ? xt::xarray<T>(x * x)
+                                  : xt::xarray<T>(xt::pow(x, c));
     return record<T>("pow", std::move(y), {a}, [c](const Backward<T>& g) {
       if (c == T(0))
         g.add(0, xt::zeros_like(g.grad));

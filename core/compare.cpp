@@ -1,5 +1,6 @@
 #include "xgrad/core/compare.hpp"
 
+#include <xtensor/xbroadcast.hpp>
 #include <xtensor/xmath.hpp>
 #include <xtensor/xoperation.hpp>
 
@@ -56,12 +57,19 @@ Tensor extremum(const char* op, const Tensor& a, const Tensor& b) {
     broadcast_shapes(op, shape_of(x), shape_of(y));
     xt::xarray<T> out = Sign > 0 ? xt::xarray<T>(xt::maximum(x, y)) : xt::xarray<T>(xt::minimum(x, y));
     return record<T>(op, std::move(out), {a, b}, [](const Backward<T>& g) {
-      const auto& x = g.input(0);
-      const auto& y = g.input(1);
-      const auto share = xt::where(xt::equal(x, y), g.grad / T(2), g.grad);
-      const auto x_wins = Sign > 0 ? xt::xarray<bool>(x > y) : xt::xarray<bool>(x < y);
-      if (g.needs(0)) g.add(0, sum_to(xt::where(!x_wins && xt::not_equal(x, y), T(0), share), shape_of(x)));
-      if (g.needs(1)) g.add(1, sum_to(xt::where(x_wins, T(0), share), shape_of(y)));
+      // A plain loop over the broadcast shape: xsimd mis-evaluates xarray<bool> masks mixed with
+      // comparisons of T under AVX2, which the parity fixtures caught.
+      const Shape s = shape_of(g.grad);
+      const xt::xarray<T> x = xt::broadcast(g.input(0), s), y = xt::broadcast(g.input(1), s);
+      xt::xarray<T> gx = xt::empty<T>(s), gy = xt::empty<T>(s);
+      for (std::size_t i = 0; i < gx.size(); ++i) {
+        const T xi = x.data()[i], yi = y.data()[i], gi = g.grad.data()[i];
+        const bool x_wins = Sign > 0 ? xi > yi : xi<yi, y_wins = Sign> 0 ? yi > xi : yi < xi;
+        gx.data()[i] = x_wins ? gi : y_wins ? T(0) : gi / T(2);
+        gy.data()[i] = y_wins ? gi : x_wins ? T(0) : gi / T(2);
+      }
+      if (g.needs(0)) g.add(0, sum_to(gx, shape_of(g.input(0))));
+      if (g.needs(1)) g.add(1, sum_to(gy, shape_of(g.input(1))));
     });
   });
 }

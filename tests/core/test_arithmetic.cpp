@@ -56,7 +56,10 @@ TEST(Arithmetic, PowAtZeroHasNoNaN) {
   // d x^0/dx = 0 and d 0^y/dy = 0 for y >= 0 (PyTorch's convention), not NaN.
   xg::Tensor x = xg::tensor({0.0, 2.0}, xg::kFloat64).requires_grad_();
   xg::Tensor y = xg::tensor({0.0, 0.0}, xg::kFloat64).requires_grad_();
-  xg::pow(x, y).sum().backward();
+  xg::Tensor p = xg::pow(x, y);
+  EXPECT_EQ(values(p), (std::vector<double>{1, 1}));  // 0^0 = 1
+  EXPECT_EQ(values(xg::pow(x, 0.0)), (std::vector<double>{1, 1}));
+  p.sum().backward();
   EXPECT_EQ(values(x.grad()), (std::vector<double>{0, 0}));
   EXPECT_EQ(values(y.grad()), (std::vector<double>{0, std::log(2.0)}));
 }
