@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <condition_variable>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -184,13 +186,24 @@ Tap tap(std::size_t kj, std::size_t pad, std::size_t stride) {
   return {std::size_t(phase), (t - phase) / s};
 }
 
-// A per-thread buffer for the phase planes, grown on demand and kept.
+// Per-thread scratch memory, kept between calls: allocating a fresh megabyte per group and per
+// call made the kernel's page-fault handling a fifth of the run time. Slot 0 holds a group's
+// gemm operands, slot 1 the phase planes. Requests above 16 MB are not kept.
 template <class T>
-T* phase_buffer(std::size_t n) {
-  thread_local std::vector<T> buffer;
-  if (buffer.size() < n) buffer.resize(n);
-  return buffer.data();
-}
+class Scratch {
+ public:
+  Scratch(int slot, std::size_t n) {
+    thread_local std::vector<T> kept[2];
+    std::vector<T>& v = n <= (std::size_t(16) << 20) / sizeof(T) ? kept[slot] : own_;
+    if (v.size() < n) v.resize(n);
+    data_ = v.data();
+  }
+  T* data() const { return data_; }
+
+ private:
+  std::vector<T> own_;
+  T* data_;
+};
 
 // phased[p][iy][j] = plane[iy][j s + p] for each row of an h x w plane; stride 2 (the common
 // case) spelled out so that the compiler vectorizes it.
@@ -243,7 +256,8 @@ void merge_phases(const T* phased, std::size_t h, std::size_t w, std::size_t s, 
 template <class T>
 void im2col(const T* in, const Geometry& g, std::size_t first, std::size_t last, T* cols, std::size_t ld) {
   const std::size_t s = g.sw, width = (g.w + s - 1) / s;
-  T* phased = s > 1 ? phase_buffer<T>(s * g.h * width) : nullptr;
+  Scratch<T> phase_planes(1, s > 1 ? s * g.h * width : 0);
+  T* phased = phase_planes.data();
   for (std::size_t img = first; img < last; ++img)
     for (std::size_t ci = 0; ci < g.c; ++ci) {
       const T* plane = in + (img * g.c + ci) * g.h * g.w;
@@ -277,7 +291,8 @@ void im2col(const T* in, const Geometry& g, std::size_t first, std::size_t last,
 template <class T>
 void col2im(const T* cols, std::size_t ld, const Geometry& g, std::size_t first, std::size_t last, T* in) {
   const std::size_t s = g.sw, width = (g.w + s - 1) / s;
-  T* phased = s > 1 ? phase_buffer<T>(s * g.h * width) : nullptr;
+  Scratch<T> phase_planes(1, s > 1 ? s * g.h * width : 0);
+  T* phased = phase_planes.data();
   const std::size_t row_len = s > 1 ? width : g.w;
   for (std::size_t img = first; img < last; ++img)
     for (std::size_t ci = 0; ci < g.c; ++ci) {
@@ -303,37 +318,66 @@ void col2im(const T* cols, std::size_t ld, const Geometry& g, std::size_t first,
     }
 }
 
-// How the batch is cut: `threads` contiguous ranges of images, each walked in groups of
-// `group` images, small enough that a group's columns stay in a core's L2 cache between im2col
-// and the gemm that reads them.
+// How the batch is cut: into `chunks` contiguous ranges of images (at most 8, whatever the thread
+// count), each walked in groups of `group` images, small enough that a group's columns stay in
+// a core's L2 cache between im2col and the gemm that reads them. Threads take chunks one at a
+// time as they finish the last, so a thread the OS preempts holds up nothing, and dW and db
+// are summed per chunk and then in chunk order: the same bits for any thread count.
 struct Split {
-  std::size_t threads, group;
-  std::size_t first(std::size_t t, std::size_t n) const { return n * t / threads; }
+  std::size_t threads, chunks, group;
+  std::size_t first(std::size_t chunk, std::size_t n) const { return n * chunk / chunks; }
 };
 
 template <class T>
 Split split_for(const Geometry& g) {
-  constexpr std::size_t kGroupBytes = 256 * 1024;
+  constexpr std::size_t kGroupBytes = 256 * 1024, kMaxChunks = 8;
   const std::size_t per_image = std::max<std::size_t>(1, g.rows() * g.plane() * sizeof(T));
+  const std::size_t chunks = std::max<std::size_t>(1, std::min(g.n, kMaxChunks));
   std::size_t threads = 1;
   // A few microseconds to wake a thread: not worth it below about a million multiply-adds.
   if (openblas_get_parallel() == 1 && double(g.o) * double(g.rows()) * double(g.cols()) > 1e6)
-    threads = std::min<std::size_t>(std::size_t(std::max(1, openblas_get_num_threads())), g.n);
-  return {std::max<std::size_t>(threads, 1), std::max<std::size_t>(1, std::min(kGroupBytes / per_image, g.n))};
+    threads = std::min<std::size_t>(std::size_t(std::max(1, openblas_get_num_threads())), chunks);
+  return {threads, chunks, std::max<std::size_t>(1, std::min(kGroupBytes / per_image, g.n))};
 }
 
-// Runs body(first_image, last_image, thread) over every group of every thread's range; with
-// more than one thread OpenBLAS stays single-threaded meanwhile.
+// Runs body(first_image, last_image, chunk) over every group of every chunk; with more than one
+// thread OpenBLAS stays single-threaded meanwhile.
 template <class Body>
 void for_each_group(std::size_t n, const Split& s, Body&& body) {
-  auto range = [&](std::size_t t) {
-    const std::size_t end = s.first(t + 1, n);
-    for (std::size_t a = s.first(t, n); a < end; a += s.group) body(a, std::min(end, a + s.group), t);
+  std::atomic<std::size_t> next{0};
+  auto work = [&](std::size_t) {
+    for (std::size_t k; (k = next.fetch_add(1)) < s.chunks;) {
+      const std::size_t end = s.first(k + 1, n);
+      for (std::size_t a = s.first(k, n); a < end; a += s.group) body(a, std::min(end, a + s.group), k);
+    }
   };
-  if (s.threads == 1) return range(0);
+  if (s.threads == 1) return work(0);
   SingleThreadedBlas single;
-  Workers::instance().run(s.threads, range);
+  Workers::instance().run(s.threads, work);
 }
+
+// How to multiply. `direct`: image by image, reading and writing NCHW where it lies, rather than
+// a whole group at once through an (O, images oh ow) layout that costs a copy of the output
+// and of its gradient but packs the weight once per group instead of once per image: direct
+// when an image has at least as many output pixels as the weight has columns. `identity`: a
+// 1x1 kernel at stride 1 without padding, whose columns are the input image itself, so that
+// im2col and col2im vanish (only image by image, where each image's columns are one block).
+struct Plan {
+  bool direct, identity;
+};
+Plan plan_for(const Geometry& g) {
+  const bool direct = g.plane() >= g.rows();
+  return {direct, direct && g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0};
+}
+
+// A view of column matrices: image i's (C kh kw, oh ow) block starts at data + i step, row
+// stride ld.
+template <class T>
+struct Columns {
+  const T* data;
+  std::size_t ld, step;
+  const T* image(std::size_t i) const { return data + i * step; }
+};
 
 Geometry geometry(const Tensor& input, const Tensor& weight, const Tensor& bias, Size2 stride, Size2 padding) {
   if (!input.defined() || !weight.defined()) fail("conv2d", ": the input or the weight is undefined");
@@ -373,28 +417,34 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
   if (bias.defined()) inputs.push_back(bias);
   return visit_float("conv2d", input, weight, [&]<class T>(const xt::xarray<T>& x, const xt::xarray<T>& w) {
     const Split split = split_for<T>(g);
+    const Plan plan = plan_for(g);
     const std::size_t L = g.plane();
-    // Only dW reads the columns again: keep all of them only when the weight wants a gradient,
-    // else each group's columns live in a scratch buffer of the thread.
-    const bool keep = weight.requires_grad();
+    // dW reads the columns again: keep them all when the weight wants a gradient (unless they
+    // are the input itself), else each group's columns live in the thread's scratch memory.
+    const bool want_w = is_grad_enabled() && weight.requires_grad(), keep = want_w && !plan.identity;
     xt::xarray<T> cols = keep ? xt::xarray<T>(xt::empty<T>(Shape{g.rows(), g.cols()})) : xt::xarray<T>();
     xt::xarray<T> out = xt::empty<T>(Shape{g.n, g.o, g.oh, g.ow});
     const T* b = bias.defined() ? bias.data<T>().data() : nullptr;
-    std::vector<xt::xarray<T>> scratch(split.threads);
-    for_each_group(g.n, split, [&](std::size_t first, std::size_t last, std::size_t t) {
+    for_each_group(g.n, split, [&](std::size_t first, std::size_t last, std::size_t) {
       const std::size_t width = (last - first) * L;  // the group's columns
-      xt::xarray<T>& buf = scratch[t];
-      const std::size_t need = g.o * split.group * L + (keep ? 0 : g.rows() * split.group * L);
-      if (buf.size() < need) buf = xt::empty<T>(Shape{need});
+      const Scratch<T> buf(0, (plan.direct ? 0 : g.o * width) + (keep || plan.identity ? 0 : g.rows() * width));
       T* prod = buf.data();
-      T* c = keep ? cols.data() + first * L : prod + g.o * split.group * L;
-      const std::size_t ldc = keep ? g.cols() : width;
-      im2col(x.data(), g, first, last, c, ldc);
-      // (O, group oh ow) = W (O, C kh kw) · cols, then each image's rows move into NCHW.
-      if (g.rows() > 0)
-        gemm(false, false, g.o, width, g.rows(), w.data(), g.rows(), c, ldc, T(0), prod, width);
-      else
-        std::fill_n(prod, g.o * width, T(0));
+      const Columns<T> c = plan.identity ? Columns<T>{x.data() + first * g.c * L, L, g.c * L}
+                           : keep        ? Columns<T>{cols.data() + first * L, g.cols(), L}
+                                         : Columns<T>{prod + (plan.direct ? 0 : g.o * width), width, L};
+      if (!plan.identity) im2col(x.data(), g, first, last, const_cast<T*>(c.data), c.ld);
+      if (plan.direct) {  // out[img] (O, oh ow) = W (O, C kh kw) · columns of img, straight into NCHW
+        for (std::size_t img = first; img < last; ++img) {
+          T* dst = out.data() + img * g.o * L;
+          gemm(false, false, g.o, L, g.rows(), w.data(), g.rows(), c.image(img - first), c.ld, T(0), dst, L);
+          if (b)
+            for (std::size_t o = 0; o < g.o; ++o)
+              for (std::size_t i = 0; i < L; ++i) dst[o * L + i] += b[o];
+        }
+        return;
+      }
+      // (O, group oh ow) = W (O, C kh kw) · columns, then each image's rows move into NCHW.
+      gemm(false, false, g.o, width, g.rows(), w.data(), g.rows(), c.data, c.ld, T(0), prod, width);
       for (std::size_t img = first; img < last; ++img)
         for (std::size_t o = 0; o < g.o; ++o) {
           const T* src = prod + o * width + (img - first) * L;
@@ -403,49 +453,67 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
           for (std::size_t i = 0; i < L; ++i) dst[i] = src[i] + shift;
         }
     });
-    return record<T>("conv2d", std::move(out), inputs, [g, keep, cols = std::move(cols)](const Backward<T>& bw) {
+    return record<T>("conv2d", std::move(out), inputs, [g, want_w, cols = std::move(cols)](const Backward<T>& bw) {
       const Split split = split_for<T>(g);
+      const Plan plan = plan_for(g);
       const std::size_t L = g.plane();
       // As in PyTorch, the weight gets a gradient only if it wanted one when the graph was built.
-      const bool need_x = bw.needs(0), need_w = keep && bw.needs(1),
+      const bool need_x = bw.needs(0), need_w = want_w && bw.needs(1),
                  need_b = bw.node.inputs().size() > 2 && bw.needs(2);
       const T* wd = bw.input(1).data();
       xt::xarray<T> dx = need_x ? xt::xarray<T>(xt::empty<T>(Shape{g.n, g.c, g.h, g.w})) : xt::xarray<T>();
-      // Per thread: dW and db summed over its images (added up in thread order afterwards), and
-      // scratch for one group's dY (O, group oh ow) and dcols (C kh kw, group oh ow).
-      std::vector<xt::xarray<T>> dw_part(split.threads), db_part(split.threads), scratch(split.threads);
+      // Per chunk: dW and db summed over its images, added up in chunk order afterwards.
+      std::vector<xt::xarray<T>> dw_part(split.chunks), db_part(split.chunks);
       for_each_group(g.n, split, [&](std::size_t first, std::size_t last, std::size_t t) {
         const std::size_t width = (last - first) * L;
-        const bool first_group = first == split.first(t, g.n);
-        if (first_group) {
-          scratch[t] = xt::empty<T>(Shape{(g.o + (need_x ? g.rows() : 0)) * split.group * L});
+        if (first == split.first(t, g.n)) {  // the chunk's first group
           if (need_w) dw_part[t] = xt::zeros<T>(Shape{g.o, g.rows()});
           if (need_b) db_part[t] = xt::zeros<T>(Shape{g.o});
         }
-        T* dy = scratch[t].data();
-        for (std::size_t img = first; img < last; ++img)
-          for (std::size_t o = 0; o < g.o; ++o)
-            std::copy_n(bw.grad.data() + (img * g.o + o) * L, L, dy + o * width + (img - first) * L);
-        if (need_b)
-          for (std::size_t o = 0; o < g.o; ++o) {
-            T s = 0;
-            for (std::size_t i = 0; i < width; ++i) s += dy[o * width + i];
-            db_part[t](o) += s;
+        const Columns<T> c = plan.identity ? Columns<T>{bw.input(0).data() + first * g.c * L, L, g.c * L}
+                                           : Columns<T>{cols.data() + first * L, g.cols(), L};
+        // Scratch: the group's dY as (O, group oh ow) when not direct, and its dcols (C kh kw,
+        // group oh ow) unless they are dX itself.
+        const std::size_t dy_size = plan.direct ? 0 : g.o * width;
+        const Scratch<T> buf(0, dy_size + (need_x && !plan.identity ? g.rows() * width : 0));
+        const Columns<T> dc = plan.identity ? Columns<T>{dx.data() + first * g.c * L, L, g.c * L}
+                                            : Columns<T>{buf.data() + dy_size, width, L};
+        if (plan.direct) {  // image by image, reading dY where it lies in NCHW
+          for (std::size_t img = first; img < last; ++img) {
+            const T* dy = bw.grad.data() + img * g.o * L;
+            if (need_b)
+              for (std::size_t o = 0; o < g.o; ++o) {
+                T s = 0;
+                for (std::size_t i = 0; i < L; ++i) s += dy[o * L + i];
+                db_part[t](o) += s;
+              }
+            if (need_w)  // dW += dY colsᵀ
+              gemm(false, true, g.o, g.rows(), L, dy, L, c.image(img - first), c.ld, T(1), dw_part[t].data(), g.rows());
+            if (need_x)  // dcols = Wᵀ dY
+              gemm(true, false, g.rows(), L, g.o, wd, g.rows(), dy, L, T(0), const_cast<T*>(dc.image(img - first)),
+                   dc.ld);
           }
-        if (need_w && g.rows() > 0)  // dW += dY colsᵀ over the group's pixels
-          gemm(false, true, g.o, g.rows(), width, dy, width, cols.data() + first * L, g.cols(), T(1), dw_part[t].data(),
-               g.rows());
-        if (need_x) {  // dcols = Wᵀ dY, then every column entry back onto its input pixel
-          T* dcols = dy + g.o * split.group * L;
-          if (g.o > 0)
-            gemm(true, false, g.rows(), width, g.o, wd, g.rows(), dy, width, T(0), dcols, width);
-          else
-            std::fill_n(dcols, g.rows() * width, T(0));
-          col2im(dcols, width, g, first, last, dx.data());
+        } else {
+          T* dy = buf.data();
+          for (std::size_t img = first; img < last; ++img)
+            for (std::size_t o = 0; o < g.o; ++o)
+              std::copy_n(bw.grad.data() + (img * g.o + o) * L, L, dy + o * width + (img - first) * L);
+          if (need_b)
+            for (std::size_t o = 0; o < g.o; ++o) {
+              T s = 0;
+              for (std::size_t i = 0; i < width; ++i) s += dy[o * width + i];
+              db_part[t](o) += s;
+            }
+          if (need_w)  // dW += dY colsᵀ over the group's pixels
+            gemm(false, true, g.o, g.rows(), width, dy, width, c.data, c.ld, T(1), dw_part[t].data(), g.rows());
+          if (need_x)  // dcols = Wᵀ dY
+            gemm(true, false, g.rows(), width, g.o, wd, g.rows(), dy, width, T(0), const_cast<T*>(dc.data), dc.ld);
         }
+        // Every column entry back onto the input pixel it was read from.
+        if (need_x && !plan.identity) col2im(dc.data, dc.ld, g, first, last, dx.data());
       });
       if (need_x) bw.add(0, std::move(dx));
-      // Thread sums in a fixed order, so a given thread count always gives the same bits.
+      // Chunk sums in chunk order: the same bits for any thread count.
       auto total = [&](std::vector<xt::xarray<T>>& parts, Shape shape) {
         xt::xarray<T> sum = xt::zeros<T>(shape);
         for (const auto& p : parts)

@@ -76,32 +76,45 @@ TEST_P(Conv2dCase, MatchesTheDefinition) {
 
 INSTANTIATE_TEST_SUITE_P(Shapes, Conv2dCase, ::testing::ValuesIn(kCases));
 
-TEST(Conv2d, ThreadsSplittingTheBatchAgree) {
+class Conv2dThreads : public ::testing::TestWithParam<ConvCase> {};
+
+TEST_P(Conv2dThreads, SplittingTheBatchAgrees) {
   // Large enough (over a million multiply-adds) that conv2d splits the batch over OpenBLAS's
-  // thread count; every count must give the definition's output and the 1-thread gradients.
+  // thread count; every count must give the definition's output, and the very same gradient
+  // bits as one thread (partial sums are added per chunk of images, in chunk order).
+  const ConvCase c = GetParam();
   const int saved = openblas_get_num_threads();
   xg::manual_seed(25);
-  const xg::Tensor x0 = xg::randn({5, 8, 13, 12}, xg::kFloat64), w0 = xg::randn({16, 8, 3, 3}, xg::kFloat64);
-  const xg::Tensor b0 = xg::randn({16}, xg::kFloat64), dy = xg::randn({5, 16, 7, 6}, xg::kFloat64);
-  const xt::xarray<double> want = direct_conv(x0.data<double>(), w0.data<double>(), b0.data<double>().data(), 2, 1);
+  const xg::Tensor x0 = xg::randn(c.input, xg::kFloat64), w0 = xg::randn(c.weight, xg::kFloat64);
+  const xg::Tensor b0 = xg::randn({c.weight[0]}, xg::kFloat64);
+  const xt::xarray<double> want =
+      direct_conv(x0.data<double>(), w0.data<double>(), b0.data<double>().data(), c.stride, c.padding);
+  const xg::Tensor dy = xg::randn(xg::Shape(want.shape().begin(), want.shape().end()), xg::kFloat64);
   std::vector<std::vector<double>> grads_1;
   for (int threads : {1, 2, 3}) {
     openblas_set_num_threads(threads);
     xg::Tensor x = x0.detach().requires_grad_(), w = w0.detach().requires_grad_(), b = b0.detach().requires_grad_();
-    const xg::Tensor y = xg::conv2d(x, w, b, 2, 1);
+    const xg::Tensor y = xg::conv2d(x, w, b, c.stride, c.padding);
     const auto got = values(y);
-    for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want.data()[i], 1e-12) << threads << " threads";
+    for (std::size_t i = 0; i < got.size(); ++i)
+      ASSERT_NEAR(got[i], want.data()[i], 1e-12 * std::max(1.0, std::abs(want.data()[i]))) << threads << " threads";
     y.backward(dy);
     const std::vector<std::vector<double>> grads{values(x.grad()), values(w.grad()), values(b.grad())};
     if (threads == 1) grads_1 = grads;
     for (std::size_t k = 0; k < grads.size(); ++k)
       for (std::size_t i = 0; i < grads[k].size(); ++i)
-        ASSERT_NEAR(grads[k][i], grads_1[k][i], 1e-11 * std::max(1.0, std::abs(grads_1[k][i])))
-            << threads << " threads, grad " << k << " at " << i;
+        ASSERT_EQ(grads[k][i], grads_1[k][i]) << threads << " threads, grad " << k << " at " << i;
   }
   openblas_set_num_threads(saved);
   EXPECT_EQ(openblas_get_num_threads(), saved) << "conv2d must restore OpenBLAS's thread count";
 }
+
+// One case for each way conv2d multiplies (see Plan in core/conv.cpp): a group at once, image by
+// image, and image by image on the input itself (1x1, stride 1, no padding).
+INSTANTIATE_TEST_SUITE_P(Large, Conv2dThreads,
+                         ::testing::Values(ConvCase{{5, 8, 13, 12}, {16, 8, 3, 3}, 2, 1, true},
+                                           ConvCase{{4, 8, 24, 24}, {16, 8, 3, 3}, 1, 1, true},
+                                           ConvCase{{5, 32, 16, 16}, {64, 32, 1, 1}, 1, 0, true}));
 
 TEST(Conv2d, ClosedForm) {
   // A 2x2 kernel of ones over a 3x3 input sums each window; with dY = ones, dX[i][j] counts the
@@ -123,6 +136,24 @@ TEST(Conv2d, OutputShapes) {
   EXPECT_EQ(xg::conv2d(x, xg::zeros({8, 3, 3, 3})).shape(), (xg::Shape{16, 8, 62, 62}));
   EXPECT_EQ(xg::conv2d(x, xg::zeros({4, 3, 1, 5}), {}, {1, 2}, {0, 2}).shape(), (xg::Shape{16, 4, 64, 32}));
   EXPECT_EQ(xg::conv2d(xg::zeros({0, 3, 8, 8}), xg::zeros({4, 3, 3, 3})).shape(), (xg::Shape{0, 4, 6, 6}));
+}
+
+TEST(Conv2d, EmptyBatchAndChannels) {
+  // No images: empty output and input gradient, zero weight and bias gradients. No input
+  // channels: the output is the bias alone.
+  xg::Tensor x = xg::zeros({0, 3, 8, 8}, xg::kFloat64).requires_grad_();
+  xg::Tensor w = leaf({4, 3, 3, 3}), b = leaf({4});
+  xg::conv2d(x, w, b, 2, 1).sum().backward();
+  EXPECT_EQ(x.grad().shape(), (xg::Shape{0, 3, 8, 8}));
+  EXPECT_EQ(values(w.grad()), std::vector<double>(108, 0.0));
+  EXPECT_EQ(values(b.grad()), std::vector<double>(4, 0.0));
+  xg::Tensor x0 = xg::zeros({2, 0, 5, 5}, xg::kFloat64).requires_grad_();
+  xg::Tensor w0 = xg::zeros({3, 0, 3, 3}, xg::kFloat64).requires_grad_();
+  const xg::Tensor y = xg::conv2d(x0, w0, xg::tensor({1.0, 2.0, 3.0}, xg::kFloat64));
+  EXPECT_EQ(y.shape(), (xg::Shape{2, 3, 3, 3}));
+  EXPECT_EQ(values(y)[9], 2.0);
+  y.sum().backward();
+  EXPECT_EQ(x0.grad().shape(), (xg::Shape{2, 0, 5, 5}));
 }
 
 TEST(Conv2d, Float32MatchesFloat64) {
