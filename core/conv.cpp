@@ -379,6 +379,17 @@ struct Columns {
   const T* image(std::size_t i) const { return data + i * step; }
 };
 
+// Images [first, last)'s columns: the input itself for an identity plan, else im2col's output
+// in `scratch`, a (C kh kw, group oh ow) matrix.
+template <class T>
+Columns<T> columns(const Geometry& g, const Plan& plan, const T* input, std::size_t first, std::size_t last,
+                   T* scratch) {
+  if (plan.identity) return {input + first * g.c * g.plane(), g.plane(), g.c * g.plane()};
+  const std::size_t width = (last - first) * g.plane();
+  im2col(input, g, first, last, scratch, width);
+  return {scratch, width, g.plane()};
+}
+
 Geometry geometry(const Tensor& input, const Tensor& weight, const Tensor& bias, Size2 stride, Size2 padding) {
   if (!input.defined() || !weight.defined()) fail("conv2d", ": the input or the weight is undefined");
   const Shape xs = input.shape(), ws = weight.shape();
@@ -419,20 +430,16 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
     const Split split = split_for<T>(g);
     const Plan plan = plan_for(g);
     const std::size_t L = g.plane();
-    // dW reads the columns again: keep them all when the weight wants a gradient (unless they
-    // are the input itself), else each group's columns live in the thread's scratch memory.
-    const bool want_w = is_grad_enabled() && weight.requires_grad(), keep = want_w && !plan.identity;
-    xt::xarray<T> cols = keep ? xt::xarray<T>(xt::empty<T>(Shape{g.rows(), g.cols()})) : xt::xarray<T>();
+    // The columns live in the thread's scratch memory for one group at a time; dW builds them
+    // again from the input rather than the graph holding C kh kw copies of it.
+    const bool want_w = is_grad_enabled() && weight.requires_grad();
     xt::xarray<T> out = xt::empty<T>(Shape{g.n, g.o, g.oh, g.ow});
     const T* b = bias.defined() ? bias.data<T>().data() : nullptr;
     for_each_group(g.n, split, [&](std::size_t first, std::size_t last, std::size_t) {
       const std::size_t width = (last - first) * L;  // the group's columns
-      const Scratch<T> buf(0, (plan.direct ? 0 : g.o * width) + (keep || plan.identity ? 0 : g.rows() * width));
+      const Scratch<T> buf(0, (plan.direct ? 0 : g.o * width) + (plan.identity ? 0 : g.rows() * width));
       T* prod = buf.data();
-      const Columns<T> c = plan.identity ? Columns<T>{x.data() + first * g.c * L, L, g.c * L}
-                           : keep        ? Columns<T>{cols.data() + first * L, g.cols(), L}
-                                         : Columns<T>{prod + (plan.direct ? 0 : g.o * width), width, L};
-      if (!plan.identity) im2col(x.data(), g, first, last, const_cast<T*>(c.data), c.ld);
+      const Columns<T> c = columns(g, plan, x.data(), first, last, prod + (plan.direct ? 0 : g.o * width));
       if (plan.direct) {  // out[img] (O, oh ow) = W (O, C kh kw) · columns of img, straight into NCHW
         for (std::size_t img = first; img < last; ++img) {
           T* dst = out.data() + img * g.o * L;
@@ -453,7 +460,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
           for (std::size_t i = 0; i < L; ++i) dst[i] = src[i] + shift;
         }
     });
-    return record<T>("conv2d", std::move(out), inputs, [g, want_w, cols = std::move(cols)](const Backward<T>& bw) {
+    return record<T>("conv2d", std::move(out), inputs, [g, want_w](const Backward<T>& bw) {
       const Split split = split_for<T>(g);
       const Plan plan = plan_for(g);
       const std::size_t L = g.plane();
@@ -470,14 +477,15 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
           if (need_w) dw_part[t] = xt::zeros<T>(Shape{g.o, g.rows()});
           if (need_b) db_part[t] = xt::zeros<T>(Shape{g.o});
         }
-        const Columns<T> c = plan.identity ? Columns<T>{bw.input(0).data() + first * g.c * L, L, g.c * L}
-                                           : Columns<T>{cols.data() + first * L, g.cols(), L};
-        // Scratch: the group's dY as (O, group oh ow) when not direct, and its dcols (C kh kw,
-        // group oh ow) unless they are dX itself.
+        // Scratch: the group's dY as (O, group oh ow) when not direct, its columns for dW and its
+        // dcols (C kh kw, group oh ow) for dX, unless those are the input and dX themselves.
         const std::size_t dy_size = plan.direct ? 0 : g.o * width;
-        const Scratch<T> buf(0, dy_size + (need_x && !plan.identity ? g.rows() * width : 0));
+        const std::size_t cols_size = need_w && !plan.identity ? g.rows() * width : 0;
+        const Scratch<T> buf(0, dy_size + cols_size + (need_x && !plan.identity ? g.rows() * width : 0));
+        const Columns<T> c = need_w ? columns(g, plan, bw.input(0).data(), first, last, buf.data() + dy_size)
+                                    : Columns<T>{nullptr, 0, 0};
         const Columns<T> dc = plan.identity ? Columns<T>{dx.data() + first * g.c * L, L, g.c * L}
-                                            : Columns<T>{buf.data() + dy_size, width, L};
+                                            : Columns<T>{buf.data() + dy_size + cols_size, width, L};
         if (plan.direct) {  // image by image, reading dY where it lies in NCHW
           for (std::size_t img = first; img < last; ++img) {
             const T* dy = bw.grad.data() + img * g.o * L;
