@@ -12,6 +12,7 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include "xgrad/core/function.hpp"
 
@@ -161,29 +162,21 @@ struct Geometry {
   std::size_t cols() const { return n * oh * ow; }
 };
 
-// The output columns x in [lo, hi) whose input column x stride - pad + k lies inside [0, size);
-// the others read the zero padding.
-struct Span {
-  std::size_t lo, hi;
+// im2col and col2im work on "phase planes": the input plane, zero-padded, and split by row
+// phase and column phase. Padded pixel (r, c) goes to plane (r mod sh, c mod sw) at
+// (r / sh, c / sw). Tap (ki, kj) of output pixel (y, x) reads padded pixel (y sh + ki,
+// x sw + kj), which is plane (ki mod sh, kj mod sw) at (y + ki / sh, x + kj / sw): for each
+// tap, an oh x ow window of one plane. Copying windows row by row needs no bounds checks (the
+// padding is in the planes) and no strided loads (the stride is in the phases).
+struct Phases {
+  std::size_t sh, sw, hq, wq;  // phase counts, and the height and width of each plane
+  std::size_t size() const { return sh * sw * hq * wq; }
+  std::size_t window(std::size_t ki, std::size_t kj) const {  // where tap (ki, kj)'s window starts
+    return (((ki % sh) * sw + kj % sw) * hq + ki / sh) * wq + kj / sw;
+  }
 };
-Span inside(std::size_t k, std::size_t stride, std::size_t pad, std::size_t size, std::size_t out) {
-  const std::size_t lo = pad > k ? (pad - k + stride - 1) / stride : 0;
-  const std::size_t hi = size + pad > k ? std::min(out, (size + pad - k + stride - 1) / stride) : 0;
-  return {std::min(lo, hi), hi};
-}
-
-// Strided taps read every s-th input column, which does not vectorize. So each input plane is
-// first split by column phase, phased[p][iy][j] = in[iy][j s + p]: tap kj then reads phase
-// (kj - pw) mod s at entries x + floor((kj - pw) / s), a contiguous run. `width` = ceil(W / s)
-// entries per phase row.
-struct Tap {
-  std::size_t phase;
-  std::ptrdiff_t offset;
-};
-Tap tap(std::size_t kj, std::size_t pad, std::size_t stride) {
-  const auto t = std::ptrdiff_t(kj) - std::ptrdiff_t(pad), s = std::ptrdiff_t(stride);
-  const std::ptrdiff_t phase = ((t % s) + s) % s;
-  return {std::size_t(phase), (t - phase) / s};
+Phases phases_of(const Geometry& g) {
+  return {g.sh, g.sw, (g.h + 2 * g.ph + g.sh - 1) / g.sh, (g.w + 2 * g.pw + g.sw - 1) / g.sw};
 }
 
 // Per-thread scratch memory, kept between calls: allocating a fresh megabyte per group and per
@@ -205,48 +198,63 @@ class Scratch {
   T* data_;
 };
 
-// phased[p][iy][j] = plane[iy][j s + p] for each row of an h x w plane; stride 2 (the common
-// case) spelled out so that the compiler vectorizes it.
+// Input row iy of an h x w plane, as row (iy + ph) / sh of its row phase: `at` points there in
+// phase plane (row phase, column phase 0); column phase q starts q hq wq further.
+// For each column ix: padded column c = ix + pw, plane c mod sw, entry c / sw.
+template <class T, class Move>
+void for_row_phases(T* at, std::size_t plane_size, std::size_t w, std::size_t pw, std::size_t sw, Move move) {
+  if (sw == 1) return move(at + pw, std::size_t(0), std::size_t(1), w);
+  if (sw == 2) {  // the common case, spelled out so that the compiler vectorizes it
+    // Columns ix = e, e + 2, ... land in plane q = (e + pw) mod 2 from entry (e + pw) / 2 on.
+    for (std::size_t e = 0; e < 2 && e < w; ++e)
+      move(at + ((e + pw) % 2) * plane_size + (e + pw) / 2, e, std::size_t(2), (w - e + 1) / 2);
+    return;
+  }
+  for (std::size_t e = 0; e < sw && e < w; ++e)
+    move(at + ((e + pw) % sw) * plane_size + (e + pw) / sw, e, sw, (w - e + sw - 1) / sw);
+}
+
+// The phase planes of one input plane.
 template <class T>
-void split_phases(const T* plane, std::size_t h, std::size_t w, std::size_t s, std::size_t width, T* phased) {
-  for (std::size_t iy = 0; iy < h; ++iy) {
-    const T* src = plane + iy * w;
-    if (s == 2) {
-      T* even = phased + iy * width;
-      T* odd = phased + (h + iy) * width;
-      for (std::size_t j = 0; j < w / 2; ++j) {
-        even[j] = src[2 * j];
-        odd[j] = src[2 * j + 1];
-      }
-      if (w % 2) even[w / 2] = src[w - 1];
-      continue;
-    }
-    for (std::size_t p = 0; p < s; ++p) {
-      T* dst = phased + (p * h + iy) * width;
-      for (std::size_t j = 0; j * s + p < w; ++j) dst[j] = src[j * s + p];
-    }
+void to_phases(const T* plane, const Geometry& g, const Phases& p, T* planes) {
+  std::fill_n(planes, p.size(), T(0));
+  for (std::size_t iy = 0; iy < g.h; ++iy) {
+    const std::size_t r = iy + g.ph;
+    const T* src = plane + iy * g.w;
+    for_row_phases(planes + ((r % p.sh) * p.sw * p.hq + r / p.sh) * p.wq, p.hq * p.wq, g.w, g.pw, p.sw,
+                   [&](T* dst, std::size_t first, std::size_t step, std::size_t n) {
+                     for (std::size_t j = 0; j < n; ++j) dst[j] = src[first + j * step];
+                   });
   }
 }
 
-// The inverse: plane[iy][j s + p] = phased[p][iy][j].
+// The inverse, keeping only the pixels inside the input: plane[iy][ix] = its phase entry.
 template <class T>
-void merge_phases(const T* phased, std::size_t h, std::size_t w, std::size_t s, std::size_t width, T* plane) {
-  for (std::size_t iy = 0; iy < h; ++iy) {
-    T* dst = plane + iy * w;
-    if (s == 2) {
-      const T* even = phased + iy * width;
-      const T* odd = phased + (h + iy) * width;
-      for (std::size_t j = 0; j < w / 2; ++j) {
-        dst[2 * j] = even[j];
-        dst[2 * j + 1] = odd[j];
-      }
-      if (w % 2) dst[w - 1] = even[w / 2];
-      continue;
-    }
-    for (std::size_t p = 0; p < s; ++p) {
-      const T* src = phased + (p * h + iy) * width;
-      for (std::size_t j = 0; j * s + p < w; ++j) dst[j * s + p] = src[j];
-    }
+void from_phases(const T* planes, const Geometry& g, const Phases& p, T* plane) {
+  for (std::size_t iy = 0; iy < g.h; ++iy) {
+    const std::size_t r = iy + g.ph;
+    T* dst = plane + iy * g.w;
+    for_row_phases(const_cast<T*>(planes) + ((r % p.sh) * p.sw * p.hq + r / p.sh) * p.wq, p.hq * p.wq, g.w, g.pw, p.sw,
+                   [&](T* src, std::size_t first, std::size_t step, std::size_t n) {
+                     for (std::size_t j = 0; j < n; ++j) dst[first + j * step] = src[j];
+                   });
+  }
+}
+
+// Runs row(y, n) for the rows of an oh x ow window with n = ow, a compile-time constant for
+// the common widths, so that each row's copy or sum compiles to a few vector instructions.
+template <class Row>
+void for_window_rows(std::size_t oh, std::size_t ow, Row row) {
+  auto rows = [&](auto n) {
+    for (std::size_t y = 0; y < oh; ++y) row(y, n);
+  };
+  switch (ow) {
+    case 4: return rows(std::integral_constant<std::size_t, 4>());
+    case 8: return rows(std::integral_constant<std::size_t, 8>());
+    case 16: return rows(std::integral_constant<std::size_t, 16>());
+    case 32: return rows(std::integral_constant<std::size_t, 32>());
+    case 64: return rows(std::integral_constant<std::size_t, 64>());
+    default: return rows(ow);
   }
 }
 
@@ -255,34 +263,20 @@ void merge_phases(const T* phased, std::size_t h, std::size_t w, std::size_t s, 
 // input[img][ci][y sh - ph + ki][x sw - pw + kj], zero where that falls in the padding.
 template <class T>
 void im2col(const T* in, const Geometry& g, std::size_t first, std::size_t last, T* cols, std::size_t ld) {
-  const std::size_t s = g.sw, width = (g.w + s - 1) / s;
-  Scratch<T> phase_planes(1, s > 1 ? s * g.h * width : 0);
-  T* phased = phase_planes.data();
+  const Phases p = phases_of(g);
+  Scratch<T> scratch(1, p.size());
+  T* planes = scratch.data();
   for (std::size_t img = first; img < last; ++img)
     for (std::size_t ci = 0; ci < g.c; ++ci) {
-      const T* plane = in + (img * g.c + ci) * g.h * g.w;
-      if (s > 1) split_phases(plane, g.h, g.w, s, width, phased);
-      const std::size_t row_len = s > 1 ? width : g.w;  // of a phase row
-      for (std::size_t ki = 0; ki < g.kh; ++ki) {
-        const Span ys = inside(ki, g.sh, g.ph, g.h, g.oh);
+      to_phases(in + (img * g.c + ci) * g.h * g.w, g, p, planes);
+      for (std::size_t ki = 0; ki < g.kh; ++ki)
         for (std::size_t kj = 0; kj < g.kw; ++kj) {
-          const Span xs = inside(kj, g.sw, g.pw, g.w, g.ow);
-          const Tap t = tap(kj, g.pw, s);
-          const T* source = s > 1 ? phased + t.phase * g.h * width : plane;
+          const T* src = planes + p.window(ki, kj);
           T* dst = cols + ((ci * g.kh + ki) * g.kw + kj) * ld + (img - first) * g.plane();
-          std::fill(dst, dst + ys.lo * g.ow, T(0));
-          std::fill(dst + ys.hi * g.ow, dst + g.plane(), T(0));
-          for (std::size_t y = ys.lo; y < ys.hi; ++y) {
-            T* d = dst + y * g.ow;
-            std::fill(d, d + xs.lo, T(0));
-            std::fill(d + xs.hi, d + g.ow, T(0));
-            if (xs.lo < xs.hi) {  // a loop, not memcpy: rows are short and the call would cost more
-              const T* from = source + (y * g.sh + ki - g.ph) * row_len + std::ptrdiff_t(xs.lo) + t.offset;
-              for (std::size_t x = 0; x < xs.hi - xs.lo; ++x) d[xs.lo + x] = from[x];
-            }
-          }
+          for_window_rows(g.oh, g.ow, [&](std::size_t y, auto n) {
+            for (std::size_t x = 0; x < n; ++x) dst[y * n + x] = src[y * p.wq + x];
+          });
         }
-      }
     }
 }
 
@@ -290,31 +284,21 @@ void im2col(const T* in, const Geometry& g, std::size_t first, std::size_t last,
 // writing each image's planes of `in` whole (no need to zero them first).
 template <class T>
 void col2im(const T* cols, std::size_t ld, const Geometry& g, std::size_t first, std::size_t last, T* in) {
-  const std::size_t s = g.sw, width = (g.w + s - 1) / s;
-  Scratch<T> phase_planes(1, s > 1 ? s * g.h * width : 0);
-  T* phased = phase_planes.data();
-  const std::size_t row_len = s > 1 ? width : g.w;
+  const Phases p = phases_of(g);
+  Scratch<T> scratch(1, p.size());
+  T* planes = scratch.data();
   for (std::size_t img = first; img < last; ++img)
     for (std::size_t ci = 0; ci < g.c; ++ci) {
-      T* plane = in + (img * g.c + ci) * g.h * g.w;
-      T* acc = s > 1 ? phased : plane;
-      std::fill_n(acc, s > 1 ? s * g.h * width : g.h * g.w, T(0));
-      for (std::size_t ki = 0; ki < g.kh; ++ki) {
-        const Span ys = inside(ki, g.sh, g.ph, g.h, g.oh);
+      std::fill_n(planes, p.size(), T(0));
+      for (std::size_t ki = 0; ki < g.kh; ++ki)
         for (std::size_t kj = 0; kj < g.kw; ++kj) {
-          const Span xs = inside(kj, g.sw, g.pw, g.w, g.ow);
-          if (xs.lo >= xs.hi) continue;
-          const Tap t = tap(kj, g.pw, s);
-          T* target = acc + (s > 1 ? t.phase * g.h * width : 0);
+          T* dst = planes + p.window(ki, kj);
           const T* src = cols + ((ci * g.kh + ki) * g.kw + kj) * ld + (img - first) * g.plane();
-          for (std::size_t y = ys.lo; y < ys.hi; ++y) {
-            T* d = target + (y * g.sh + ki - g.ph) * row_len + std::ptrdiff_t(xs.lo) + t.offset;
-            const T* v = src + y * g.ow + xs.lo;
-            for (std::size_t x = 0; x < xs.hi - xs.lo; ++x) d[x] += v[x];
-          }
+          for_window_rows(g.oh, g.ow, [&](std::size_t y, auto n) {
+            for (std::size_t x = 0; x < n; ++x) dst[y * p.wq + x] += src[y * n + x];
+          });
         }
-      }
-      if (s > 1) merge_phases(phased, g.h, g.w, s, width, plane);
+      from_phases(planes, g, p, in + (img * g.c + ci) * g.h * g.w);
     }
 }
 
