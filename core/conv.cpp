@@ -7,7 +7,6 @@
 #include <atomic>
 #include <climits>
 #include <condition_variable>
-#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <mutex>
