@@ -94,8 +94,8 @@ class Workers {
     start_.notify_all();
     if (owner_ == ::getpid())
       for (auto& t : threads_) t.join();
-    else
-      for (auto& t : threads_) t.detach();
+    else                                                  // a forked child: the threads are not ours to join
+      new std::vector<std::thread>(std::move(threads_));  // NOLINT: deliberately never freed
   }
 
   void loop(std::size_t index) {
