@@ -20,7 +20,9 @@ inline std::ostream& operator<<(std::ostream& os, Size2 s) { return os << '(' <<
 
 // input (N, C, H, W), weight (O, C, kh, kw), bias (O) or undefined; the output is
 // (N, O, (H + 2 padding.h - kh) / stride.h + 1, (W + 2 padding.w - kw) / stride.w + 1).
-// Zero padding. Forward and backward each run as one BLAS gemm over the whole batch.
+// Zero padding. Forward and backward run through im2col and BLAS gemms, the batch split over
+// OpenBLAS's thread count (OPENBLAS_NUM_THREADS); any thread count gives the same bits. The
+// graph keeps only the inputs: the backward rebuilds the columns it needs.
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, Size2 stride = 1, Size2 padding = 0);
 
 }  // namespace xgrad
