@@ -10,10 +10,12 @@
 # other work. With one thread the process CPU times are compared too; a busy machine disturbs
 # them least. xgrad's thread count is OPENBLAS_NUM_THREADS (conv2d shares OpenBLAS's setting).
 #
-# Half of xgrad's time is OpenBLAS's sgemm, and OpenBLAS 0.3.21 does not know AVX-512 CPUs newer
-# than it (AMD Zen 4 and 5): it picks its AVX2 Haswell kernels there, at half the width PyTorch's
-# oneDNN uses. OPENBLAS_CORETYPE=SkylakeX selects its AVX-512 kernels; the first line printed
-# names the kernels in use.
+# Debian's PyTorch calls the system OpenBLAS (libblas.so.3) too, so both sides run with
+# OPENBLAS_NUM_THREADS set to the thread count: left unset, OpenBLAS would use every core even
+# under torch.set_num_threads(1). Half of xgrad's time is OpenBLAS's sgemm, and OpenBLAS 0.3.21
+# does not know AVX-512 CPUs newer than it (AMD Zen 4 and 5): it picks its AVX2 Haswell kernels
+# there. OPENBLAS_CORETYPE=SkylakeX selects its AVX-512 kernels, for both sides; the first line
+# printed names the kernels in use.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build/release}
@@ -28,8 +30,8 @@ xgrad_once() {  # prints "real_ms cpu_ms" of the best repetitions
 rows = [r for r in json.load(sys.stdin)["benchmarks"] if r.get("run_type") == "iteration"]
 print(min(r["real_time"] for r in rows), min(r["cpu_time"] for r in rows))'
 }
-torch_once() {  # the same from PyTorch
-  /usr/bin/python3 "$here/conv_torch.py" --threads "$1" | sed 's/.*min_ms=\([0-9.]*\).*cpu_ms=\([0-9.]*\).*/\1 \2/'
+torch_once() {  # the same from PyTorch, whose BLAS calls go to the same OpenBLAS
+  OPENBLAS_NUM_THREADS=$1 /usr/bin/python3 "$here/conv_torch.py" --threads "$1" | sed 's/.*min_ms=\([0-9.]*\).*cpu_ms=\([0-9.]*\).*/\1 \2/'
 }
 min() { echo "$1 $2" | awk '{print ($1 < $2) ? $1 : $2}'; }
 ratio() { echo "$1 $2" | awk '{printf "%.2f", $1 / $2}'; }
