@@ -3,6 +3,8 @@
 #include <cmath>
 #include <numbers>
 #include <random>
+#include <sstream>
+#include <vector>
 #include <xtensor/xbuilder.hpp>
 #include <xtensor/xtensor.hpp>
 
@@ -79,6 +81,31 @@ Tensor arange(double start, double end, double step, Dtype dtype) {
 }
 
 void manual_seed(std::uint64_t seed) { generator().seed(seed); }
+
+// The standard's text form of a Mersenne Twister (its state words, then its position) is
+// portable across implementations; the words are kept bit for bit in int64.
+Tensor get_rng_state() {
+  std::stringstream text;
+  text << generator();
+  std::vector<std::int64_t> words;
+  for (std::uint64_t w; text >> w;) words.push_back(static_cast<std::int64_t>(w));
+  xt::xarray<std::int64_t> a = xt::empty<std::int64_t>(Shape{words.size()});
+  std::copy(words.begin(), words.end(), a.begin());
+  return Tensor(Storage(std::move(a)));
+}
+
+void set_rng_state(const Tensor& state) {
+  constexpr std::size_t expected = std::mt19937_64::state_size + 1;
+  if (state.dtype() != kInt64 || state.dim() != 1 || state.numel() != expected)
+    fail("set_rng_state", ": expected an int64 tensor of shape (", expected, "), got ", state.dtype(), " ",
+         ShapeText{state.shape()});
+  std::stringstream text;
+  for (std::int64_t w : state.data<std::int64_t>()) text << static_cast<std::uint64_t>(w) << ' ';
+  std::mt19937_64 restored;
+  text >> restored;
+  if (!text) fail("set_rng_state", ": the state words do not form a valid generator state");
+  generator() = restored;
+}
 
 Tensor rand(const Shape& shape, Dtype dtype) {
   xt::xarray<double> a = xt::empty<double>(shape);

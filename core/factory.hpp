@@ -47,6 +47,10 @@ Tensor arange(double start, double end, double step = 1.0, Dtype dtype = kFloat3
 // every run and every machine, since the conversions to floats are our own, not the standard
 // library's implementation-defined distributions.
 void manual_seed(std::uint64_t seed);
+// The generator's whole state as an int64 tensor (313 words), for checkpoints: after
+// set_rng_state(get_rng_state()) the same numbers come out again, as torch.get_rng_state.
+Tensor get_rng_state();
+void set_rng_state(const Tensor& state);
 Tensor rand(const Shape& shape, Dtype dtype = kFloat32);   // uniform in [0, 1)
 Tensor randn(const Shape& shape, Dtype dtype = kFloat32);  // standard normal
 // Uniform integers in [low, high), int64.

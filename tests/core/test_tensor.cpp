@@ -113,3 +113,23 @@ TEST(Tensor, ToDotShowsOpsAndShapes) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Tensor, RngStateRoundTrips) {
+  xg::manual_seed(7);
+  (void)xg::randn({5});
+  const xg::Tensor state = xg::get_rng_state();
+  EXPECT_EQ(state.dtype(), xg::kInt64);
+  const auto next = values(xg::randn({50}));
+  (void)xg::randperm(10);
+  xg::set_rng_state(state);
+  EXPECT_EQ(values(xg::randn({50})), next);
+}
+
+TEST(Tensor, RngStateRejectsWrongShape) {
+  EXPECT_ERROR(xg::set_rng_state(xg::zeros({3}, xg::kInt64)), "set_rng_state: expected an int64 tensor of shape (313)");
+  EXPECT_ERROR(xg::set_rng_state(xg::zeros({313})), "got float32 (313)");
+}
+
+}  // namespace
