@@ -1,0 +1,55 @@
+#pragma once
+// Mini-batches of a dataset held in memory: rows of `inputs` with the same rows of `targets`, in a
+// new random order each epoch, drawn with xg::randperm from the global generator (manual_seed
+// makes the order reproducible). The last batch of an epoch holds what is left, as PyTorch's
+// DataLoader does without drop_last.
+//
+//   xg::data::Batches batches(train.images, train.labels, 128);
+//   for (int epoch = 0; epoch < epochs; ++epoch)
+//     for (batches.start_epoch(); batches.has_next();) {
+//       auto [x, y] = batches.next();
+//       ...
+//     }
+//
+// For checkpoints: order() and position() say where an epoch stands, resume() puts them back.
+#include <cstddef>
+
+#include "xgrad/core/tensor.hpp"
+
+namespace xgrad::data {
+
+struct Batch {
+  Tensor inputs, targets;
+};
+
+class Batches {
+ public:
+  // inputs and targets (float32, float64 or int64) share their first dim, the examples.
+  Batches(Tensor inputs, Tensor targets, std::size_t batch_size, bool shuffle = true);
+
+  std::size_t examples() const { return examples_; }
+  std::size_t batch_size() const { return batch_size_; }
+  std::size_t batches_per_epoch() const { return (examples_ + batch_size_ - 1) / batch_size_; }
+
+  // Draws the epoch's order (a permutation, or 0..N-1 without shuffling) and goes to batch 0.
+  void start_epoch();
+  bool has_next() const { return order_.defined() && position_ < batches_per_epoch(); }
+  // The next batch's rows, copied; throws when the epoch is over or not started.
+  Batch next();
+
+  // The epoch's order (int64, (N)) and the number of batches already taken.
+  const Tensor& order() const { return order_; }
+  std::size_t position() const { return position_; }
+  // Continues an epoch from a checkpoint: `order` must be a permutation of 0..N-1 and `position`
+  // at most batches_per_epoch().
+  void resume(const Tensor& order, std::size_t position);
+
+ private:
+  Tensor inputs_, targets_;
+  std::size_t examples_, batch_size_;
+  bool shuffle_;
+  Tensor order_;
+  std::size_t position_ = 0;
+};
+
+}  // namespace xgrad::data

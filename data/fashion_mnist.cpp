@@ -1,0 +1,65 @@
+#include "xgrad/data/fashion_mnist.hpp"
+
+#include <cstdlib>
+#include <xtensor/xarray.hpp>
+
+#include "xgrad/core/error.hpp"
+#include "xgrad/core/shape.hpp"
+
+namespace xgrad::data {
+
+namespace {
+
+constexpr const char* kDebianDir = "/usr/share/datasets/fashion-mnist";
+
+// The file `stem` (".gz" or not) in `dir`; an error naming the package when neither exists.
+std::filesystem::path find_file(const std::filesystem::path& dir, const std::string& stem) {
+  const std::filesystem::path gz = dir / (stem + ".gz"), plain = dir / stem;
+  std::error_code ec;
+  if (std::filesystem::is_regular_file(gz, ec)) return gz;
+  if (std::filesystem::is_regular_file(plain, ec)) return plain;
+  fail("load_fashion_mnist", ": missing ", gz.string(), " (also looked for ", plain.string(),
+       "). Install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or point "
+       "XGRAD_FASHION_MNIST_DIR (or the data-dir option) at a folder holding ",
+       stem, "[.gz]");
+}
+
+}  // namespace
+
+std::filesystem::path fashion_mnist_dir() {
+  const char* env = std::getenv("XGRAD_FASHION_MNIST_DIR");
+  return env && *env ? std::filesystem::path(env) : std::filesystem::path(kDebianDir);
+}
+
+FashionMnist fashion_mnist_from_idx(const IdxArray& images, const IdxArray& labels, const std::string& source,
+                                    std::size_t limit) {
+  const char* op = "load_fashion_mnist";
+  if (images.dims.size() != 3)
+    fail(op, ": ", source, ": the image file has ", images.dims.size(), " dims; expected 3 (count, rows, cols)");
+  if (labels.dims.size() != 1) fail(op, ": ", source, ": the label file has ", labels.dims.size(), " dims; expected 1");
+  const std::size_t n = images.dims[0], pixels = images.dims[1] * images.dims[2];
+  if (labels.dims[0] != n)
+    fail(op, ": ", source, ": the image file holds ", n, " images but the label file holds ", labels.dims[0],
+         " labels");
+  for (std::size_t i = 0; i < n; ++i)
+    if (labels.data[i] >= kFashionMnistClasses)
+      fail(op, ": ", source, ": label ", i, " is ", int(labels.data[i]), "; classes are 0 to ",
+           kFashionMnistClasses - 1);
+
+  const std::size_t keep = limit > 0 && limit < n ? limit : n;
+  xt::xarray<float> x = xt::empty<float>(Shape{keep, pixels});
+  xt::xarray<std::int64_t> y = xt::empty<std::int64_t>(Shape{keep});
+  for (std::size_t i = 0; i < keep * pixels; ++i) x.data()[i] = float(images.data[i]) / 255.0f;
+  for (std::size_t i = 0; i < keep; ++i) y(i) = labels.data[i];
+  return {Tensor(Storage(std::move(x))), Tensor(Storage(std::move(y)))};
+}
+
+FashionMnist load_fashion_mnist(const std::filesystem::path& dir, Split split, std::size_t limit) {
+  const std::string prefix = split == Split::Train ? "train" : "t10k";
+  const std::filesystem::path image_path = find_file(dir, prefix + "-images-idx3-ubyte");
+  const std::filesystem::path label_path = find_file(dir, prefix + "-labels-idx1-ubyte");
+  return fashion_mnist_from_idx(read_idx(image_path), read_idx(label_path),
+                                image_path.string() + " and " + label_path.string(), limit);
+}
+
+}  // namespace xgrad::data
