@@ -1,6 +1,7 @@
 #pragma once
 // The umbrella header: #include <xgrad/xgrad.hpp> and `namespace xg = xgrad;`.
 #include "xgrad/core/activation.hpp"
+#include "xgrad/core/anomaly.hpp"
 #include "xgrad/core/arithmetic.hpp"
 #include "xgrad/core/autograd.hpp"
 #include "xgrad/core/compare.hpp"

@@ -2,6 +2,8 @@
 
 #include <atomic>
 
+#include "xgrad/core/anomaly.hpp"
+
 namespace xgrad {
 
 namespace {
@@ -59,6 +61,7 @@ void Node::accumulate(std::size_t i, Storage&& g) {
   if (dtype_of(g) != dtype_of(in.data) || shape_of(g) != shape_of(in.data))
     fail(name_, ": backward produced a gradient of shape ", to_string(shape_of(g)), " (", dtype_of(g), ") for input ",
          i, " of shape ", to_string(shape_of(in.data)), " (", dtype_of(in.data), ")");
+  if (is_anomaly_enabled()) detail::check_backward(name_, i, g, inputs_);
   if (in.grad_fn) {
     auto& pending = in.grad_fn->pending_;
     if (pending)
@@ -94,6 +97,7 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
            ") but the output has shape ", to_string(root.shape()), " (", root.dtype(), ")");
     return gradient.storage();
   }();
+  if (is_anomaly_enabled()) detail::check_seed(seed);
 
   TensorImpl* root_impl = root.impl().get();
   if (!root_impl->grad_fn) {  // a leaf: its gradient is the seed itself

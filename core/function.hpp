@@ -16,6 +16,7 @@
 #include <xtensor/xreducer.hpp>
 #include <xtensor/xtensor.hpp>
 
+#include "xgrad/core/anomaly.hpp"
 #include "xgrad/core/autograd.hpp"
 #include "xgrad/core/kernels.hpp"
 
@@ -49,6 +50,7 @@ class FunctionNode final : public Node {
 template <class T, class F>
 Tensor record(const char* op, xt::xarray<T>&& value, std::vector<Tensor> inputs, F&& backward) {
   Tensor out(Storage(std::move(value)));
+  if (is_anomaly_enabled()) detail::check_forward(op, out.storage(), inputs);
   const bool track =
       is_grad_enabled() && std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.requires_grad(); });
   if (track) {
