@@ -10,6 +10,7 @@
 #include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -117,27 +118,19 @@ struct Entry {
 
 std::size_t element_size(Dtype d) { return d == kFloat32 ? 4 : 8; }
 
-// Reads and checks the file piece by piece; every message starts "load: <path>: ".
+// Reads and checks a safetensors image piece by piece from a stream of `size` bytes; every
+// message starts "load: <source>: ".
 class Reader {
  public:
-  explicit Reader(const std::filesystem::path& path) : path_(path) {}
+  Reader(std::istream& in, std::uint64_t size, std::string source) : in_(in), size_(size), source_(std::move(source)) {}
 
   template <class... Args>
   [[noreturn]] void error(Args&&... parts) const {
-    fail("load", ": ", path_.string(), ": ", std::forward<Args>(parts)...);
+    fail("load", ": ", source_, ": ", std::forward<Args>(parts)...);
   }
 
   StateDict read() {
-    std::error_code ec;
-    const auto status = std::filesystem::status(path_, ec);
-    if (status.type() == std::filesystem::file_type::not_found) error("no such file");
-    if (ec) error("cannot access it: ", ec.message());
-    if (status.type() != std::filesystem::file_type::regular) error("not a regular file");
-    const std::uint64_t size = std::filesystem::file_size(path_, ec);
-    if (ec) error("cannot read its size: ", ec.message());
-    in_.open(path_, std::ios::binary);
-    if (!in_) error("cannot open it for reading: ", std::strerror(errno));
-
+    const std::uint64_t size = size_;
     if (size < 8) error("the file is ", size, " bytes long, too short for the 8-byte header length");
     unsigned char len[8];
     read_at(0, reinterpret_cast<char*>(len), 8, "the header length");
@@ -292,8 +285,9 @@ class Reader {
     error("tensor '", e.name, "': unknown dtype");
   }
 
-  std::filesystem::path path_;
-  std::ifstream in_;
+  std::istream& in_;
+  std::uint64_t size_;
+  std::string source_;
   std::uint64_t data_start_ = 0, data_size_ = 0;
 };
 }  // namespace
@@ -327,6 +321,23 @@ void save(const StateDict& tensors, const std::filesystem::path& path) {
   file.commit(path);
 }
 
-StateDict load(const std::filesystem::path& path) { return Reader(path).read(); }
+StateDict load(const std::filesystem::path& path) {
+  auto error = [&](auto&&... parts) { fail("load", ": ", path.string(), ": ", parts...); };
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (status.type() == std::filesystem::file_type::not_found) error("no such file");
+  if (ec) error("cannot access it: ", ec.message());
+  if (status.type() != std::filesystem::file_type::regular) error("not a regular file");
+  const std::uint64_t size = std::filesystem::file_size(path, ec);
+  if (ec) error("cannot read its size: ", ec.message());
+  std::ifstream in(path, std::ios::binary);
+  if (!in) error("cannot open it for reading: ", std::strerror(errno));
+  return Reader(in, size, path.string()).read();
+}
+
+StateDict load_bytes(std::string_view bytes, const std::string& source) {
+  std::istringstream in{std::string(bytes)};
+  return Reader(in, bytes.size(), source).read();
+}
 
 }  // namespace xgrad

@@ -10,6 +10,8 @@
 //
 // F32, F64 and I64 map to float32, float64 and int64.
 #include <filesystem>
+#include <string>
+#include <string_view>
 
 #include "xgrad/core/state_dict.hpp"
 
@@ -25,5 +27,8 @@ void save(const StateDict& tensors, const std::filesystem::path& path);
 // the tensors neither overlap nor leave gaps. Any violation throws an Error naming the file and
 // the field; nothing is read out of bounds.
 StateDict load(const std::filesystem::path& path);
+// The same checks on a safetensors image in memory; `source` names it in errors. The fuzz
+// target's entry point.
+StateDict load_bytes(std::string_view bytes, const std::string& source = "<memory>");
 
 }  // namespace xgrad

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "helpers.hpp"
+#include "memory_limit.hpp"
 
 namespace fs = std::filesystem;
 
@@ -225,6 +226,32 @@ TEST_P(CorruptHeader, ThrowsNamingTheFileAndTheField) {
 
 INSTANTIATE_TEST_SUITE_P(Fields, CorruptHeader, ::testing::ValuesIn(corruptions()),
                          [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(Serialize, HostileSizesAreRejectedBeforeAllocating) {
+  // A 100-byte file claiming a 1 GB header, and one whose header claims a 1 GB tensor: both must
+  // fail with Error inside a 64 MB address-space budget, i.e. without allocating the claim.
+  std::string claims_header = file_bytes(entry(R"("F32")", "[2,3]", "[0,24]"), kSixFloats, 1ull << 30);
+  claims_header.resize(100, ' ');
+  const std::string claims_tensor =
+      file_bytes(entry(R"("F32")", "[268435456]", "[0,1073741824]"), std::string(100, '\0'));
+  write_bytes(path("claims_header.safetensors"), claims_header);
+  EXPECT_ERROR(xg::load(path("claims_header.safetensors")), "header length field says 1073741824 bytes");
+  EXPECT_ERROR(xg::load_bytes(claims_tensor), "run past the 100 data bytes");
+  if (!xgrad_test::kCanLimitMemory) GTEST_SKIP() << "RLIMIT_AS cannot be used under AddressSanitizer";
+  constexpr std::size_t budget = 64u << 20;
+  // The budget bites: honestly allocating 256 MB inside it fails.
+  EXPECT_EQ(xgrad_test::run_with_memory_budget(budget, [] { std::vector<char> v(256u << 20, 1); }),
+            xgrad_test::Outcome::ThrewBadAlloc);
+  for (const std::string* bytes : std::initializer_list<const std::string*>{&claims_header, &claims_tensor})
+    EXPECT_EQ(xgrad_test::run_with_memory_budget(budget, [&] { xg::load_bytes(*bytes); }),
+              xgrad_test::Outcome::ThrewError);
+}
+
+TEST_F(Serialize, LoadBytesReadsWhatSaveWrote) {
+  xg::save(sample_dict(), path("a.safetensors"));
+  expect_identical(sample_dict(), xg::load_bytes(read_bytes(path("a.safetensors")), "a copy"));
+  EXPECT_ERROR(xg::load_bytes("short", "a copy"), "load: a copy: the file is 5 bytes long");
+}
 
 TEST_F(Serialize, ValidHandWrittenFileLoads) {
   // The same helpers as the corruptions, unbroken: so each corruption fails for its own reason.
