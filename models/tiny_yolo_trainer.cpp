@@ -1,0 +1,176 @@
+#include "xgrad/models/tiny_yolo_trainer.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "xgrad/core/error.hpp"
+#include "xgrad/core/factory.hpp"
+#include "xgrad/nn/clip_grad.hpp"
+
+namespace xgrad::models {
+
+namespace {
+
+Tensor int_scalar(std::int64_t v) { return Tensor(Storage(xt::xarray<std::int64_t>(v))); }
+
+// The entries of `dict` under `prefix`, with the prefix removed.
+StateDict under(const StateDict& dict, const std::string& prefix) {
+  StateDict out;
+  for (const auto& [key, value] : dict)
+    if (key.compare(0, prefix.size(), prefix) == 0) out.emplace(key.substr(prefix.size()), value);
+  return out;
+}
+
+const Tensor& entry(const StateDict& dict, const std::string& key) {
+  const auto it = dict.find(key);
+  if (it == dict.end()) fail("TinyYoloTrainer::load_state_dict", ": the checkpoint has no \"", key, "\"");
+  return it->second;
+}
+
+std::int64_t int_entry(const StateDict& dict, const std::string& key) {
+  const Tensor& t = entry(dict, key);
+  if (t.dtype() != kInt64 || t.numel() != 1)
+    fail("TinyYoloTrainer::load_state_dict", ": \"", key, "\" must be a single int64, got ", t.dtype(), " ",
+         ShapeText{t.shape()});
+  return *t.data<std::int64_t>().begin();
+}
+
+}  // namespace
+
+void TinyYoloTrainOptions::validate() const {
+  const char* op = "TinyYoloTrainOptions";
+  if (epochs < 1) fail(op, ": epochs must be positive, got ", epochs);
+  if (batch_size < 1) fail(op, ": batch_size must be positive, got ", batch_size);
+  if (!(lr > 0) || !std::isfinite(lr)) fail(op, ": lr must be positive and finite, got ", lr);
+  if (!(weight_decay >= 0)) fail(op, ": weight_decay must be non-negative, got ", weight_decay);
+  if (!(clip_grad_norm >= 0)) fail(op, ": clip_grad_norm must be non-negative (0: off), got ", clip_grad_norm);
+}
+
+TinyYoloTrainer::TinyYoloTrainer(TinyYoloConfig model, TinyYoloTrainOptions options, std::int64_t dataset_size,
+                                 BatchFn batches, std::optional<losses::YoloLossConfig> loss)
+    : options_(options),
+      dataset_size_(dataset_size),
+      steps_per_epoch_(0),
+      batches_(std::move(batches)),
+      loss_(loss ? *loss : model.loss_config()) {
+  options_.validate();
+  if (dataset_size < 1) fail("TinyYoloTrainer", ": the dataset is empty");
+  if (!batches_) fail("TinyYoloTrainer", ": no batch function");
+  // Every batch full: BatchNorm's statistics and the loss's scale do not jump on a short last one.
+  steps_per_epoch_ = std::max<std::int64_t>(1, dataset_size / options_.batch_size);
+  manual_seed(options_.seed);
+  model_ = std::make_shared<TinyYolo>(std::move(model));
+  optimizer_ = std::make_unique<optim::Adam>(
+      model_->parameters(), optim::AdamOptions{.lr = options_.lr, .weight_decay = options_.weight_decay});
+  scheduler_ = std::make_unique<optim::OneCycleLR>(
+      *optimizer_, optim::OneCycleLROptions{.max_lr = options_.lr, .total_steps = total_steps()});
+}
+
+TrainStep TinyYoloTrainer::step() {
+  if (finished()) fail("TinyYoloTrainer::step", ": the run is over (", options_.epochs, " epochs)");
+  if (step_in_epoch_ == 0) order_ = randperm(dataset_size_);
+  const std::int64_t batch = std::min(options_.batch_size, dataset_size_);
+  const auto& order = order_.data<std::int64_t>();
+  std::vector<std::int64_t> indices(order.begin() + step_in_epoch_ * batch,
+                                    order.begin() + (step_in_epoch_ + 1) * batch);
+
+  const DetectionBatch b = batches_(indices);
+  model_->train();
+  const losses::YoloLossParts parts = loss_({model_->forward(b.images)}, b.targets);
+  TrainStep out{parts.total.item(), parts.box.item(), parts.obj.item(),
+                parts.noobj.item(), parts.cls.item(), optimizer_->lr()};
+  if (!std::isfinite(out.total))
+    fail("TinyYoloTrainer::step", ": the loss is ", out.total, " at global step ", global_step_, " (box ", out.box,
+         ", obj ", out.obj, ", noobj ", out.noobj, ", cls ", out.cls, "); try a lower lr");
+  optimizer_->zero_grad();
+  parts.total.backward();
+  if (options_.clip_grad_norm > 0) nn::utils::clip_grad_norm_(model_->parameters(), options_.clip_grad_norm);
+  optimizer_->step();
+  scheduler_->step();
+
+  ++global_step_;
+  if (++step_in_epoch_ == steps_per_epoch_) {
+    step_in_epoch_ = 0;
+    ++epoch_;
+  }
+  return out;
+}
+
+StateDict TinyYoloTrainer::run_record() const {
+  StateDict r;
+  r["run.seed"] = int_scalar(static_cast<std::int64_t>(options_.seed));
+  r["run.epochs"] = int_scalar(options_.epochs);
+  r["run.batch_size"] = int_scalar(options_.batch_size);
+  r["run.dataset_size"] = int_scalar(dataset_size_);
+  r["run.lr"] = tensor(options_.lr, kFloat64);
+  r["run.weight_decay"] = tensor(options_.weight_decay, kFloat64);
+  r["run.clip_grad_norm"] = tensor(options_.clip_grad_norm, kFloat64);
+  return r;
+}
+
+StateDict TinyYoloTrainer::state_dict() const {
+  StateDict d = run_record();
+  for (auto& [key, value] : model_->state_dict()) d["model." + key] = value;
+  d.merge(optimizer_->state_dict("optimizer."));
+  d.merge(scheduler_->state_dict("scheduler."));
+  d["rng"] = get_rng_state();
+  d["progress.epoch"] = int_scalar(epoch_);
+  d["progress.step_in_epoch"] = int_scalar(step_in_epoch_);
+  d["progress.global_step"] = int_scalar(global_step_);
+  d["order"] = order_.defined() ? order_.clone() : Tensor(Storage(xt::xarray<std::int64_t>::from_shape({0})));
+  return d;
+}
+
+void TinyYoloTrainer::load_state_dict(const StateDict& dict) {
+  const char* op = "TinyYoloTrainer::load_state_dict";
+  // Check everything before changing anything.
+  for (const auto& [key, mine] : run_record()) {
+    const Tensor& theirs = entry(dict, key);
+    if (theirs.dtype() != mine.dtype() || theirs.numel() != 1 || theirs.to(kFloat64).item() != mine.to(kFloat64).item())
+      fail(op, ": the checkpoint is of another run: its ", key.substr(4), " is ", theirs.to(kFloat64).item(),
+           ", this run's is ", mine.to(kFloat64).item());
+  }
+  const std::int64_t epoch = int_entry(dict, "progress.epoch"), step = int_entry(dict, "progress.step_in_epoch");
+  const std::int64_t global = int_entry(dict, "progress.global_step");
+  if (epoch < 0 || epoch > options_.epochs || step < 0 || step >= steps_per_epoch_ ||
+      global != epoch * steps_per_epoch_ + step)
+    fail(op, ": inconsistent progress: epoch ", epoch, ", step in epoch ", step, ", global step ", global, " with ",
+         steps_per_epoch_, " steps per epoch");
+  const Tensor& order = entry(dict, "order");
+  const bool has_order = order.numel() > 0;
+  if (order.dtype() != kInt64 || order.dim() != 1 || (has_order && order.numel() != std::size_t(dataset_size_)))
+    fail(op, ": \"order\" must be int64 of ", dataset_size_, " indices, got ", order.dtype(), " ",
+         ShapeText{order.shape()});
+  if (step > 0 && !has_order) fail(op, ": the checkpoint is mid-epoch but has no order");
+
+  model_->load_state_dict(under(dict, "model."));
+  optimizer_->load_state_dict(dict, "optimizer.");
+  scheduler_->load_state_dict(dict, "scheduler.");
+  set_rng_state(entry(dict, "rng"));
+  epoch_ = epoch;
+  step_in_epoch_ = step;
+  global_step_ = global;
+  order_ = has_order ? order.clone() : Tensor();
+}
+
+MeanAp evaluate_map(TinyYolo& model, std::int64_t size, const BatchFn& batches, std::int64_t batch_size,
+                    const DecodeOptions& options, double iou_threshold) {
+  if (size < 1 || batch_size < 1)
+    fail("evaluate_map", ": need positive size and batch_size, got ", size, " and ", batch_size);
+  const bool was_training = model.is_training();
+  model.eval();
+  std::vector<std::vector<Detection>> detections;
+  std::vector<std::vector<GroundTruth>> truths;
+  for (std::int64_t start = 0; start < size; start += batch_size) {
+    std::vector<std::int64_t> indices;
+    for (std::int64_t i = start; i < std::min(size, start + batch_size); ++i) indices.push_back(i);
+    const DetectionBatch b = batches(indices);
+    for (auto& d : model.detect(b.images, options)) detections.push_back(std::move(d));
+    for (auto& t : truths_from_targets(b.targets, static_cast<std::int64_t>(indices.size())))
+      truths.push_back(std::move(t));
+  }
+  model.train(was_training);
+  return mean_average_precision(detections, truths, model.config().num_classes, iou_threshold);
+}
+
+}  // namespace xgrad::models
