@@ -1,0 +1,377 @@
+// Linear regression by gradient descent, step by step, checked against the closed form.
+//
+// The model predicts y from features x as x . w + b and is trained on the mean squared error over
+// the whole data set (full-batch gradient descent): each step computes the loss, lets autograd
+// find its gradient, and moves (w, b) against it. Every few steps (every step with --trace) the
+// program prints the loss, the weights and the gradient's norm; at the end it prints the weights
+// next to the least-squares solution LAPACK computes directly, and how far apart they are.
+//
+// The data are synthetic by default: x ~ N(0, 1) in --features dims, y = x . w_true + b_true plus
+// Gaussian noise (w_true and b_true drawn from --seed). Or any numeric CSV: --csv FILE --target
+// COLUMN, the other columns being the features. Features are standardized (mean 0, variance 1)
+// unless --no-standardize: this puts every direction of the loss bowl at a similar curvature, so
+// one learning rate suits them all.
+//
+// Everything goes to --out (default out/linear_regression): metrics.csv (one row per step),
+// checkpoint.safetensors, loss.png (the loss and its distance to the minimum, log scale) and
+// fit.png (the data against one feature, with the fitted line at several steps).
+//
+//   linear_regression                                         gradient descent meets the closed form
+//   linear_regression --lr 1.2                                too large a step: divergence, reported
+//   linear_regression --no-standardize --features 2 --trace   (try scaled features with --csv)
+//   linear_regression --csv data.csv --target price --optimizer adam --lr 0.05 --steps 2000
+//
+// What to look for. On a quadratic bowl, gradient descent shrinks the error along each curvature
+// direction lambda by |1 - lr lambda| per step: the distance to the minimum falls as a straight
+// line on loss.png's log scale. Above lr = 2 / lambda_max (printed) that factor exceeds 1 and the
+// loss grows geometrically instead: the program stops and says so.
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+#include <xgrad/core/arithmetic.hpp>
+#include <xgrad/core/factory.hpp>
+#include <xgrad/core/matmul.hpp>
+#include <xgrad/core/serialize.hpp>
+#include <xgrad/core/shape_ops.hpp>
+#include <xgrad/data/csv.hpp>
+#include <xgrad/models/linear_regression.hpp>
+#include <xgrad/models/linear_regression_trainer.hpp>
+
+#include "plot/plot.hpp"
+
+namespace xg = xgrad;
+namespace fs = std::filesystem;
+namespace models = xgrad::models;
+
+namespace {
+
+struct Dataset {
+  xt::xarray<double> x;            // (N, F)
+  xt::xarray<double> y;            // (N)
+  std::vector<std::string> names;  // the features'
+  std::string target = "y";
+  std::vector<double> true_params;  // w_true, b_true for synthetic data (in raw units), else empty
+};
+
+Dataset synthetic(std::size_t n, std::size_t features, double noise, std::uint64_t seed) {
+  xg::manual_seed(seed);
+  Dataset d;
+  const xg::Tensor w = xg::randn({features}, xg::kFloat64) * 2.0;
+  const xg::Tensor b = xg::randn({1}, xg::kFloat64);
+  const xg::Tensor x = xg::randn({n, features}, xg::kFloat64);
+  const xg::Tensor y = xg::matmul(x, w) + b + xg::randn({n}, xg::kFloat64) * noise;
+  d.x = x.data<double>();
+  d.y = y.data<double>();
+  for (std::size_t j = 0; j < features; ++j) d.names.push_back("x" + std::to_string(j + 1));
+  d.true_params.assign(w.data<double>().begin(), w.data<double>().end());
+  d.true_params.push_back(b.item());
+  return d;
+}
+
+Dataset from_csv(const std::string& path, const std::string& target) {
+  const xg::data::CsvTable t = xg::data::read_csv(path);
+  const std::size_t ty = t.column(target), f = t.columns.size() - 1;
+  if (f == 0) throw xg::Error("linear_regression: " + path + " has only the target column; no features");
+  Dataset d;
+  d.target = t.columns[ty];
+  d.x = xt::empty<double>(xg::Shape{t.rows, f});
+  d.y = xt::empty<double>(xg::Shape{t.rows});
+  for (std::size_t c = 0; c < t.columns.size(); ++c)
+    if (c != ty) d.names.push_back(t.columns[c]);
+  for (std::size_t r = 0; r < t.rows; ++r) {
+    d.y(r) = t.at(r, ty);
+    for (std::size_t c = 0, j = 0; c < t.columns.size(); ++c)
+      if (c != ty) d.x(r, j++) = t.at(r, c);
+  }
+  return d;
+}
+
+// Scales each feature to mean 0 and variance 1 in place; a constant feature is an error.
+void standardize(Dataset& d) {
+  const std::size_t n = d.x.shape(0);
+  for (std::size_t j = 0; j < d.x.shape(1); ++j) {
+    double mean = 0, var = 0;
+    for (std::size_t i = 0; i < n; ++i) mean += d.x(i, j);
+    mean /= double(n);
+    for (std::size_t i = 0; i < n; ++i) var += (d.x(i, j) - mean) * (d.x(i, j) - mean);
+    const double sd = std::sqrt(var / double(n));
+    if (!(sd > 0)) throw xg::Error("linear_regression: feature '" + d.names[j] + "' is constant; drop it");
+    for (std::size_t i = 0; i < n; ++i) d.x(i, j) = (d.x(i, j) - mean) / sd;
+  }
+}
+
+std::string params_text(const std::vector<double>& p) {
+  std::string s = "w = (";
+  char buf[32];
+  for (std::size_t j = 0; j + 1 < p.size(); ++j) {
+    std::snprintf(buf, sizeof buf, "%s%+.6f", j ? ", " : "", p[j]);
+    s += buf;
+  }
+  std::snprintf(buf, sizeof buf, ")  b = %+.6f", p.back());
+  return s + buf;
+}
+
+void print_step(std::size_t step, const models::RegressionStep& s) {
+  std::printf("step %5zu  loss %-12.6g  |grad| %-11.4g  %s\n", step, s.loss, s.grad_norm,
+              params_text(s.params).c_str());
+}
+
+void write_metrics(const fs::path& path, const models::LinearRegressionTrainer& t, const Dataset& d, double minimum) {
+  std::ofstream out(path);
+  out.precision(17);
+  out << "step,loss,loss_minus_minimum,grad_norm";
+  for (const auto& n : d.names) out << ",w_" << n;
+  out << ",b\n";
+  for (std::size_t s = 0; s < t.history().size(); ++s) {
+    const auto& h = t.history()[s];
+    out << s << ',' << h.loss << ',' << h.loss - minimum << ',' << h.grad_norm;
+    for (double p : h.params) out << ',' << p;
+    out << '\n';
+  }
+}
+
+// The loss per step, and its distance to the least-squares minimum, on a log scale.
+bool draw_loss(const models::LinearRegressionTrainer& t, double minimum, const std::string& title,
+               const fs::path& path) {
+  std::vector<std::pair<double, double>> loss, excess;
+  double lo = 1e300, hi = 0;
+  for (std::size_t s = 0; s < t.history().size(); ++s) {
+    const double l = t.history()[s].loss, e = l - minimum;
+    loss.push_back({double(s), l});
+    if (std::isfinite(l)) hi = std::max(hi, l), lo = std::min(lo, l);
+    if (e > 0 && std::isfinite(e)) excess.push_back({double(s), e}), lo = std::min(lo, e);
+  }
+  lo = std::max(lo, 1e-300);
+  plot::Image img(1100, 700);
+  const plot::Axes ax{.left = 120,
+                      .top = 130,
+                      .width = 900,
+                      .height = 470,
+                      .x_min = 0,
+                      .x_max = std::max(1.0, double(t.history().size() - 1)),
+                      .y_min = std::pow(10.0, std::floor(std::log10(lo))),
+                      .y_max = std::pow(10.0, std::ceil(std::log10(std::max(hi, lo * 10)))),
+                      .log_y = true};
+  plot::polyline(img, ax, loss, plot::kPalette[1], 2.5);
+  plot::polyline(img, ax, excess, plot::kPalette[0], 2.5);
+  ax.draw_frame(img, "step", "", "loss vs step (log scale)");
+  plot::legend(img, ax.left + ax.width - 380, ax.top + ax.height / 3,
+               {{"loss (mean squared error)", plot::kPalette[1]}, {"loss - least-squares minimum", plot::kPalette[0]}});
+  img.text(40, 20, title, plot::kBlack, 2);
+  return img.write_png(path.string());
+}
+
+// y against feature j, less the other features' part of the least-squares fit (a partial
+// residual: with one feature, y itself), with the line the model draws along j at several steps.
+bool draw_fit(const models::LinearRegressionTrainer& t, const Dataset& d, const std::vector<double>& best,
+              std::size_t j, const std::string& title, const fs::path& path) {
+  const std::size_t n = d.x.shape(0), f = d.x.shape(1);
+  std::vector<double> mean(f, 0.0);
+  for (std::size_t k = 0; k < f; ++k) {
+    for (std::size_t i = 0; i < n; ++i) mean[k] += d.x(i, k);
+    mean[k] /= double(n);
+  }
+  std::vector<std::pair<double, double>> points;
+  double x_lo = 1e300, x_hi = -1e300, y_lo = 1e300, y_hi = -1e300;
+  for (std::size_t i = 0; i < n; ++i) {
+    double r = d.y(i);
+    for (std::size_t k = 0; k < f; ++k)
+      if (k != j) r -= best[k] * (d.x(i, k) - mean[k]);
+    points.push_back({d.x(i, j), r});
+    x_lo = std::min(x_lo, d.x(i, j)), x_hi = std::max(x_hi, d.x(i, j));
+    y_lo = std::min(y_lo, r), y_hi = std::max(y_hi, r);
+  }
+  // Steps 0, 1, 2, 5, 10, 20, 50, ... and the last: early steps move most.
+  std::vector<std::size_t> shown;
+  const std::size_t last = t.history().size() - 1;
+  for (std::size_t s = 1; s <= last; s *= 10)
+    for (std::size_t m : {1, 2, 5})
+      if (m * s < last) shown.push_back(m * s);
+  shown.insert(shown.begin(), 0);
+  shown.push_back(last);
+  const double pad = 0.1 * (y_hi - y_lo + 1e-12);
+  plot::Image img(1100, 760);
+  const plot::Axes ax{.left = 120,
+                      .top = 130,
+                      .width = 700,
+                      .height = 520,
+                      .x_min = x_lo,
+                      .x_max = x_hi,
+                      .y_min = y_lo - pad,
+                      .y_max = y_hi + pad};
+  ax.clip(img);
+  for (const auto& [x, y] : points) img.disc(ax.px(x), ax.py(y), 3.0, plot::kGray, 0.7);
+  std::vector<std::pair<std::string, plot::Color>> entries;
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    const std::vector<double>& p = t.history()[shown[i]].params;
+    double offset = p[f];
+    for (std::size_t k = 0; k < f; ++k)
+      if (k != j) offset += p[k] * mean[k];
+    auto line = [&](double x) { return p[j] * x + offset; };
+    // From light to dark as training goes on; the last line in black.
+    const double a = shown.size() > 1 ? double(i) / double(shown.size() - 1) : 1.0;
+    const plot::Color c = i + 1 == shown.size() ? plot::kBlack
+                                                : plot::Color{std::uint8_t(250 - 200 * a), std::uint8_t(190 - 100 * a),
+                                                              std::uint8_t(90 + 80 * a)};
+    plot::polyline(img, ax, {{x_lo, line(x_lo)}, {x_hi, line(x_hi)}}, c, 2.5);
+    entries.push_back({"step " + std::to_string(shown[i]), c});
+  }
+  img.reset_clip();
+  ax.draw_frame(img, d.names[j], f > 1 ? "partial residual" : d.target, "the fitted line along " + d.names[j]);
+  if (f > 1)
+    img.text(ax.left, ax.top + ax.height + 60,
+             "partial residual: " + d.target + " minus the other features' part of the least-squares fit",
+             plot::kBlack);
+  plot::legend(img, 850, 130, entries);
+  img.text(40, 20, title, plot::kBlack, 2);
+  return img.write_png(path.string());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::size_t n = 200, features = 3, steps = 200, print_every = 0, checkpoint_every = 0, plot_feature = 0;
+  double noise = 0.5, lr = 0.1, momentum = 0.9;
+  std::uint64_t seed = 0;
+  std::string csv, target, optimizer = "sgd", out = "out/linear_regression";
+  bool trace = false, no_standardize = false, resume = false;
+  CLI::App app{
+      "Fits y = x . w + b by full-batch gradient descent on the mean squared error, printing the loss, weights and "
+      "gradient norm as it goes, then compares with the closed-form least-squares solution (xtensor-blas lstsq). "
+      "Writes metrics.csv, checkpoint.safetensors, loss.png and fit.png to --out."};
+  app.add_option("--n", n, "synthetic data: number of points")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--features", features, "synthetic data: number of features")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--noise", noise, "synthetic data: standard deviation of the noise on y")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--seed", seed, "synthetic data: random seed of the data and the true weights")->capture_default_str();
+  auto* csv_opt = app.add_option("--csv", csv, "read the data from a numeric CSV file instead (header optional)")
+                      ->check(CLI::ExistingFile);
+  app.add_option("--target", target, "with --csv: the column to predict, by name or 0-based index")->needs(csv_opt);
+  app.add_flag("--no-standardize", no_standardize, "keep the features' own scales (slower, or a smaller --lr)");
+  app.add_option("--optimizer", optimizer,
+                 "sgd (plain gradient descent), momentum (SGD with momentum), rmsprop or adam")
+      ->check(CLI::IsMember({"sgd", "momentum", "rmsprop", "adam"}))
+      ->capture_default_str();
+  app.add_option("--lr", lr, "learning rate")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--momentum", momentum, "momentum of --optimizer momentum")
+      ->check(CLI::Range(0.0, 0.999))
+      ->capture_default_str();
+  app.add_option("--steps", steps, "gradient-descent steps in total (a resumed run counts those already done)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_flag("--trace", trace, "print every step");
+  app.add_option("--print-every", print_every, "print every N steps (default: about 10 lines in all)");
+  app.add_option("--plot-feature", plot_feature, "fit.png shows the data against this feature (0-based)")
+      ->capture_default_str();
+  app.add_option("--out", out, "folder for every output")->capture_default_str();
+  app.add_option("--checkpoint-every", checkpoint_every, "also write the checkpoint every N steps (0: only at the end)")
+      ->capture_default_str();
+  app.add_flag("--resume", resume, "continue from OUT/checkpoint.safetensors (same data and optimizer)");
+  CLI11_PARSE(app, argc, argv);
+  if (!csv.empty() && target.empty()) {
+    std::fprintf(stderr, "--csv needs --target COLUMN\n");
+    return 2;
+  }
+
+  const fs::path dir(out), checkpoint = dir / "checkpoint.safetensors";
+  try {
+    fs::create_directories(dir);
+    Dataset d = csv.empty() ? synthetic(n, features, noise, seed) : from_csv(csv, target);
+    if (!no_standardize) standardize(d);
+    const std::size_t f = d.x.shape(1);
+    if (plot_feature >= f)
+      throw xg::Error("linear_regression: --plot-feature " + std::to_string(plot_feature) + " but there are " +
+                      std::to_string(f) + " features");
+    const xg::Tensor x = xg::from_xarray(d.x), y = xg::from_xarray(d.y);
+    std::printf("%zu points, %zu features%s, target %s\n", d.x.shape(0), f, no_standardize ? "" : " (standardized)",
+                d.target.c_str());
+
+    // The answer gradient descent should reach, computed directly.
+    const models::LeastSquares ls = models::least_squares(x, y);
+    std::vector<double> best(ls.weight.data<double>().begin(), ls.weight.data<double>().end());
+    best.push_back(ls.bias);
+    double minimum = 0;
+    {
+      const xg::Tensor r = xg::matmul(x, ls.weight) + ls.bias - y;
+      minimum = (r * r).mean().item();
+    }
+
+    auto model = std::make_shared<models::LinearRegression>(f);
+    models::LinearRegressionTrainer trainer(model, x, y, {.optimizer = optimizer, .lr = lr, .momentum = momentum});
+    std::printf("%s, lr %g; plain gradient descent is stable for lr < 2 / lambda_max = %.4g\n", optimizer.c_str(), lr,
+                trainer.lr_limit());
+    if (resume) {
+      if (!fs::exists(checkpoint)) {
+        std::fprintf(stderr, "--resume: no checkpoint at %s\n", checkpoint.string().c_str());
+        return 1;
+      }
+      trainer.load_state_dict(xg::load(checkpoint));
+      std::printf("resumed from %s at step %zu\n", checkpoint.string().c_str(), trainer.global_step());
+    }
+    auto save_checkpoint = [&] {
+      xg::save(trainer.state_dict(), checkpoint);
+      std::printf("  checkpoint: step %zu -> %s\n", trainer.global_step(), checkpoint.string().c_str());
+      std::fflush(stdout);
+    };
+
+    const std::size_t every = trace ? 1 : print_every > 0 ? print_every : std::max<std::size_t>(1, steps / 10);
+    bool diverged = false;
+    std::string divergence;
+    while (trainer.global_step() < steps) {
+      try {
+        const models::RegressionStep& s = trainer.step();
+        const std::size_t done = trainer.global_step() - 1;  // the step just taken, counted from 0
+        if (done % every == 0) print_step(done, s);
+      } catch (const models::DivergenceError& e) {
+        print_step(trainer.global_step() - 1, trainer.history().back());
+        diverged = true;
+        divergence = e.what();
+        break;
+      }
+      if (checkpoint_every > 0 && trainer.global_step() % checkpoint_every == 0) save_checkpoint();
+    }
+
+    const std::string title = optimizer + ", lr " + plot::format_number(lr) + ", " + std::to_string(d.x.shape(0)) +
+                              " points, " + std::to_string(f) + " features";
+    write_metrics(dir / "metrics.csv", trainer, d, minimum);
+    bool ok = draw_loss(trainer, minimum, title, dir / "loss.png");
+    ok = draw_fit(trainer, d, best, plot_feature, title, dir / "fit.png") && ok;
+    if (!ok) std::fprintf(stderr, "cannot write the pictures in %s\n", dir.string().c_str());
+    if (diverged) {
+      std::printf("\nDIVERGED: %s\n(see %s)\n", divergence.c_str(), (dir / "loss.png").string().c_str());
+      return 3;
+    }
+    save_checkpoint();
+
+    const std::vector<double> p = trainer.params();
+    std::printf("\n%-14s %16s %16s %12s%s\n", "parameter", "gradient descent", "least squares", "difference",
+                d.true_params.empty() || !no_standardize ? "" : "        true");
+    double diff2 = 0, norm2 = 0;
+    for (std::size_t k = 0; k <= f; ++k) {
+      const std::string name = k < f ? "w_" + d.names[k] : "b";
+      std::printf("%-14s %16.10f %16.10f %12.3g", name.c_str(), p[k], best[k], p[k] - best[k]);
+      if (!d.true_params.empty() && no_standardize) std::printf(" %12.6f", d.true_params[k]);
+      std::printf("\n");
+      diff2 += (p[k] - best[k]) * (p[k] - best[k]);
+      norm2 += best[k] * best[k];
+    }
+    const double relative = std::sqrt(diff2 / std::max(norm2, 1e-300));
+    std::printf("loss %.10g (least squares %.10g)\n", trainer.history().back().loss, minimum);
+    std::printf("relative distance |theta_gd - theta_ls| / |theta_ls| = %.3g: %s\n", relative,
+                relative <= 1e-6 ? "gradient descent reached the closed form (<= 1e-6)"
+                                 : "not yet within 1e-6 of the closed form (more --steps, or another --lr)");
+    std::printf("\noutputs in %s/: metrics.csv checkpoint.safetensors loss.png fit.png\n", dir.string().c_str());
+  } catch (const xg::Error& e) {
+    std::fprintf(stderr, "linear_regression: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,175 @@
+#include "xgrad/models/classifier_trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <xtensor/xarray.hpp>
+
+#include "xgrad/core/factory.hpp"
+#include "xgrad/optim/adam.hpp"
+#include "xgrad/optim/lr_scheduler.hpp"
+#include "xgrad/optim/sgd.hpp"
+
+namespace xgrad::models {
+
+namespace {
+
+constexpr const char* kOp = "ClassifierTrainer";
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const ClassifierTrainerOptions& o, std::vector<Tensor> params) {
+  if (o.optimizer == "adam") return std::make_unique<optim::Adam>(std::move(params), optim::AdamOptions{.lr = o.lr});
+  return std::make_unique<optim::SGD>(std::move(params), optim::SGDOptions{.lr = o.lr, .momentum = o.momentum});
+}
+
+Tensor scalar_i64(std::int64_t v) { return from_xarray(xt::xarray<std::int64_t>(v)); }
+Tensor scalar_f64(double v) { return from_xarray(xt::xarray<double>(v)); }
+
+const Tensor& entry(const StateDict& dict, const std::string& key, Dtype dtype) {
+  const auto it = dict.find(key);
+  if (it == dict.end()) fail(kOp, ": the checkpoint has no entry '", key, "'");
+  if (it->second.dtype() != dtype)
+    fail(kOp, ": checkpoint entry '", key, "' is ", it->second.dtype(), ", expected ", dtype_name(dtype));
+  return it->second;
+}
+std::int64_t count(const StateDict& dict, const std::string& key) {
+  const Tensor& t = entry(dict, key, kInt64);
+  if (t.numel() != 1 || t.item() < 0) fail(kOp, ": checkpoint entry '", key, "' must be one count >= 0");
+  return t.data<std::int64_t>()(0);
+}
+double number(const StateDict& dict, const std::string& key) {
+  const Tensor& t = entry(dict, key, kFloat64);
+  if (t.numel() != 1) fail(kOp, ": checkpoint entry '", key, "' must hold one number");
+  return t.item();
+}
+
+// The history's columns, by name, as stored under "history.<name>".
+const std::pair<const char*, double EpochRecord::*> kColumns[] = {{"train_loss", &EpochRecord::train_loss},
+                                                                  {"test_loss", &EpochRecord::test_loss},
+                                                                  {"test_accuracy", &EpochRecord::test_accuracy},
+                                                                  {"seconds", &EpochRecord::seconds}};
+
+}  // namespace
+
+void ClassifierTrainerOptions::validate() const {
+  if (optimizer != "sgd" && optimizer != "adam")
+    fail(kOp, ": unknown optimizer '", optimizer, "'; expected sgd or adam");
+  if (!(lr > 0) || !std::isfinite(lr)) fail(kOp, ": the learning rate must be positive, got ", lr);
+  if (!(momentum >= 0 && momentum < 1)) fail(kOp, ": momentum must be in [0, 1), got ", momentum);
+  if (batch_size == 0) fail(kOp, ": the batch size must be positive");
+  if (schedule != "none" && schedule != "cosine")
+    fail(kOp, ": unknown schedule '", schedule, "'; expected none or cosine");
+  if (schedule == "cosine" && epochs == 0) fail(kOp, ": the cosine schedule needs the number of epochs");
+}
+
+ClassifierTrainer::ClassifierTrainer(std::shared_ptr<Classifier> model, Tensor inputs, Tensor labels,
+                                     ClassifierTrainerOptions options)
+    : model_(std::move(model)),
+      options_((options.validate(), std::move(options))),
+      optimizer_(make_optimizer(options_, model_->parameters())),
+      batches_(std::move(inputs), std::move(labels), options_.batch_size) {
+  if (options_.schedule == "cosine")
+    scheduler_ = std::make_unique<optim::CosineAnnealingLR>(
+        *optimizer_, optim::CosineAnnealingLROptions{.t_max = std::int64_t(options_.epochs)});
+}
+
+double ClassifierTrainer::step() {
+  if (!in_epoch_) {
+    batches_.start_epoch();
+    in_epoch_ = true;
+    epoch_loss_sum_ = epoch_seconds_ = 0;
+  }
+  if (!batches_.has_next())
+    fail(kOp, ": epoch ", epochs_done() + 1, " has no batch left; call end_epoch() before the next step");
+  const auto start = std::chrono::steady_clock::now();
+  const data::Batch batch = batches_.next();
+  Tensor loss = model_->loss(model_->forward(batch.inputs), batch.targets);
+  const double value = loss.item();
+  if (!std::isfinite(value))
+    fail(kOp, ": the loss became ", value, " at step ", global_step_ + 1, " (epoch ", epochs_done() + 1,
+         "): training diverged; lower the learning rate (now ", options_.lr, ")");
+  optimizer_->zero_grad();
+  loss.backward();
+  optimizer_->step();
+  ++global_step_;
+  epoch_loss_sum_ += value;
+  epoch_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return value;
+}
+
+bool ClassifierTrainer::epoch_finished() const { return in_epoch_ && !batches_.has_next(); }
+
+EpochRecord ClassifierTrainer::end_epoch(const Evaluation& test) {
+  if (!epoch_finished())
+    fail(kOp, ": end_epoch() after ", batches_.position(), " of ", steps_per_epoch(),
+         " batches; finish the epoch first");
+  in_epoch_ = false;
+  if (scheduler_) scheduler_->step();
+  const EpochRecord r{epoch_loss_sum_ / double(steps_per_epoch()), test.loss, test.accuracy, epoch_seconds_};
+  history_.push_back(r);
+  return r;
+}
+
+StateDict ClassifierTrainer::state_dict() const {
+  StateDict d;
+  for (auto& [k, v] : model_->state_dict()) d["model." + k] = v;
+  for (auto& [k, v] : optimizer_->state_dict("optimizer.")) d[k] = v;
+  if (scheduler_)
+    for (auto& [k, v] : scheduler_->state_dict("scheduler.")) d[k] = v;
+  d["rng"] = get_rng_state();
+  d["progress.global_step"] = scalar_i64(std::int64_t(global_step_));
+  d["progress.batch_size"] = scalar_i64(std::int64_t(options_.batch_size));
+  d["progress.examples"] = scalar_i64(std::int64_t(batches_.examples()));
+  d["progress.in_epoch"] = scalar_i64(in_epoch_);
+  d["progress.step_in_epoch"] = scalar_i64(std::int64_t(step_in_epoch()));
+  d["progress.epochs_done"] = scalar_i64(std::int64_t(epochs_done()));
+  d["progress.loss_sum"] = scalar_f64(epoch_loss_sum_);
+  d["progress.seconds"] = scalar_f64(epoch_seconds_);
+  if (in_epoch_) d["progress.order"] = batches_.order().detach();
+  if (!history_.empty())
+    for (const auto& [name, field] : kColumns) {
+      xt::xarray<double> column = xt::empty<double>(Shape{history_.size()});
+      for (std::size_t e = 0; e < history_.size(); ++e) column(e) = history_[e].*field;
+      d[std::string("history.") + name] = from_xarray(std::move(column));
+    }
+  return d;
+}
+
+void ClassifierTrainer::load_state_dict(const StateDict& dict) {
+  // Everything is checked before anything changes, except that a model or optimizer state that
+  // does not fit throws from their own loaders (which change nothing themselves).
+  const auto batch_size = count(dict, "progress.batch_size"), examples = count(dict, "progress.examples");
+  if (std::size_t(batch_size) != options_.batch_size || std::size_t(examples) != batches_.examples())
+    fail(kOp, ": the checkpoint was made with batch size ", batch_size, " on ", examples,
+         " examples; this run has batch size ", options_.batch_size, " on ", batches_.examples());
+  const bool in_epoch = count(dict, "progress.in_epoch") != 0;
+  const auto position = std::size_t(count(dict, "progress.step_in_epoch"));
+  const auto epochs = std::size_t(count(dict, "progress.epochs_done"));
+  data::Batches resumed = batches_;
+  if (in_epoch) resumed.resume(entry(dict, "progress.order", kInt64), position);
+  std::vector<EpochRecord> history(epochs);
+  if (epochs > 0)
+    for (const auto& [name, field] : kColumns) {
+      const Tensor& column = entry(dict, std::string("history.") + name, kFloat64);
+      if (column.numel() != epochs)
+        fail(kOp, ": checkpoint entry 'history.", name, "' has ", column.numel(), " values for ", epochs, " epochs");
+      for (std::size_t e = 0; e < epochs; ++e) history[e].*field = column.data<double>()(e);
+    }
+  const Tensor& rng = entry(dict, "rng", kInt64);
+  const double loss_sum = number(dict, "progress.loss_sum"), seconds = number(dict, "progress.seconds");
+  const auto global_step = std::size_t(count(dict, "progress.global_step"));
+
+  StateDict model_dict;
+  for (const auto& [k, v] : dict)
+    if (k.rfind("model.", 0) == 0) model_dict[k.substr(6)] = v;
+  model_->load_state_dict(model_dict);
+  optimizer_->load_state_dict(dict, "optimizer.");
+  if (scheduler_) scheduler_->load_state_dict(dict, "scheduler.");
+  set_rng_state(rng);
+  batches_ = std::move(resumed);
+  in_epoch_ = in_epoch;
+  global_step_ = global_step;
+  epoch_loss_sum_ = loss_sum;
+  epoch_seconds_ = seconds;
+  history_ = std::move(history);
+}
+
+}  // namespace xgrad::models

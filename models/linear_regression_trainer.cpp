@@ -1,0 +1,143 @@
+#include "xgrad/models/linear_regression_trainer.hpp"
+
+#include <cmath>
+#include <sstream>
+#include <xtensor/xarray.hpp>
+
+#include "xgrad/core/factory.hpp"
+#include "xgrad/losses/mse.hpp"
+#include "xgrad/optim/adam.hpp"
+#include "xgrad/optim/rmsprop.hpp"
+#include "xgrad/optim/sgd.hpp"
+
+namespace xgrad::models {
+
+namespace {
+
+constexpr const char* kOp = "LinearRegressionTrainer";
+
+std::unique_ptr<optim::Optimizer> make_optimizer(const LinearRegressionTrainerOptions& o, std::vector<Tensor> p) {
+  if (o.optimizer == "momentum")
+    return std::make_unique<optim::SGD>(std::move(p), optim::SGDOptions{.lr = o.lr, .momentum = o.momentum});
+  if (o.optimizer == "rmsprop")
+    return std::make_unique<optim::RMSprop>(std::move(p), optim::RMSpropOptions{.lr = o.lr});
+  if (o.optimizer == "adam") return std::make_unique<optim::Adam>(std::move(p), optim::AdamOptions{.lr = o.lr});
+  return std::make_unique<optim::SGD>(std::move(p), optim::SGDOptions{.lr = o.lr});
+}
+
+const Tensor& entry(const StateDict& dict, const std::string& key, Dtype dtype) {
+  const auto it = dict.find(key);
+  if (it == dict.end()) fail(kOp, ": the checkpoint has no entry '", key, "'");
+  if (it->second.dtype() != dtype)
+    fail(kOp, ": checkpoint entry '", key, "' is ", it->second.dtype(), ", expected ", dtype_name(dtype));
+  return it->second;
+}
+
+}  // namespace
+
+void LinearRegressionTrainerOptions::validate() const {
+  if (optimizer != "sgd" && optimizer != "momentum" && optimizer != "rmsprop" && optimizer != "adam")
+    fail(kOp, ": unknown optimizer '", optimizer, "'; expected sgd, momentum, rmsprop or adam");
+  if (!(lr > 0) || !std::isfinite(lr)) fail(kOp, ": the learning rate must be positive, got ", lr);
+  if (!(momentum >= 0 && momentum < 1)) fail(kOp, ": momentum must be in [0, 1), got ", momentum);
+  if (!(divergence_factor > 1)) fail(kOp, ": divergence_factor must be above 1, got ", divergence_factor);
+}
+
+LinearRegressionTrainer::LinearRegressionTrainer(std::shared_ptr<LinearRegression> model, Tensor x, Tensor y,
+                                                 LinearRegressionTrainerOptions options)
+    : model_(std::move(model)), x_(std::move(x)), y_(std::move(y)), options_(std::move(options)) {
+  options_.validate();
+  lr_limit_ = gradient_descent_lr_limit(x_);  // also checks x
+  if (x_.size(1) != model_->linear->in_features)
+    fail(kOp, ": the data has ", x_.size(1), " features but the model ", model_->linear->in_features);
+  if (!y_.defined() || y_.dtype() != kFloat64 || y_.dim() != 1 || y_.size(0) != x_.size(0))
+    fail(kOp, ": expected float64 targets of shape (", x_.size(0), "), got ",
+         y_.defined() ? to_string(y_.shape()) + " " + dtype_name(y_.dtype()) : std::string("undefined"));
+  if (model_->linear->weight.dtype() != kFloat64) fail(kOp, ": the model must be float64");
+  optimizer_ = make_optimizer(options_, model_->parameters());
+}
+
+std::vector<double> LinearRegressionTrainer::params() const {
+  const auto& w = model_->linear->weight.data<double>();
+  std::vector<double> p(w.begin(), w.end());
+  p.push_back(model_->linear->bias.item());
+  return p;
+}
+
+const RegressionStep& LinearRegressionTrainer::step() {
+  RegressionStep s;
+  s.params = params();
+  Tensor loss = losses::mse_loss(model_->forward(x_), y_);
+  s.loss = loss.item();
+  optimizer_->zero_grad();
+  loss.backward();
+  double squares = 0;
+  for (const Tensor& p : model_->parameters())
+    for (double g : p.grad().data<double>()) squares += g * g;
+  s.grad_norm = std::sqrt(squares);
+  history_.push_back(std::move(s));
+
+  const double first = history_.front().loss, now = history_.back().loss, norm = history_.back().grad_norm;
+  if (!std::isfinite(now) || !std::isfinite(norm) || now > first * options_.divergence_factor) {
+    std::ostringstream message;
+    message.precision(6);
+    message << kOp << ": diverged at step " << history_.size() << ": the loss went from " << first << " to " << now
+            << " with " << options_.optimizer << " at lr " << options_.lr
+            << "; plain gradient descent converges only for lr < 2 / lambda_max(Hessian) = " << lr_limit_;
+    throw DivergenceError(message.str());
+  }
+  optimizer_->step();
+  return history_.back();
+}
+
+StateDict LinearRegressionTrainer::state_dict() const {
+  StateDict d;
+  for (auto& [k, v] : model_->state_dict()) d["model." + k] = v;
+  for (auto& [k, v] : optimizer_->state_dict("optimizer.")) d[k] = v;
+  d["rng"] = get_rng_state();
+  d["progress.global_step"] = from_xarray(xt::xarray<std::int64_t>(std::int64_t(history_.size())));
+  if (!history_.empty()) {
+    const std::size_t steps = history_.size(), width = history_[0].params.size();
+    xt::xarray<double> loss = xt::empty<double>(Shape{steps}), norm = xt::empty<double>(Shape{steps});
+    xt::xarray<double> params = xt::empty<double>(Shape{steps, width});
+    for (std::size_t s = 0; s < steps; ++s) {
+      loss(s) = history_[s].loss;
+      norm(s) = history_[s].grad_norm;
+      for (std::size_t j = 0; j < width; ++j) params(s, j) = history_[s].params[j];
+    }
+    d["history.loss"] = from_xarray(std::move(loss));
+    d["history.grad_norm"] = from_xarray(std::move(norm));
+    d["history.params"] = from_xarray(std::move(params));
+  }
+  return d;
+}
+
+void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
+  const Tensor& step_count = entry(dict, "progress.global_step", kInt64);
+  if (step_count.numel() != 1 || step_count.item() < 0) fail(kOp, ": 'progress.global_step' must be one count >= 0");
+  const auto steps = std::size_t(step_count.item());
+  const std::size_t width = x_.size(1) + 1;
+  std::vector<RegressionStep> history(steps);
+  if (steps > 0) {
+    const Tensor &loss = entry(dict, "history.loss", kFloat64), &norm = entry(dict, "history.grad_norm", kFloat64),
+                 &params = entry(dict, "history.params", kFloat64);
+    if (loss.numel() != steps || norm.numel() != steps || params.shape() != Shape{steps, width})
+      fail(kOp, ": the checkpoint's history does not have ", steps, " steps of ", width,
+           " parameters: ", to_string(loss.shape()), ", ", to_string(norm.shape()), ", ", to_string(params.shape()));
+    for (std::size_t s = 0; s < steps; ++s) {
+      history[s].loss = loss.data<double>()(s);
+      history[s].grad_norm = norm.data<double>()(s);
+      for (std::size_t j = 0; j < width; ++j) history[s].params.push_back(params.data<double>()(s, j));
+    }
+  }
+  const Tensor& rng = entry(dict, "rng", kInt64);
+  StateDict model_dict;
+  for (const auto& [k, v] : dict)
+    if (k.rfind("model.", 0) == 0) model_dict[k.substr(6)] = v;
+  model_->load_state_dict(model_dict);
+  optimizer_->load_state_dict(dict, "optimizer.");
+  set_rng_state(rng);
+  history_ = std::move(history);
+}
+
+}  // namespace xgrad::models

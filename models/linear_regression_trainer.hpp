@@ -1,0 +1,77 @@
+#pragma once
+// Full-batch gradient descent on a LinearRegression, one step at a time, keeping each step's loss,
+// gradient norm and parameters for tracing and plotting, and watching for divergence. A class, so
+// that a test can stop it anywhere, save it, rebuild it and carry on bit for bit.
+//
+//   LinearRegressionTrainer trainer(model, x, y, {.optimizer = "sgd", .lr = 0.1});
+//   for (int s = 0; s < 300; ++s) trainer.step();       // throws DivergenceError if the loss blows up
+//   xg::save(trainer.state_dict(), "checkpoint.safetensors");
+//
+// The checkpoint holds the model ("model."), the optimizer ("optimizer."), the global random
+// generator ("rng", unused by full-batch descent but part of every checkpoint), the step count
+// ("progress.global_step") and the history ("history.loss", "history.grad_norm",
+// "history.params").
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "xgrad/core/error.hpp"
+#include "xgrad/core/state_dict.hpp"
+#include "xgrad/models/linear_regression.hpp"
+#include "xgrad/optim/optimizer.hpp"
+
+namespace xgrad::models {
+
+// Thrown when training diverges: the loss is not finite, or has grown by more than the factor the
+// options allow. The message names the step, the losses, the rate and the stable limit.
+class DivergenceError : public Error {
+ public:
+  using Error::Error;
+};
+
+struct LinearRegressionTrainerOptions {
+  std::string optimizer = "sgd";  // "sgd", "momentum" (SGD with momentum), "rmsprop" or "adam"
+  double lr = 0.1;
+  double momentum = 0.9;           // for "momentum"
+  double divergence_factor = 1e6;  // a loss this many times the first one is divergence
+  void validate() const;
+};
+
+// One step, as it was taken: the loss and gradient at the parameters before the update.
+struct RegressionStep {
+  double loss = 0;
+  double grad_norm = 0;        // Euclidean norm of (dL/dw, dL/db)
+  std::vector<double> params;  // w_1 ... w_F, b
+};
+
+class LinearRegressionTrainer {
+ public:
+  // x float64 (N, F), y float64 (N); the model's features must be F.
+  LinearRegressionTrainer(std::shared_ptr<LinearRegression> model, Tensor x, Tensor y,
+                          LinearRegressionTrainerOptions options = {});
+
+  // One gradient-descent step on the whole data set; returns what it saw. The step is recorded
+  // in history() even when it then throws DivergenceError.
+  const RegressionStep& step();
+
+  std::size_t global_step() const { return history_.size(); }
+  const std::vector<RegressionStep>& history() const { return history_; }
+  std::vector<double> params() const;            // the current w_1 ... w_F, b
+  double lr_limit() const { return lr_limit_; }  // gradient_descent_lr_limit(x)
+  LinearRegression& model() { return *model_; }
+
+  StateDict state_dict() const;
+  // Restores a checkpoint of a trainer with the same model size; also sets the global generator.
+  void load_state_dict(const StateDict& dict);
+
+ private:
+  std::shared_ptr<LinearRegression> model_;
+  Tensor x_, y_;
+  LinearRegressionTrainerOptions options_;
+  std::unique_ptr<optim::Optimizer> optimizer_;
+  double lr_limit_;
+  std::vector<RegressionStep> history_;
+};
+
+}  // namespace xgrad::models
