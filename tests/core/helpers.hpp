@@ -4,6 +4,8 @@
 
 #include <xgrad/xgrad.hpp>
 
+#include "expect_error.hpp"
+
 namespace xg = xgrad;
 
 // A float64 leaf with requires_grad, uniform in [lo, hi).
@@ -23,16 +25,3 @@ inline std::vector<double> values(const xg::Tensor& t) {
   const auto& a = t64.data<double>();
   return std::vector<double>(a.begin(), a.end());
 }
-
-// Expects `statement` to throw xg::Error whose message contains every one of `parts`.
-#define EXPECT_ERROR(statement, ...)                                   \
-  do {                                                                 \
-    try {                                                              \
-      statement;                                                       \
-      ADD_FAILURE() << "no exception from " #statement;                \
-    } catch (const xg::Error& e) {                                     \
-      for (const char* part : {__VA_ARGS__})                           \
-        EXPECT_NE(std::string(e.what()).find(part), std::string::npos) \
-            << "message: " << e.what() << "\nmissing: " << part;       \
-    }                                                                  \
-  } while (0)

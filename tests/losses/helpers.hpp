@@ -20,6 +20,8 @@
 #include <xgrad/core/unary.hpp>
 #include <xgrad/losses/reduction.hpp>
 
+#include "expect_error.hpp"
+
 namespace xg = xgrad;
 namespace xl = xgrad::losses;
 using xl::Reduction;
@@ -52,16 +54,3 @@ inline bool all_finite(const xg::Tensor& t) {
     if (!std::isfinite(v)) return false;
   return true;
 }
-
-// Expects `statement` to throw xg::Error whose message contains every one of `parts`.
-#define EXPECT_ERROR(statement, ...)                                   \
-  do {                                                                 \
-    try {                                                              \
-      statement;                                                       \
-      ADD_FAILURE() << "no exception from " #statement;                \
-    } catch (const xg::Error& e) {                                     \
-      for (const char* part : {__VA_ARGS__})                           \
-        EXPECT_NE(std::string(e.what()).find(part), std::string::npos) \
-            << "message: " << e.what() << "\nmissing: " << part;       \
-    }                                                                  \
-  } while (0)

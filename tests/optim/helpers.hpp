@@ -18,6 +18,8 @@
 #include <xgrad/core/reduction.hpp>
 #include <xgrad/core/tensor.hpp>
 
+#include "expect_error.hpp"
+
 namespace xg = xgrad;
 using json = nlohmann::json;
 
@@ -95,16 +97,3 @@ inline bool same_bits(const xg::Tensor& a, const xg::Tensor& b) {
   const auto va = flat_values(a), vb = flat_values(b);
   return std::memcmp(va.data(), vb.data(), va.size() * sizeof(double)) == 0;
 }
-
-// Expects `statement` to throw xg::Error whose message contains every one of `parts`.
-#define EXPECT_ERROR(statement, ...)                                   \
-  do {                                                                 \
-    try {                                                              \
-      statement;                                                       \
-      ADD_FAILURE() << "no exception from " #statement;                \
-    } catch (const xg::Error& e) {                                     \
-      for (const char* part : {__VA_ARGS__})                           \
-        EXPECT_NE(std::string(e.what()).find(part), std::string::npos) \
-            << "message: " << e.what() << "\nmissing: " << part;       \
-    }                                                                  \
-  } while (0)
