@@ -71,6 +71,11 @@ xt::xarray<T> take_rows(const xt::xarray<T>& a, std::size_t d, const std::vector
   Shape out_shape(a.shape().begin(), a.shape().end());
   out_shape[d] = rows.size();
   xt::xarray<T> out = xt::empty<T>(out_shape);
+  if (s.inner == 1) {  // a column (select on the last dim): a copy_n per element would be a call each
+    for (std::size_t o = 0; o < s.outer; ++o)
+      for (std::size_t r = 0; r < rows.size(); ++r) out.data()[o * rows.size() + r] = a.data()[o * s.n + rows[r]];
+    return out;
+  }
   for (std::size_t o = 0; o < s.outer; ++o)
     for (std::size_t r = 0; r < rows.size(); ++r)
       std::copy_n(a.data() + (o * s.n + rows[r]) * s.inner, s.inner, out.data() + (o * rows.size() + r) * s.inner);
@@ -82,6 +87,11 @@ xt::xarray<T> take_rows(const xt::xarray<T>& a, std::size_t d, const std::vector
 template <class T>
 void add_rows(xt::xarray<T>& dst, std::size_t d, const std::vector<std::size_t>& rows, const xt::xarray<T>& src) {
   const AxisSplit s = split_at(dst.shape(), d);
+  if (s.inner == 1) {
+    for (std::size_t o = 0; o < s.outer; ++o)
+      for (std::size_t r = 0; r < rows.size(); ++r) dst.data()[o * s.n + rows[r]] += src.data()[o * rows.size() + r];
+    return;
+  }
   for (std::size_t o = 0; o < s.outer; ++o)
     for (std::size_t r = 0; r < rows.size(); ++r) {
       T* to = dst.data() + (o * s.n + rows[r]) * s.inner;

@@ -39,10 +39,29 @@ Shape dropped_shape(const Shape& shape, const std::vector<std::size_t>& axes) {
   return out;
 }
 
-// Spreads a reduced gradient back over the input's shape.
+// Spreads a reduced gradient back over the input's shape, one reduced axis at a time as plain
+// copies (xtensor's broadcasting assignment takes a few nanoseconds per element).
 template <class T>
 xt::xarray<T> expand_back(const xt::xarray<T>& g, const Shape& kept, const Shape& input) {
-  return xt::broadcast(xt::reshape_view(g, kept), input);
+  if (g.size() == 1) {  // a full reduction: one value everywhere
+    xt::xarray<T> r = xt::empty<T>(input);
+    std::fill(r.begin(), r.end(), *g.data());
+    return r;
+  }
+  xt::xarray<T> r = g;
+  r.reshape(kept);
+  for (std::size_t d = 0; d < input.size(); ++d) {
+    if (r.shape()[d] == input[d]) continue;
+    const kernels::AxisSplit s = kernels::split_at(r.shape(), d);  // s.n == 1
+    Shape grown(r.shape().begin(), r.shape().end());
+    grown[d] = input[d];
+    xt::xarray<T> e = xt::empty<T>(grown);
+    for (std::size_t o = 0; o < s.outer; ++o)
+      for (std::size_t j = 0; j < input[d]; ++j)
+        std::copy_n(r.data() + o * s.inner, s.inner, e.data() + (o * input[d] + j) * s.inner);
+    r = std::move(e);
+  }
+  return r;
 }
 
 // Index of the first max (Sign = 1) or min (Sign = -1) along axis d; a NaN wins, as in PyTorch.
