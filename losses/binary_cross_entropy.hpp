@@ -16,7 +16,9 @@
 // = weight_i (-p t_i log sigmoid(z_i) - (1 - t_i) log(1 - sigmoid(z_i))), computed as PyTorch does
 // with log(1 + exp(-z)) = log(exp(-m) + exp(-z - m)) + m, m = max(-z, 0): no exp overflows, so
 // logits of +-100 (or 1e4) give exact, finite losses and gradients. Prefer it to sigmoid followed by
-// binary_cross_entropy. pos_weight > 1 raises recall, < 1 raises precision.
+// binary_cross_entropy. pos_weight > 1 raises recall, < 1 raises precision. Without pos_weight it
+// is one op with PyTorch's backward formulas, dloss/dz = weight (sigmoid(z) - t) and
+// dloss/dt = -weight z; with pos_weight it is composed of ops (pos_weight gets a gradient too).
 //
 // Shapes: target has the input's shape; weight and pos_weight broadcast to it.
 #include "xgrad/core/tensor.hpp"

@@ -11,6 +11,7 @@
 #include "xgrad/core/autograd.hpp"
 #include "xgrad/core/compare.hpp"
 #include "xgrad/core/factory.hpp"
+#include "xgrad/core/function.hpp"
 #include "xgrad/core/indexing.hpp"
 #include "xgrad/core/reduction.hpp"
 #include "xgrad/core/shape_ops.hpp"
@@ -26,16 +27,35 @@ constexpr const char* kOp = "yolo_loss";
 constexpr double kEps = 1e-9;  // the reference bbox_iou's eps
 const char* const kColumns[] = {"image_index", "class", "cx", "cy", "w", "h"};
 
-// A 1-D constant tensor of `dtype` holding `v`.
-Tensor column(const std::vector<double>& v, Dtype dtype) {
+// A constant tensor of `dtype` holding `v`: 1-D, or of `shape` (row-major).
+Tensor column(const std::vector<double>& v, Dtype dtype, Shape shape = {}) {
+  if (shape.empty()) shape = {v.size()};
   if (dtype == kFloat64) {
-    xt::xarray<double> a = xt::xarray<double>::from_shape({v.size()});
+    xt::xarray<double> a = xt::xarray<double>::from_shape(shape);
     std::copy(v.begin(), v.end(), a.begin());
     return from_xarray(std::move(a));
   }
-  xt::xarray<float> a = xt::xarray<float>::from_shape({v.size()});
+  xt::xarray<float> a = xt::xarray<float>::from_shape(shape);
   std::transform(v.begin(), v.end(), a.begin(), [](double x) { return static_cast<float>(x); });
   return from_xarray(std::move(a));
+}
+
+// Rows `index` of p seen as (batch * boxes * grid_y * grid_x, 5 + C): index_select on a reshape
+// of p, in one op that copies neither p nor its gradient whole; the backward adds each row's
+// gradient back into a gradient of p's shape (twice for a row taken twice).
+Tensor matched_rows(const Tensor& p, const std::vector<std::size_t>& index) {
+  return visit_float(kOp, p, [&]<class T>(const xt::xarray<T>& a) {
+    const std::size_t width = a.shape().back();
+    xt::xarray<T> out = xt::empty<T>(Shape{index.size(), width});
+    for (std::size_t k = 0; k < index.size(); ++k)
+      std::copy_n(a.data() + index[k] * width, width, out.data() + k * width);
+    return record<T>("yolo_loss.matched_rows", std::move(out), {p}, [index, width](const Backward<T>& b) {
+      xt::xarray<T> g = xt::zeros<T>(b.input(0).shape());
+      for (std::size_t k = 0; k < index.size(); ++k)
+        for (std::size_t j = 0; j < width; ++j) g.data()[index[k] * width + j] += b.grad.data()[k * width + j];
+      b.add(0, std::move(g));
+    });
+  });
 }
 
 std::vector<double> doubles(const Tensor& t) {
@@ -189,17 +209,17 @@ ScaleLoss scale_loss(const Tensor& p, const YoloScale* scale, const std::vector<
   }
 
   ScaleLoss out;
-  const Tensor rows = reshape(p, {-1, width});
-  const std::size_t cells = rows.shape()[0], n = matches.size();
+  const Shape cell_shape(shape.begin(), shape.end() - 1);  // (batch, boxes, grid_y, grid_x)
+  const std::size_t cells = numel(cell_shape), n = matches.size();
   std::vector<double> obj_target(cells, 0.0);
   std::vector<char> responsible(cells, 0);
   if (n > 0) {
-    xt::xarray<std::int64_t> index = xt::xarray<std::int64_t>::from_shape({n});
+    std::vector<std::size_t> index(n);
     TrueBoxes truth;
     std::vector<double> prior_w(n), prior_h(n);
     for (std::size_t k = 0; k < n; ++k) {
       const YoloMatch& m = matches[k];
-      index(k) = m.flat_index(grid);
+      index[k] = static_cast<std::size_t>(m.flat_index(grid));
       truth.x.push_back(m.x);
       truth.y.push_back(m.y);
       truth.w.push_back(m.w);
@@ -207,7 +227,7 @@ ScaleLoss scale_loss(const Tensor& p, const YoloScale* scale, const std::vector<
       prior_w[k] = m.prior_w;
       prior_h[k] = m.prior_h;
     }
-    const Tensor ps = index_select(rows, 0, from_xarray(index));  // (n, 5 + C): the matched predictions
+    const Tensor ps = matched_rows(p, index);  // (n, 5 + C): the matched predictions
     const PredictedBoxes pred{sigmoid(select(ps, 1, 0)), sigmoid(select(ps, 1, 1)),
                               exp(select(ps, 1, 2)) * column(prior_w, dtype),
                               exp(select(ps, 1, 3)) * column(prior_h, dtype)};
@@ -237,7 +257,7 @@ ScaleLoss scale_loss(const Tensor& p, const YoloScale* scale, const std::vector<
     // In match order, so when two matches share a predictor the later one sets its target (the
     // reference's index assignment does the same on the CPU).
     for (std::size_t k = 0; k < n; ++k) {
-      const auto i = static_cast<std::size_t>(index(k));
+      const std::size_t i = index[k];
       obj_target[i] = c.objectness_target == YoloObjectnessTarget::One ? 1.0 : std::max(quality[k], 0.0);
       responsible[i] = 1;
     }
@@ -258,8 +278,9 @@ ScaleLoss scale_loss(const Tensor& p, const YoloScale* scale, const std::vector<
     }
   }
 
-  const Tensor bce =
-      binary_cross_entropy_with_logits(select(rows, 1, 4), column(obj_target, dtype), {.reduction = Reduction::None});
+  // Objectness over every predictor, (batch, boxes, grid_y, grid_x), in the order of flat_index.
+  const Tensor bce = binary_cross_entropy_with_logits(select(p, 4, 4), column(obj_target, dtype, cell_shape),
+                                                      {.reduction = Reduction::None});
   const std::vector<double> values = doubles(bce);
   double sum_obj = 0, sum_noobj = 0;
   for (std::size_t i = 0; i < cells; ++i) (responsible[i] ? sum_obj : sum_noobj) += values[i];
@@ -271,7 +292,7 @@ ScaleLoss scale_loss(const Tensor& p, const YoloScale* scale, const std::vector<
   } else {
     std::vector<double> weight(cells);
     for (std::size_t i = 0; i < cells; ++i) weight[i] = responsible[i] ? c.lambda_obj : c.lambda_noobj;
-    out.obj = sum(bce * column(weight, dtype)) / N;
+    out.obj = sum(bce * column(weight, dtype, cell_shape)) / N;
   }
   return out;
 }

@@ -22,7 +22,7 @@
 //   each summed over the scales.
 //
 // The assignment is plain C++ on the target values; the loss is composed of xgrad ops
-// (index_select on the flattened predictions, sigmoid, exp, the box metric, BCE-with-logits), so
+// (the matched rows of the predictions, sigmoid, exp, the box metric, BCE-with-logits), so
 // autograd gives the gradient. The box metrics place their eps = 1e-9 as the reference's bbox_iou
 // does (on both heights, on the union, on c^2 and the enclosing area, 1 + eps in CIoU's alpha,
 // alpha without gradient), not as losses/box_iou.hpp (torchvision's 1e-7): this is what makes the
