@@ -120,4 +120,50 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   return matmul_nd(a, b);
 }
 
+Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
+  if (!input.defined() || !weight.defined()) fail("linear", ": the input or the weight is undefined");
+  if (weight.dim() != 2)
+    fail("linear", ": the weight must be 2-D (out_features, in_features), got shape ", to_string(weight.shape()));
+  const Shape xs = input.shape();
+  const std::size_t out = weight.shape()[0], in = weight.shape()[1];
+  if (xs.empty() || xs.back() != in)
+    fail("linear", ": the input has shape ", to_string(xs), " but the weight ", to_string(weight.shape()), " takes ",
+         in, " features; the input's last dim must be ", in);
+  if (bias.defined() && bias.shape() != Shape{out})
+    fail("linear", ": the bias has shape ", to_string(bias.shape()), " but the weight ", to_string(weight.shape()),
+         " needs (", out, ")");
+  if (bias.defined() && bias.dtype() != weight.dtype())
+    fail("linear", ": dtype mismatch: the weight is ", weight.dtype(), " but the bias is ", bias.dtype());
+  const std::size_t rows = numel(Shape(xs.begin(), xs.end() - 1));
+  Shape ys = xs;
+  ys.back() = out;
+  std::vector<Tensor> inputs{input, weight};
+  if (bias.defined()) inputs.push_back(bias);
+  return visit_float("linear", input, weight, [&]<class T>(const xt::xarray<T>& x, const xt::xarray<T>& w) {
+    xt::xarray<T> y = xt::empty<T>(ys);
+    if (bias.defined())
+      for (std::size_t r = 0; r < rows; ++r) std::copy_n(bias.data<T>().data(), out, y.data() + r * out);
+    gemm(false, true, rows, out, in, x.data(), w.data(), T(bias.defined() ? 1 : 0), y.data());  // y (+)= x Wᵀ
+    return record<T>("linear", std::move(y), inputs, [rows, in, out](const Backward<T>& g) {
+      const T* dy = g.grad.data();
+      if (g.needs(0)) {  // dx = dy W
+        xt::xarray<T> dx = xt::empty<T>(g.input(0).shape());
+        gemm(false, false, rows, in, out, dy, g.input(1).data(), T(0), dx.data());
+        g.add(0, std::move(dx));
+      }
+      if (g.needs(1)) {  // dW = dyᵀ x
+        xt::xarray<T> dw = xt::empty<T>(g.input(1).shape());
+        gemm(true, false, out, in, rows, dy, g.input(0).data(), T(0), dw.data());
+        g.add(1, std::move(dw));
+      }
+      if (g.node.inputs().size() > 2 && g.needs(2)) {  // db = dy summed over the rows, in row order
+        xt::xarray<T> db = xt::zeros<T>(Shape{out});
+        for (std::size_t r = 0; r < rows; ++r)
+          for (std::size_t j = 0; j < out; ++j) db.data()[j] += dy[r * out + j];
+        g.add(2, std::move(db));
+      }
+    });
+  });
+}
+
 }  // namespace xgrad

@@ -2,10 +2,8 @@
 
 #include <cmath>
 
-#include "xgrad/core/arithmetic.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/core/matmul.hpp"
-#include "xgrad/core/shape_ops.hpp"
 #include "xgrad/nn/init.hpp"
 
 namespace xgrad::nn {
@@ -40,8 +38,7 @@ Tensor Linear::forward(const Tensor& x) {
   if (x.dtype() != weight.dtype())
     fail("Linear", ": the input is ", x.dtype(), " but the layer is ", weight.dtype(),
          "; convert one of them with .to()");
-  const Tensor y = matmul(x, transpose(weight, 0, 1));
-  return bias.defined() ? y + bias : y;
+  return linear(x, weight, bias);
 }
 
 std::string Linear::extra_repr() const {
