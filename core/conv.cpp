@@ -13,6 +13,7 @@
 #include <thread>
 #include <type_traits>
 
+#include "xgrad/core/blas_threads.hpp"
 #include "xgrad/core/function.hpp"
 
 namespace xgrad {
@@ -130,21 +131,7 @@ class Workers {
   std::exception_ptr error_;
 };
 
-// OpenBLAS single-threaded for its lifetime, then back to what it was.
-class SingleThreadedBlas {
- public:
-  SingleThreadedBlas() : previous_(openblas_get_num_threads()) {
-    if (previous_ > 1) openblas_set_num_threads(1);
-  }
-  ~SingleThreadedBlas() {
-    if (previous_ > 1) openblas_set_num_threads(previous_);
-  }
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-
- private:
-  int previous_;
-};
+using detail::SingleThreadedBlas;
 
 // --- geometry, im2col, col2im ----------------------------------------------------------------
 

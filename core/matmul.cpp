@@ -4,21 +4,25 @@
 
 #include <algorithm>
 
+#include "xgrad/core/blas_threads.hpp"
 #include "xgrad/core/function.hpp"
 #include "xgrad/core/shape_ops.hpp"
 
 namespace xgrad {
 
 namespace {
-// C = alpha op(A) op(B) + beta C, all row-major with leading dims of the stored matrices.
+// C = alpha op(A) op(B) + beta C, all row-major with leading dims of the stored matrices; on
+// OpenBLAS's threads only when the product is large (see worth_blas_threads).
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, const float* b, float beta,
           float* c) {
+  const detail::SingleThreadedBlas single(!detail::worth_blas_threads(double(m), double(n), double(k)));
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
               1.0f, a, int(std::max<std::size_t>(1, ta ? m : k)), b, int(std::max<std::size_t>(1, tb ? k : n)), beta, c,
               int(std::max<std::size_t>(1, n)));
 }
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a, const double* b, double beta,
           double* c) {
+  const detail::SingleThreadedBlas single(!detail::worth_blas_threads(double(m), double(n), double(k)));
   cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
               1.0, a, int(std::max<std::size_t>(1, ta ? m : k)), b, int(std::max<std::size_t>(1, tb ? k : n)), beta, c,
               int(std::max<std::size_t>(1, n)));
