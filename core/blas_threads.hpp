@@ -1,5 +1,5 @@
 #pragma once
-// OpenBLAS's thread count, for the ops that call BLAS (internal: not installed into xgrad.hpp).
+// OpenBLAS's thread count, for the ops that call BLAS (internal: xgrad.hpp does not include it).
 // OpenBLAS's own declarations come from <cblas.h>, which clashes with xtensor-blas's; these two
 // are all the ops need.
 extern "C" {
