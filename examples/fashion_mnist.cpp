@@ -70,6 +70,7 @@ class ProgressBar {
 // continues the same file.
 void write_metrics(const fs::path& path, const models::ClassifierTrainer& t) {
   std::ofstream out(path);
+  out.precision(10);
   out << "epoch,global_step,train_loss,test_loss,test_accuracy,seconds\n";
   for (std::size_t e = 0; e < t.history().size(); ++e) {
     const models::EpochRecord& r = t.history()[e];
@@ -106,7 +107,7 @@ void draw_series(plot::Image& img, const plot::Axes& ax, const std::vector<std::
 
 // Train and test loss per epoch on the left, test accuracy on the right.
 bool draw_curves(const std::vector<models::EpochRecord>& h, const std::string& title, const fs::path& path) {
-  plot::Image img(1400, 640);
+  plot::Image img(1400, 690);
   double loss_max = 0, acc_min = 100, acc_max = 0;
   for (const auto& r : h) {
     loss_max = std::max({loss_max, r.train_loss, r.test_loss});
@@ -115,7 +116,7 @@ bool draw_curves(const std::vector<models::EpochRecord>& h, const std::string& t
   }
   const double x_max = std::max<double>(2, double(h.size()));
   const plot::Axes loss{.left = 100,
-                        .top = 130,
+                        .top = 180,
                         .width = 520,
                         .height = 400,
                         .x_min = 1,
@@ -125,12 +126,12 @@ bool draw_curves(const std::vector<models::EpochRecord>& h, const std::string& t
   draw_series(img, loss, series(h, &models::EpochRecord::train_loss), plot::kPalette[0]);
   draw_series(img, loss, series(h, &models::EpochRecord::test_loss), plot::kPalette[1]);
   loss.draw_frame(img, "epoch", "loss", "loss per epoch");
-  plot::legend(img, loss.left + loss.width - 250, loss.top + 15,
+  plot::legend(img, loss.left + 20, loss.top + loss.height - 70,
                {{"train (mean over epoch)", plot::kPalette[0]}, {"test (after epoch)", plot::kPalette[1]}});
 
   const double lo = std::floor(acc_min - 1), hi = std::ceil(acc_max + 1);
   const plot::Axes acc{
-      .left = 820, .top = 130, .width = 520, .height = 400, .x_min = 1, .x_max = x_max, .y_min = lo, .y_max = hi};
+      .left = 820, .top = 180, .width = 520, .height = 400, .x_min = 1, .x_max = x_max, .y_min = lo, .y_max = hi};
   draw_series(img, acc, series(h, &models::EpochRecord::test_accuracy, 100), plot::kPalette[2]);
   acc.draw_frame(img, "epoch", "test accuracy (%)", "test accuracy");
   img.text(40, 20, title, plot::kBlack, 3);
@@ -140,11 +141,11 @@ bool draw_curves(const std::vector<models::EpochRecord>& h, const std::string& t
 // The first `count` test images, each with "predicted / true" below; mistakes framed in red.
 bool draw_predictions(const xg::data::FashionMnist& test, const models::Evaluation& e, std::size_t count,
                       const std::string& title, const fs::path& path) {
-  const int cols = 8, scale = 4, side = int(xg::data::kFashionMnistSide), cell_w = 150, cell_h = 160;
+  const int cols = 8, scale = 4, side = int(xg::data::kFashionMnistSide), cell_w = 150, cell_h = 170;
   const int rows = int((count + cols - 1) / cols);
   plot::Image img(cols * cell_w + 40, rows * cell_h + 110);
-  img.text(20, 20, title, plot::kBlack, 3);
-  img.text(20, 60, "label under each image: predicted / true; red frame: a mistake", plot::kBlack, 2);
+  img.text(20, 20, title, plot::kBlack, 2);
+  img.text(20, 50, "under each test image: the predicted class, then the true one; red: a mistake", plot::kBlack, 2);
   const auto& pixels = test.images.data<float>();
   const auto& labels = test.labels.data<std::int64_t>();
   const plot::Color red{213, 40, 40};
@@ -159,10 +160,9 @@ bool draw_predictions(const xg::data::FashionMnist& test, const models::Evaluati
     const bool right = predicted == truth;
     if (!right)
       for (int t = 1; t <= 4; ++t) img.rect(x0 - t, y0 - t, x0 + side * scale + t, y0 + side * scale + t, red);
-    const std::string p = kFashionMnistClassNames[predicted], l = kFashionMnistClassNames[truth];
-    const int tx = 20 + int(i % cols) * cell_w + 6, ty = y0 + side * scale + 8;
-    img.text(tx, ty, p, right ? plot::kBlack : red, 1);
-    img.text(tx + plot::Image::text_width(p, 1), ty, " / " + l, plot::kGray, 1);
+    const int tx = 20 + int(i % cols) * cell_w + 6, ty = y0 + side * scale + 6;
+    img.text(tx, ty, kFashionMnistClassNames[predicted], right ? plot::kBlack : red, 2);
+    img.text(tx, ty + 20, std::string("true: ") + kFashionMnistClassNames[truth], plot::kGray, 1);
   }
   return img.write_png(path.string());
 }
@@ -170,9 +170,13 @@ bool draw_predictions(const xg::data::FashionMnist& test, const models::Evaluati
 // Rows: true class, columns: predicted; each cell shaded by the fraction of its row.
 bool draw_confusion(const models::Evaluation& e, const std::string& title, const fs::path& path) {
   const int n = int(e.confusion.size()), cell = 60, left = 200, top = 150;
-  plot::Image img(left + n * cell + 60, top + n * cell + 160);
-  img.text(20, 20, title, plot::kBlack, 3);
-  img.text(20, 60, "rows: true class, columns: predicted; counts, shaded by the share of the row", plot::kBlack, 2);
+  const std::string note =
+      "rows: true class, columns: predicted; counts shaded by their share of the row (mistakes 4x)";
+  plot::Image img(
+      std::max({left + n * cell + 60, plot::Image::text_width(title) + 40, plot::Image::text_width(note) + 40}),
+      top + n * cell + 100);
+  img.text(20, 20, title, plot::kBlack, 2);
+  img.text(20, 60, note, plot::kBlack, 2);
   for (int r = 0; r < n; ++r) {
     std::int64_t total = 0;
     for (std::int64_t v : e.confusion[std::size_t(r)]) total += v;
@@ -272,8 +276,8 @@ int main(int argc, char** argv) {
         return 1;
       }
       trainer.load_state_dict(xg::load(checkpoint));
-      std::printf("resumed from %s at step %zu (%zu epochs done)\n", checkpoint.string().c_str(), trainer.global_step(),
-                  trainer.epochs_done());
+      std::printf("resumed from %s at step %zu (epochs done: %zu)\n", checkpoint.string().c_str(),
+                  trainer.global_step(), trainer.epochs_done());
     }
     std::string what = kind == "mlp" ? "MLP 784" : kind == "ovr" ? "one-vs-rest 784->10" : "softmax regression 784->10";
     if (kind == "mlp") {

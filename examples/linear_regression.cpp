@@ -339,8 +339,11 @@ int main(int argc, char** argv) {
       if (checkpoint_every > 0 && trainer.global_step() % checkpoint_every == 0) save_checkpoint();
     }
 
-    const std::string title = optimizer + ", lr " + plot::format_number(lr) + ", " + std::to_string(d.x.shape(0)) +
-                              " points, " + std::to_string(f) + " features";
+    std::string title = optimizer + ", lr " + plot::format_number(lr) + ", " + std::to_string(d.x.shape(0)) +
+                        " points, " + std::to_string(f) + " features";
+    if (diverged)
+      title += ": DIVERGED at step " + std::to_string(trainer.global_step()) +
+               " (lr above 2 / lambda_max = " + plot::format_number(trainer.lr_limit()) + ")";
     write_metrics(dir / "metrics.csv", trainer, d, minimum);
     bool ok = draw_loss(trainer, minimum, title, dir / "loss.png");
     ok = draw_fit(trainer, d, best, plot_feature, title, dir / "fit.png") && ok;
@@ -357,7 +360,7 @@ int main(int argc, char** argv) {
     double diff2 = 0, norm2 = 0;
     for (std::size_t k = 0; k <= f; ++k) {
       const std::string name = k < f ? "w_" + d.names[k] : "b";
-      std::printf("%-14s %16.10f %16.10f %12.3g", name.c_str(), p[k], best[k], p[k] - best[k]);
+      std::printf("%-14s %16.10g %16.10g %12.3g", name.c_str(), p[k], best[k], p[k] - best[k]);
       if (!d.true_params.empty() && no_standardize) std::printf(" %12.6f", d.true_params[k]);
       std::printf("\n");
       diff2 += (p[k] - best[k]) * (p[k] - best[k]);

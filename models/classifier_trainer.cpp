@@ -20,6 +20,12 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const ClassifierTrainerOptions&
   return std::make_unique<optim::SGD>(std::move(params), optim::SGDOptions{.lr = o.lr, .momentum = o.momentum});
 }
 
+// The options, checked before the members built from them.
+ClassifierTrainerOptions validated(ClassifierTrainerOptions o) {
+  o.validate();
+  return o;
+}
+
 Tensor scalar_i64(std::int64_t v) { return from_xarray(xt::xarray<std::int64_t>(v)); }
 Tensor scalar_f64(double v) { return from_xarray(xt::xarray<double>(v)); }
 
@@ -63,7 +69,7 @@ void ClassifierTrainerOptions::validate() const {
 ClassifierTrainer::ClassifierTrainer(std::shared_ptr<Classifier> model, Tensor inputs, Tensor labels,
                                      ClassifierTrainerOptions options)
     : model_(std::move(model)),
-      options_((options.validate(), std::move(options))),
+      options_(validated(std::move(options))),
       optimizer_(make_optimizer(options_, model_->parameters())),
       batches_(std::move(inputs), std::move(labels), options_.batch_size) {
   if (options_.schedule == "cosine")
