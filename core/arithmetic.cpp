@@ -129,6 +129,8 @@ Tensor pow(const Tensor& a, double e) {
     return record<T>("pow", std::move(y), {a}, [c](const Backward<T>& g) {
       if (c == T(0))
         g.add(0, xt::zeros_like(g.grad));
+      else if (c == T(2))  // x^1 is x: skip pow(), as PyTorch does for exponent 1
+        g.add(0, g.grad * (c * g.input(0)));
       else
         g.add(0, g.grad * (c * xt::pow(g.input(0), c - T(1))));
     });

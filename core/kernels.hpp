@@ -31,6 +31,19 @@ xt::xarray<T> reduce_dim(const xt::xarray<T>& a, std::size_t d, T empty, Op op) 
   Shape out_shape(a.shape().begin(), a.shape().end());
   out_shape[d] = 1;
   xt::xarray<T> out = xt::empty<T>(out_shape);
+  if (s.n == 1) {  // nothing to reduce: a copy
+    std::copy(a.data(), a.data() + a.size(), out.data());
+    return out;
+  }
+  if (s.inner == 1) {  // contiguous rows: accumulate in a register, in the same order
+    for (std::size_t o = 0; o < s.outer; ++o) {
+      const T* src = a.data() + o * s.n;
+      T acc = s.n == 0 ? empty : src[0];
+      for (std::size_t j = 1; j < s.n; ++j) acc = op(acc, src[j]);
+      out.data()[o] = acc;
+    }
+    return out;
+  }
   for (std::size_t o = 0; o < s.outer; ++o) {
     T* dst = out.data() + o * s.inner;
     const T* src = a.data() + o * s.n * s.inner;

@@ -145,8 +145,11 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   if (bias.defined()) inputs.push_back(bias);
   return visit_float("linear", input, weight, [&]<class T>(const xt::xarray<T>& x, const xt::xarray<T>& w) {
     xt::xarray<T> y = xt::empty<T>(ys);
-    if (bias.defined())
-      for (std::size_t r = 0; r < rows; ++r) std::copy_n(bias.data<T>().data(), out, y.data() + r * out);
+    if (bias.defined()) {
+      const T* b = bias.data<T>().data();
+      for (std::size_t r = 0; r < rows; ++r)
+        for (std::size_t j = 0; j < out; ++j) y.data()[r * out + j] = b[j];
+    }
     gemm(false, true, rows, out, in, x.data(), w.data(), T(bias.defined() ? 1 : 0), y.data());  // y (+)= x Wᵀ
     return record<T>("linear", std::move(y), inputs, [rows, in, out](const Backward<T>& g) {
       const T* dy = g.grad.data();
