@@ -177,6 +177,134 @@ Tensor box_metric(YoloBoxLoss kind, const PredictedBoxes& p, const TrueBoxes& t,
   return iou - (rho2 / c2 + v * alpha);
 }
 
+// CIoU as one op: box_metric's composition step for step (the same operations in the same order,
+// eps placed alike, alpha without gradient), and below it the adjoint of each step in reverse,
+// each written as the backward of the op it replaces (a tie of maximum/minimum splits the gradient,
+// clamp(0) passes it at exactly 0). The loss evaluates CIoU over a few dozen boxes, where the ~50
+// ops of the composition cost far more in graph bookkeeping than in arithmetic.
+// tests/losses/test_yolo_loss.cpp checks it against the composition, by gradcheck and with the
+// reference's parity fixtures.
+Tensor fused_ciou(const PredictedBoxes& p, const TrueBoxes& truth) {
+  const std::size_t n = truth.x.size();
+  struct Truth {  // per box: the true corners and what box_metric precomputes from them
+    double x1, x2, y1, y2, area, sum_x, sum_y, angle;
+  };
+  std::vector<Truth> tb(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    Truth& b = tb[i];
+    b.x1 = truth.x[i] - truth.w[i] / 2;
+    b.x2 = truth.x[i] + truth.w[i] / 2;
+    b.y1 = truth.y[i] - truth.h[i] / 2;
+    b.y2 = truth.y[i] + truth.h[i] / 2;
+    const double w2 = b.x2 - b.x1, h2 = b.y2 - b.y1 + kEps;
+    b.area = w2 * h2;
+    b.sum_x = b.x1 + b.x2;
+    b.sum_y = b.y1 + b.y2;
+    b.angle = std::atan(w2 / h2);
+  }
+  return visit_float(kOp, p.x, [&]<class T>(const xt::xarray<T>&) {
+    // The forward's intermediate values of box i, as the composed ops compute them in T.
+    struct Step {
+      T hw, hh, ax1, ax2, ay1, ay2, dx, dy, iw, ih, inter, w1, h1, uni, iou, cw, ch, c2, a, b, rho2, at, d, v, alpha;
+    };
+    auto forward = [](T x, T y, T w, T h, const Truth& t) {
+      constexpr T eps = T(kEps), k = T(4.0 / (std::numbers::pi * std::numbers::pi));
+      const T tx1 = T(t.x1), tx2 = T(t.x2), ty1 = T(t.y1), ty2 = T(t.y2);
+      Step s;
+      s.hw = w / T(2);
+      s.hh = h / T(2);
+      s.ax1 = x - s.hw, s.ax2 = x + s.hw, s.ay1 = y - s.hh, s.ay2 = y + s.hh;
+      s.dx = std::min(s.ax2, tx2) - std::max(s.ax1, tx1);
+      s.dy = std::min(s.ay2, ty2) - std::max(s.ay1, ty1);
+      s.iw = s.dx < T(0) ? T(0) : s.dx;
+      s.ih = s.dy < T(0) ? T(0) : s.dy;
+      s.inter = s.iw * s.ih;
+      s.w1 = s.ax2 - s.ax1;
+      s.h1 = (s.ay2 - s.ay1) + eps;
+      s.uni = ((s.w1 * s.h1 + T(t.area)) - s.inter) + eps;
+      s.iou = s.inter / s.uni;
+      s.cw = std::max(s.ax2, tx2) - std::min(s.ax1, tx1);
+      s.ch = std::max(s.ay2, ty2) - std::min(s.ay1, ty1);
+      s.c2 = (s.cw * s.cw + s.ch * s.ch) + eps;
+      s.a = (T(t.sum_x) - s.ax1) - s.ax2;
+      s.b = (T(t.sum_y) - s.ay1) - s.ay2;
+      s.rho2 = (s.a * s.a + s.b * s.b) / T(4);
+      s.at = s.w1 == T(0) && s.h1 == T(0) ? T(0) : std::atan(s.w1 / s.h1);
+      s.d = T(t.angle) - s.at;
+      s.v = (s.d * s.d) * k;
+      s.alpha = s.v / ((T(1.0 + kEps) - s.iou) + s.v);
+      return s;
+    };
+    const auto& xs = p.x.data<T>();
+    const auto& ys = p.y.data<T>();
+    const auto& ws = p.w.data<T>();
+    const auto& hs = p.h.data<T>();
+    xt::xarray<T> out = xt::empty<T>(Shape{n});
+    for (std::size_t i = 0; i < n; ++i) {
+      const Step s = forward(xs(i), ys(i), ws(i), hs(i), tb[i]);
+      out(i) = s.iou - (s.rho2 / s.c2 + s.v * s.alpha);
+    }
+    return record<T>("yolo_loss.ciou", std::move(out), {p.x, p.y, p.w, p.h}, [tb, forward](const Backward<T>& bw) {
+      const std::size_t n = tb.size();
+      xt::xarray<T> gx = xt::empty<T>(Shape{n}), gy = xt::empty<T>(Shape{n}), gw = xt::empty<T>(Shape{n}),
+                    gh = xt::empty<T>(Shape{n});
+      // The share of a maximum's (Win > 0) or minimum's gradient that goes to `a` against `b`.
+      auto share = [](int win, T a, T b) { return (win > 0 ? a > b : a < b) ? T(1) : a == b ? T(0.5) : T(0); };
+      for (std::size_t i = 0; i < n; ++i) {
+        const Truth& t = tb[i];
+        const T tx1 = T(t.x1), tx2 = T(t.x2), ty1 = T(t.y1), ty2 = T(t.y2);
+        const Step s = forward(bw.input(0)(i), bw.input(1)(i), bw.input(2)(i), bw.input(3)(i), t);
+        const T g = bw.grad(i);
+        // out = iou - (q + r), q = rho2 / c2, r = v alpha (alpha constant)
+        const T g_iou0 = g, g_q = -g, g_r = -g;
+        const T g_v = g_r * s.alpha;
+        T g_rho2 = g_q / s.c2, g_c2 = -g_q * ((s.rho2 / s.c2) / s.c2);
+        // v = (d d) k, d = angle - at, at = atan_ratio(w1, h1)
+        const T k = T(4.0 / (std::numbers::pi * std::numbers::pi));
+        const T g_d = (g_v * k) * (T(2) * s.d), g_at = -g_d;
+        const T r2 = s.w1 * s.w1 + s.h1 * s.h1;
+        T g_w1 = r2 == T(0) ? T(0) : g_at * s.h1 / r2;
+        T g_h1 = r2 == T(0) ? T(0) : -g_at * s.w1 / r2;
+        // c2 = cw cw + ch ch + eps; rho2 = (a a + b b) / 4, a = (sum_x - ax1) - ax2, b likewise
+        const T g_cw = g_c2 * (T(2) * s.cw), g_ch = g_c2 * (T(2) * s.ch);
+        const T g_sq = g_rho2 / T(4), g_a = g_sq * (T(2) * s.a), g_b = g_sq * (T(2) * s.b);
+        T g_ax1 = -g_a, g_ax2 = -g_a, g_ay1 = -g_b, g_ay2 = -g_b;
+        // cw = max(ax2, tx2) - min(ax1, tx1), ch likewise
+        g_ax2 += g_cw * share(1, s.ax2, tx2);
+        g_ax1 += -g_cw * share(-1, s.ax1, tx1);
+        g_ay2 += g_ch * share(1, s.ay2, ty2);
+        g_ay1 += -g_ch * share(-1, s.ay1, ty1);
+        // iou = inter / uni; uni = ((w1 h1 + area) - inter) + eps
+        T g_inter = g_iou0 / s.uni;
+        const T g_uni = -g_iou0 * ((s.inter / s.uni) / s.uni);
+        g_w1 += g_uni * s.h1;
+        g_h1 += g_uni * s.w1;
+        g_inter += -g_uni;
+        // h1 = (ay2 - ay1) + eps; w1 = ax2 - ax1
+        g_ay2 += g_h1;
+        g_ay1 += -g_h1;
+        g_ax2 += g_w1;
+        g_ax1 += -g_w1;
+        // inter = iw ih; iw = clamp(dx, 0), dx = min(ax2, tx2) - max(ax1, tx1); ih likewise
+        const T g_dx = s.dx >= T(0) ? g_inter * s.ih : T(0), g_dy = s.dy >= T(0) ? g_inter * s.iw : T(0);
+        g_ax2 += g_dx * share(-1, s.ax2, tx2);
+        g_ax1 += -g_dx * share(1, s.ax1, tx1);
+        g_ay2 += g_dy * share(-1, s.ay2, ty2);
+        g_ay1 += -g_dy * share(1, s.ay1, ty1);
+        // ax1 = x - w / 2, ax2 = x + w / 2, likewise for y and h
+        gx(i) = g_ax1 + g_ax2;
+        gy(i) = g_ay1 + g_ay2;
+        gw(i) = (g_ax2 - g_ax1) / T(2);
+        gh(i) = (g_ay2 - g_ay1) / T(2);
+      }
+      if (bw.needs(0)) bw.add(0, std::move(gx));
+      if (bw.needs(1)) bw.add(1, std::move(gy));
+      if (bw.needs(2)) bw.add(2, std::move(gw));
+      if (bw.needs(3)) bw.add(3, std::move(gh));
+    });
+  });
+}
+
 struct ScaleLoss {
   Tensor box, cls;      // undefined when the scale has no matches (or C = 1 for cls)
   Tensor obj;           // l_obj Obj + l_noobj NoObj of this scale, differentiable
@@ -250,7 +378,8 @@ ScaleLoss scale_loss(const Tensor& p, const YoloScale* scale, const std::vector<
         quality.push_back(
             yolo_box_iou({px[k], py[k], pwv[k], phv[k]}, {truth.x[k], truth.y[k], truth.w[k], truth.h[k]}));
     } else {
-      const Tensor metric = box_metric(c.box_loss, pred, truth, dtype);
+      const Tensor metric =
+          c.box_loss == YoloBoxLoss::CIoU ? fused_ciou(pred, truth) : box_metric(c.box_loss, pred, truth, dtype);
       out.box = mean(1.0 - metric);
       quality = doubles(metric);
     }
