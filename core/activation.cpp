@@ -51,8 +51,9 @@ Tensor silu(const Tensor& x) {
   return visit_float("silu", x, [&]<class T>(const xt::xarray<T>& a) {
     return record<T>("silu", a / (T(1) + xt::exp(-a)), {x}, [](const Backward<T>& b) {
       const auto& a = b.input(0);
-      const xt::xarray<T> s = T(1) / (T(1) + xt::exp(-a));
-      b.add(0, b.grad * s * (T(1) + a * (T(1) - s)));  // d/dx x σ(x) = σ(x) (1 + x (1 − σ(x)))
+      // d/dx x σ(x) = σ(x) (1 + x (1 − σ(x))), in one pass: σ computed twice costs less than
+      // writing it to memory and reading it back (the tiny-YOLO convs' activations are megabytes).
+      b.add(0, b.grad * (T(1) / (T(1) + xt::exp(-a))) * (T(1) + a * (T(1) - T(1) / (T(1) + xt::exp(-a)))));
     });
   });
 }
