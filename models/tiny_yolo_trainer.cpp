@@ -123,7 +123,8 @@ StateDict TinyYoloTrainer::state_dict() const {
 
 void TinyYoloTrainer::load_state_dict(const StateDict& dict) {
   const char* op = "TinyYoloTrainer::load_state_dict";
-  // Check everything before changing anything.
+  // The run and the progress are checked before anything changes; the model's, optimizer's and
+  // scheduler's loads then check their own parts.
   for (const auto& [key, mine] : run_record()) {
     const Tensor& theirs = entry(dict, key);
     if (theirs.dtype() != mine.dtype() || theirs.numel() != 1 || theirs.to(kFloat64).item() != mine.to(kFloat64).item())
