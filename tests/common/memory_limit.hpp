@@ -3,14 +3,15 @@
 // (RLIMIT_AS), so a test can prove that a reader rejects a hostile size field without first
 // allocating what it claims. The child reports how `fn` ended through its exit status.
 //
-// AddressSanitizer reserves terabytes of shadow memory up front, which RLIMIT_AS cannot tell
-// from a real allocation; under it the check is skipped (the sanitizer build still runs `fn`
-// elsewhere for memory errors).
+// AddressSanitizer reserves terabytes of shadow memory up front, and valgrind maps its own
+// memory into the process, neither of which RLIMIT_AS can tell from a real allocation; under them
+// the check is skipped (can_limit_memory()).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstddef>
+#include <cstdlib>
 #include <fstream>
 #include <new>
 #include <string>
@@ -49,6 +50,11 @@ inline std::size_t virtual_size() {
   std::size_t pages = 0;
   statm >> pages;
   return pages * static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+}
+
+inline bool can_limit_memory() {
+  const char* preload = std::getenv("LD_PRELOAD");  // valgrind preloads its vgpreload_*.so
+  return kCanLimitMemory && !(preload && std::string(preload).find("vgpreload") != std::string::npos);
 }
 
 template <class F>

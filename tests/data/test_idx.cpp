@@ -13,6 +13,7 @@
 #include <xgrad/data/idx.hpp>
 
 #include "../core/helpers.hpp"
+#include "memory_limit.hpp"
 
 namespace data = xgrad::data;
 namespace fs = std::filesystem;
@@ -85,6 +86,14 @@ TEST(ParseIdx, RejectsHugeClaimsWithoutAllocating) {
   EXPECT_ERROR(data::parse_idx(b), "declare 1099511627776 elements but 88 bytes");
   // (2^32 - 1)^3 overflows 64 bits: caught while multiplying, not wrapped around.
   EXPECT_ERROR(data::parse_idx(idx_bytes({0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF}, 4)), "overflows at dim 2");
+  // And it allocates nothing near the claim: inside a 64 MB address-space budget it still throws
+  // Error, where honestly allocating 256 MB throws bad_alloc.
+  if (!xgrad_test::can_limit_memory()) GTEST_SKIP() << "RLIMIT_AS cannot be used under AddressSanitizer or valgrind";
+  constexpr std::size_t budget = 64u << 20;
+  EXPECT_EQ(xgrad_test::run_with_memory_budget(budget, [] { std::vector<char> v(256u << 20, 1); }),
+            xgrad_test::Outcome::ThrewBadAlloc);
+  EXPECT_EQ(xgrad_test::run_with_memory_budget(budget, [&] { (void)data::parse_idx(b); }),
+            xgrad_test::Outcome::ThrewError);
 }
 
 TEST(ReadIdx, ReadsGzipAndPlainFiles) {
