@@ -5,7 +5,7 @@
 // epoch it is scored on held-out images by mAP@0.5 (VOC all-point, models/mean_ap.hpp) and the
 // best epoch is kept.
 //
-//   tiny_yolo                                  (default: about a minute on 2 cores)
+//   tiny_yolo                                  (default: under a minute on 2 cores, mAP@0.5 ~0.99)
 //   tiny_yolo --epochs 20 --train-images 4096  (the long run: mAP@0.5 >= 0.9 on 500 images)
 //   tiny_yolo --predict                        (the best checkpoint on new images)
 //
@@ -324,8 +324,8 @@ std::vector<std::int64_t> first_indices(std::int64_t n) {
 
 struct Flags {
   std::string out = "out/tiny_yolo", preset = "small", checkpoint;
-  xm::TinyYoloTrainOptions train{.epochs = 8, .batch_size = 16, .lr = 3e-3, .seed = 0};
-  std::int64_t train_images = 1024, val_images = 500, checkpoint_every = 0, show = 16, predict_images = 16;
+  xm::TinyYoloTrainOptions train{.epochs = 10, .batch_size = 16, .lr = 3e-3, .seed = 0};
+  std::int64_t train_images = 2048, val_images = 500, checkpoint_every = 0, show = 16, predict_images = 16;
   std::uint64_t train_seed = 1, val_seed = 2, predict_seed = 3;
   int threads = 0;
   bool resume = false, predict = false;
@@ -464,9 +464,9 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Trains a tiny YOLO detector on synthetic shapes (circles, squares, triangles on noisy 64x64 images) with the "
       "YOLO loss and Adam, scores it by mAP@0.5 on held-out images after each epoch, and keeps the best epoch.\n"
-      "The default run takes about 1 minute on 2 cores. The long run, mAP@0.5 >= 0.90 on 500 held-out images well "
-      "within 10 minutes on 2 cores (measured: 0.905 after 3 epochs, 43 s; best 0.998; 5m27s for all 20 epochs while "
-      "other builds kept the load at 5-6):\n"
+      "The default run takes under a minute on 2 cores. The long run, mAP@0.5 >= 0.90 on 500 held-out images well "
+      "within 10 minutes on 2 cores (measured: 0.905 after 3 epochs and 20 s, best 0.999, all 20 epochs in 3m25s "
+      "with the load at 2.4-5.6 from other builds):\n"
       "  tiny_yolo --epochs 20 --train-images 4096\n"
       "Outputs, all in --out: metrics.csv, curves.png, val_predictions.png, checkpoint.safetensors, "
       "best.safetensors; predict.png with --predict."};
