@@ -304,12 +304,17 @@ RunState resume_from(xm::TinyYoloTrainer& trainer, std::uint64_t train_seed, std
 }
 
 // The model saved under "model." in a checkpoint or best.safetensors.
-std::shared_ptr<xm::TinyYolo> load_model(const xm::TinyYoloConfig& config, const fs::path& path) {
+std::shared_ptr<xm::TinyYolo> load_model(const std::string& preset, const fs::path& path) {
   xg::StateDict state;
   for (auto& [key, t] : xg::load(path))
     if (key.rfind("model.", 0) == 0) state.emplace(key.substr(6), t);
-  auto net = std::make_shared<xm::TinyYolo>(config);
-  net->load_state_dict(state);
+  auto net = std::make_shared<xm::TinyYolo>(xm::TinyYoloConfig::preset(preset));
+  try {
+    net->load_state_dict(state);
+  } catch (const xg::Error& e) {
+    throw std::runtime_error(path.string() + " does not hold a '" + preset +
+                             "' model (was it trained with another --preset?): " + e.what());
+  }
   net->eval();
   return net;
 }
@@ -334,7 +339,7 @@ struct Flags {
 
 void predict(const Flags& f) {
   const fs::path dir(f.out), from = f.checkpoint.empty() ? dir / "best.safetensors" : fs::path(f.checkpoint);
-  const auto net = load_model(xm::TinyYoloConfig::preset(f.preset), from);
+  const auto net = load_model(f.preset, from);
   const xg::data::ShapesDataset images(f.predict_images, f.predict_seed);
   const std::vector<std::int64_t> all = first_indices(f.predict_images);
   const auto found = net->detect(images.images(all));
@@ -444,7 +449,7 @@ void train(const Flags& f) {
   }
 
   // Pictures of the best model.
-  const auto best = load_model(config, best_path);
+  const auto best = load_model(f.preset, best_path);
   const std::vector<std::int64_t> shown = first_indices(std::min(f.show, f.val_images));
   draw_grid(val, best->detect(val.images(shown)), f.show_score,
             "validation images, best epoch " + std::to_string(run.best_epoch) + " (mAP@0.5 " + fixed(run.best_map, 3) +
