@@ -342,6 +342,7 @@ int main(int argc, char** argv) {
     std::printf("\noutputs in %s/: metrics.csv checkpoint.safetensors curves.png predictions.png confusion.png\n",
                 dir.string().c_str());
   } catch (const xg::Error& e) {
+    std::fflush(stdout);
     std::fprintf(stderr, "fashion_mnist: %s\n", e.what());
     return 1;
   }

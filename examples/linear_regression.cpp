@@ -373,6 +373,7 @@ int main(int argc, char** argv) {
                                  : "not yet within 1e-6 of the closed form (more --steps, or another --lr)");
     std::printf("\noutputs in %s/: metrics.csv checkpoint.safetensors loss.png fit.png\n", dir.string().c_str());
   } catch (const xg::Error& e) {
+    std::fflush(stdout);
     std::fprintf(stderr, "linear_regression: %s\n", e.what());
     return 1;
   }
