@@ -16,7 +16,7 @@ namespace {
 
 std::size_t replay(const std::string& target, const std::function<void(const std::uint8_t*, std::size_t)>& run) {
   std::size_t files = 0;
-  for (const std::string dir : {XGRAD_FIXTURES "/../../fuzz/corpus/" + target, XGRAD_FIXTURES "/fuzz/" + target}) {
+  for (const std::string& dir : {XGRAD_FIXTURES "/../../fuzz/corpus/" + target, XGRAD_FIXTURES "/fuzz/" + target}) {
     if (!std::filesystem::exists(dir)) continue;
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
       std::ifstream in(entry.path(), std::ios::binary);
