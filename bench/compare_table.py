@@ -5,9 +5,13 @@
 
 Pools every run of every round per (framework, workload, threads) and takes the median. The ratio
 is PyTorch's time over xgrad's, PyTorch at the better of its 1- and 2-thread medians, xgrad at each
-thread count; for W8 it is PyTorch's peak RSS over xgrad's. Writes OUT_PREFIX.md (the table with
-the machine's description), OUT_PREFIX.csv (one row per workload, read by compare_chart) and
-OUT_PREFIX.json (everything), and prints the markdown.
+thread count; for W8 it is PyTorch's peak RSS over xgrad's. A goal counts as met when it holds with
+xgrad at its better thread count (W7: and xgrad at that count within 90% of direct cblas_sgemm).
+A second table gives the same from each side's best run instead of the median: on a shared machine
+the fastest run is the one least disturbed by other work, a check on medians that rounds run under
+different loads may skew. Writes OUT_PREFIX.md (the tables with the machine's description),
+OUT_PREFIX.csv (one row per workload, medians, read by compare_chart) and OUT_PREFIX.json
+(everything), and prints the markdown.
 """
 import csv
 import json
@@ -29,22 +33,7 @@ WORKLOADS = {
 CBLAS_SHARE = 0.9  # W7: xgrad at least 90% of direct cblas_sgemm
 
 
-def main():
-    raw, machine_path, prefix = sys.argv[1:4]
-    with open(machine_path) as f:
-        machine = json.load(f)
-    runs, gflops = {}, {}
-    with open(raw) as f:
-        for line in f:
-            if not line.startswith("{"):
-                continue
-            r = json.loads(line)
-            key = (r["framework"], r["workload"], r["threads"])
-            runs.setdefault(key, []).extend(r["runs"])
-            runs.setdefault(("unit", r["workload"], 0), r["unit"])
-    med = {k: statistics.median(v) for k, v in runs.items() if k[0] != "unit"}
-    threads = sorted({k[2] for k in med})
-
+def make_rows(med, threads, runs):
     rows = []
     for w, (what, goal) in WORKLOADS.items():
         if not any(k[1] == w for k in med):
@@ -57,9 +46,11 @@ def main():
         row = {"workload": w, "what": what, "unit": runs[("unit", w, 0)], "goal": goal}
         for t in threads:
             row[f"xgrad_{t}"], row[f"torch_{t}"], row[f"ratio_{t}"] = x[t], p[t], ratio[t]
-        met = [r >= goal for r in ratio.values() if r is not None]
+        known_ratios = {t: r for t, r in ratio.items() if r is not None}
+        best_t = max(known_ratios, key=known_ratios.get) if known_ratios else None
+        met = best_t is not None and known_ratios[best_t] >= goal
         if w == "W6":  # and under 1 us per op
-            met += [v < 1.0 for v in x.values() if v is not None]
+            met = met and x[best_t] < 1.0
         if w == "W7":
             for t in threads:
                 c = med.get(("xgrad", "W7-cblas", t))
@@ -68,12 +59,33 @@ def main():
                 row[f"gflops_torch_{t}"] = 6 * 1024 ** 3 / (p[t] / 1e3) / 1e9 if p[t] else None
                 row[f"gflops_cblas_{t}"] = 6 * 1024 ** 3 / (c / 1e3) / 1e9 if c else None
                 row[f"cblas_share_{t}"] = c / x[t] if c and x[t] else None
-                if row[f"cblas_share_{t}"] is not None:
-                    met.append(row[f"cblas_share_{t}"] >= CBLAS_SHARE)
-        row["met"] = bool(met) and all(met)
+            met = met and (row.get(f"cblas_share_{best_t}") or 0) >= CBLAS_SHARE
+        row["met"] = met
         if len(threads) > 1 and x[threads[0]] and x[threads[-1]]:
             row["xgrad_2t_over_1t"] = x[threads[-1]] / x[threads[0]]
         rows.append(row)
+    return rows
+
+
+def main():
+    raw, machine_path, prefix = sys.argv[1:4]
+    with open(machine_path) as f:
+        machine = json.load(f)
+    runs = {}
+    with open(raw) as f:
+        for line in f:
+            if not line.startswith("{"):
+                continue
+            r = json.loads(line)
+            key = (r["framework"], r["workload"], r["threads"])
+            runs.setdefault(key, []).extend(r["runs"])
+            runs.setdefault(("unit", r["workload"], 0), r["unit"])
+    threads = sorted({k[2] for k in runs if k[0] != "unit"})
+    stats = {"median": {k: statistics.median(v) for k, v in runs.items() if k[0] != "unit"},
+             "best run": {k: (max(v) if k[1] == "W8" else min(v)) for k, v in runs.items() if k[0] != "unit"}}
+    tables = {name: make_rows(med, threads, runs) for name, med in stats.items()}
+    rows = tables["median"]
+    med = stats["median"]
 
     def num(v, digits=3):
         if v is None:
@@ -82,31 +94,34 @@ def main():
 
     lines = [f"# bench/compare: xgrad and PyTorch, {machine.get('date', '')}", ""]
     lines += [f"- {k}: {v}" for k, v in machine.items() if k != "date"]
-    lines += ["", "Median per step (W5: per forward + backward, W6: per op, W7: per forward + backward, W8: peak "
-              "RSS of the whole process). Ratio = PyTorch's median at its better thread count / xgrad's median at "
-              "the given thread count (W8: PyTorch's RSS / xgrad's); goal as in issue 8.", ""]
+    lines += ["", "Times per step (W5: per forward + backward, W6: per op, W7: per forward + backward; W8: peak "
+              "RSS of the whole process). Ratio nT = PyTorch at its better thread count / xgrad on n threads "
+              "(W8: PyTorch's RSS / xgrad's). Met: the goal of issue 8 holds with xgrad at its better thread "
+              "count. xgrad 2T/1T below 1: two threads are faster."]
     head = ["workload", "unit"] + [f"xgrad {t}T" for t in threads] + [f"torch {t}T" for t in threads]
     head += [f"ratio {t}T" for t in threads] + ["goal", "met", "xgrad 2T/1T"]
-    lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for r in rows:
-        cells = [f"{r['workload']} {r['what']}", r["unit"]] + [num(r[f"xgrad_{t}"]) for t in threads]
-        cells += [num(r[f"torch_{t}"]) for t in threads] + [num(r[f"ratio_{t}"], 2) for t in threads]
-        goal = f">= {r['goal']}" + (", < 1 us/op" if r["workload"] == "W6" else "")
-        goal += f", >= {CBLAS_SHARE:.0%} of cblas" if r["workload"] == "W7" else ""
-        cells += [goal, "yes" if r["met"] else "**no**", num(r.get("xgrad_2t_over_1t"), 2)]
-        lines.append("| " + " | ".join(cells) + " |")
-    w7 = next((r for r in rows if r["workload"] == "W7"), None)
-    if w7:
-        lines += ["", "W7 in GFLOP/s (3 x 2 x 1024^3 flop per forward + backward):", "",
-                  "| threads | xgrad matmul | cblas_sgemm direct | xgrad / cblas | PyTorch |", "|---|---|---|---|---|"]
-        for t in threads:
-            lines.append(f"| {t} | {num(w7[f'gflops_xgrad_{t}'])} | {num(w7[f'gflops_cblas_{t}'])} | "
-                         f"{num(w7[f'cblas_share_{t}'], 3)} | {num(w7[f'gflops_torch_{t}'])} |")
+    for name, table in tables.items():
+        lines += ["", f"### {'Medians of every run' if name == 'median' else 'Best runs (check)'}", ""]
+        lines += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        for r in table:
+            cells = [f"{r['workload']} {r['what']}", r["unit"]] + [num(r[f"xgrad_{t}"]) for t in threads]
+            cells += [num(r[f"torch_{t}"]) for t in threads] + [num(r[f"ratio_{t}"], 2) for t in threads]
+            goal = f">= {r['goal']}" + (", < 1 us/op" if r["workload"] == "W6" else "")
+            goal += f", >= {CBLAS_SHARE:.0%} of cblas" if r["workload"] == "W7" else ""
+            cells += [goal, "yes" if r["met"] else "**no**", num(r.get("xgrad_2t_over_1t"), 2)]
+            lines.append("| " + " | ".join(cells) + " |")
+        w7 = next((r for r in table if r["workload"] == "W7"), None)
+        if w7:
+            lines += ["", "W7 in GFLOP/s (3 x 2 x 1024^3 flop per forward + backward):", "",
+                      "| threads | xgrad matmul | cblas_sgemm direct | xgrad / cblas | PyTorch |", "|---|---|---|---|---|"]
+            for t in threads:
+                lines.append(f"| {t} | {num(w7[f'gflops_xgrad_{t}'])} | {num(w7[f'gflops_cblas_{t}'])} | "
+                             f"{num(w7[f'cblas_share_{t}'], 3)} | {num(w7[f'gflops_torch_{t}'])} |")
     text = "\n".join(lines) + "\n"
     with open(prefix + ".md", "w") as f:
         f.write(text)
     with open(prefix + ".json", "w") as f:
-        json.dump({"machine": machine, "rows": rows,
+        json.dump({"machine": machine, "rows": rows, "rows_best_run": tables["best run"],
                    "medians": [{"framework": k[0], "workload": k[1], "threads": k[2], "median": v}
                                for k, v in sorted(med.items())]}, f, indent=1)
     with open(prefix + ".csv", "w", newline="") as f:
