@@ -21,7 +21,9 @@ struct Row {
   std::vector<double> ratios;  // per thread count; NaN when missing
 };
 
-std::vector<std::string> split(const std::string& line) {
+// The cells of a CSV line; Python's csv module ends lines with "\r\n", the '\r' is dropped.
+std::vector<std::string> split(std::string line) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();
   std::vector<std::string> cells;
   std::stringstream s(line);
   for (std::string cell; std::getline(s, cell, ',');) cells.push_back(cell);
@@ -71,8 +73,8 @@ int main(int argc, char** argv) {
     for (double v : r.ratios)
       if (std::isfinite(v) && v > 0) hi = std::max(hi, v), lo = std::min(lo, v);
   }
-  const int group = 110, margin_left = 90, margin_top = 90;
-  plot::Image img(margin_left + group * int(rows.size()) + 40, 560);
+  const int group = 110, margin_left = 90, margin_top = 120;
+  plot::Image img(margin_left + group * int(rows.size()) + 40, 570);
   plot::Axes ax{.left = margin_left,
                 .top = margin_top,
                 .width = group * int(rows.size()),
