@@ -22,9 +22,13 @@ struct AdamScalars {
   std::int64_t step;  // t, counted from 1
 };
 
-// v_max is null unless amsgrad.
-template <class T>
-void adam_update(T* w, const T* dw, T* m, T* v, T* v_max, std::size_t n, const AdamScalars& s) {
+// One element's update; the loop below instantiates it once per combination of the options, so
+// that each instance is branch-free and the compiler vectorizes it (sqrt and divide included:
+// they are correctly rounded in vector form too, so the bits do not change; adam.cpp and adamw.cpp
+// build with -fno-math-errno so that sqrt need not set errno).
+template <bool Decoupled, bool Maximize, bool WeightDecay, bool AmsGrad, class T>
+void adam_loop(T* __restrict w, const T* __restrict dw, T* __restrict m, T* __restrict v, T* __restrict v_max,
+               std::size_t n, const AdamScalars& s) {
   const double t = static_cast<double>(s.step);
   const double bias_correction1 = 1 - std::pow(s.beta1, t);
   const double bias_correction2 = 1 - std::pow(s.beta2, t);
@@ -33,22 +37,44 @@ void adam_update(T* w, const T* dw, T* m, T* v, T* v_max, std::size_t n, const A
   const T beta1 = T(s.beta1), beta2 = T(s.beta2), one_minus_beta1 = T(1 - s.beta1), one_minus_beta2 = T(1 - s.beta2);
   const T eps = T(s.eps), weight_decay = T(s.weight_decay), decay = T(1 - s.lr * s.decoupled_decay);
   for (std::size_t k = 0; k < n; ++k) {
-    if (s.decoupled_decay != 0) w[k] = w[k] * decay;
-    T g = s.maximize ? -dw[k] : dw[k];
-    if (s.weight_decay != 0) g = g + weight_decay * w[k];
-    m[k] = m[k] * beta1;
-    m[k] = m[k] + one_minus_beta1 * g;
-    v[k] = v[k] * beta2;
-    v[k] = v[k] + one_minus_beta2 * g * g;
-    T second = v[k];
-    if (v_max) {
+    T p = w[k];
+    if constexpr (Decoupled) p = p * decay;
+    T g = Maximize ? -dw[k] : dw[k];
+    if constexpr (WeightDecay) g = g + weight_decay * p;
+    const T m1 = m[k] * beta1 + one_minus_beta1 * g;
+    const T v1 = v[k] * beta2 + one_minus_beta2 * g * g;
+    m[k] = m1;
+    v[k] = v1;
+    T second = v1;
+    if constexpr (AmsGrad) {
       // torch.maximum propagates NaN.
-      if (!(v_max[k] >= v[k])) v_max[k] = v[k];
-      second = v_max[k];
+      const T vm = (v_max[k] >= v1) ? v_max[k] : v1;
+      v_max[k] = vm;
+      second = vm;
     }
-    const T denom = std::sqrt(second) / bias_correction2_sqrt + eps;
-    w[k] = w[k] + neg_step_size * m[k] / denom;
+    const T denom = std::sqrt(second) / bias_correction2_sqrt + eps;  // vectorized: see -fno-math-errno
+
+    w[k] = p + neg_step_size * m1 / denom;
   }
+}
+
+// v_max is null unless amsgrad.
+template <class T>
+void adam_update(T* w, const T* dw, T* m, T* v, T* v_max, std::size_t n, const AdamScalars& s) {
+  const bool decoupled = s.decoupled_decay != 0, decay = s.weight_decay != 0, ams = v_max != nullptr;
+  // The 16 combinations, spelled out once through a table of instantiations.
+  using Loop = void (*)(T*, const T*, T*, T*, T*, std::size_t, const AdamScalars&);
+  static constexpr Loop loops[16] = {
+      adam_loop<false, false, false, false, T>, adam_loop<false, false, false, true, T>,
+      adam_loop<false, false, true, false, T>,  adam_loop<false, false, true, true, T>,
+      adam_loop<false, true, false, false, T>,  adam_loop<false, true, false, true, T>,
+      adam_loop<false, true, true, false, T>,   adam_loop<false, true, true, true, T>,
+      adam_loop<true, false, false, false, T>,  adam_loop<true, false, false, true, T>,
+      adam_loop<true, false, true, false, T>,   adam_loop<true, false, true, true, T>,
+      adam_loop<true, true, false, false, T>,   adam_loop<true, true, false, true, T>,
+      adam_loop<true, true, true, false, T>,    adam_loop<true, true, true, true, T>,
+  };
+  loops[decoupled * 8 + s.maximize * 4 + decay * 2 + ams](w, dw, m, v, v_max, n, s);
 }
 
 }  // namespace xgrad::optim::detail
