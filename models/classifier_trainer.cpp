@@ -5,6 +5,7 @@
 #include <xtensor/xarray.hpp>
 
 #include "xgrad/core/factory.hpp"
+#include "xgrad/models/checkpoint_entry.hpp"
 #include "xgrad/optim/adam.hpp"
 #include "xgrad/optim/lr_scheduler.hpp"
 #include "xgrad/optim/sgd.hpp"
@@ -30,22 +31,10 @@ Tensor scalar_i64(std::int64_t v) { return from_xarray(xt::xarray<std::int64_t>(
 Tensor scalar_f64(double v) { return from_xarray(xt::xarray<double>(v)); }
 
 const Tensor& entry(const StateDict& dict, const std::string& key, Dtype dtype) {
-  const auto it = dict.find(key);
-  if (it == dict.end()) fail(kOp, ": the checkpoint has no entry '", key, "'");
-  if (it->second.dtype() != dtype)
-    fail(kOp, ": checkpoint entry '", key, "' is ", it->second.dtype(), ", expected ", dtype_name(dtype));
-  return it->second;
+  return checkpoint_entry(kOp, dict, key, dtype);
 }
-std::int64_t count(const StateDict& dict, const std::string& key) {
-  const Tensor& t = entry(dict, key, kInt64);
-  if (t.numel() != 1 || t.item() < 0) fail(kOp, ": checkpoint entry '", key, "' must be one count >= 0");
-  return t.data<std::int64_t>()(0);
-}
-double number(const StateDict& dict, const std::string& key) {
-  const Tensor& t = entry(dict, key, kFloat64);
-  if (t.numel() != 1) fail(kOp, ": checkpoint entry '", key, "' must hold one number");
-  return t.item();
-}
+std::int64_t count(const StateDict& dict, const std::string& key) { return checkpoint_count(kOp, dict, key); }
+double number(const StateDict& dict, const std::string& key) { return checkpoint_number(kOp, dict, key); }
 
 // The history's columns, by name, as stored under "history.<name>".
 const std::pair<const char*, double EpochRecord::*> kColumns[] = {{"train_loss", &EpochRecord::train_loss},

@@ -6,6 +6,7 @@
 
 #include "xgrad/core/factory.hpp"
 #include "xgrad/losses/mse.hpp"
+#include "xgrad/models/checkpoint_entry.hpp"
 #include "xgrad/optim/adam.hpp"
 #include "xgrad/optim/rmsprop.hpp"
 #include "xgrad/optim/sgd.hpp"
@@ -26,11 +27,7 @@ std::unique_ptr<optim::Optimizer> make_optimizer(const LinearRegressionTrainerOp
 }
 
 const Tensor& entry(const StateDict& dict, const std::string& key, Dtype dtype) {
-  const auto it = dict.find(key);
-  if (it == dict.end()) fail(kOp, ": the checkpoint has no entry '", key, "'");
-  if (it->second.dtype() != dtype)
-    fail(kOp, ": checkpoint entry '", key, "' is ", it->second.dtype(), ", expected ", dtype_name(dtype));
-  return it->second;
+  return checkpoint_entry(kOp, dict, key, dtype);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 
 #include "xgrad/core/error.hpp"
 #include "xgrad/core/factory.hpp"
+#include "xgrad/models/checkpoint_entry.hpp"
 #include "xgrad/nn/clip_grad.hpp"
 
 namespace xgrad::models {
@@ -21,19 +22,9 @@ StateDict under(const StateDict& dict, const std::string& prefix) {
   return out;
 }
 
-const Tensor& entry(const StateDict& dict, const std::string& key) {
-  const auto it = dict.find(key);
-  if (it == dict.end()) fail("TinyYoloTrainer::load_state_dict", ": the checkpoint has no \"", key, "\"");
-  return it->second;
-}
-
-std::int64_t int_entry(const StateDict& dict, const std::string& key) {
-  const Tensor& t = entry(dict, key);
-  if (t.dtype() != kInt64 || t.numel() != 1)
-    fail("TinyYoloTrainer::load_state_dict", ": \"", key, "\" must be a single int64, got ", t.dtype(), " ",
-         ShapeText{t.shape()});
-  return *t.data<std::int64_t>().begin();
-}
+constexpr const char* kLoad = "TinyYoloTrainer::load_state_dict";
+const Tensor& entry(const StateDict& dict, const std::string& key) { return checkpoint_entry(kLoad, dict, key); }
+std::int64_t int_entry(const StateDict& dict, const std::string& key) { return checkpoint_count(kLoad, dict, key); }
 
 }  // namespace
 
