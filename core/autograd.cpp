@@ -118,8 +118,8 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
     return;
   }
 
-  // Topological order by an iterative depth-first search: `order` lists every node after all
-  // nodes that consume its output, reversed below so consumers run first.
+  // Topological order by an iterative depth-first search: `order` lists every node after the
+  // nodes that produced its inputs (post-order), walked in reverse below so consumers run first.
   static thread_local std::uint64_t pass = 0;
   ++pass;
   struct Frame {
@@ -127,9 +127,11 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
     TensorImpl* out;
     std::size_t next;
   };
+  // Not owning: every node is held by its output, held by a consumer's inputs up to the root,
+  // which the caller holds; nothing is freed before the release loop at the end.
   struct Visit {
-    std::shared_ptr<Node> node;  // owning: releasing one node's inputs may free another's
-    TensorImpl* out;             // kept alive by its consumer's inputs until the end
+    Node* node;
+    TensorImpl* out;
   };
   std::vector<Frame> stack{{root_impl->grad_fn.get(), root_impl, 0}};
   std::vector<Visit> order;
@@ -147,7 +149,7 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
         stack.push_back({in->grad_fn.get(), in, 0});
       }
     } else {
-      order.push_back({top.out->grad_fn, top.out});
+      order.push_back({top.node, top.out});
       stack.pop_back();
     }
   }
@@ -156,9 +158,8 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
   try {
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       Node& node = *it->node;
-      if (!node.pending_) continue;  // no gradient reached it (e.g. only through argmax)
-      Storage g = std::move(*node.pending_);
-      node.pending_.reset();
+      if (!node.pending_) continue;       // no gradient reached it (e.g. only through argmax)
+      const Storage& g = *node.pending_;  // used in place: nothing upstream adds to it now
       if (it->out->retains_grad) {
         if (it->out->grad)
           add_into(it->out->grad->data, g);
@@ -166,11 +167,14 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
           it->out->grad = std::make_shared<TensorImpl>(g);
       }
       node.apply(g, it->out->data);
+      node.pending_.reset();
     }
   } catch (...) {
     for (auto& v : order) v.node->pending_.reset();
     throw;
   }
+  // Producers come before their consumers in `order`, so clearing a node's inputs frees only
+  // nodes already released, never one the loop has still to reach.
   if (!retain_graph)
     for (auto& v : order) {
       v.node->released_ = true;

@@ -49,7 +49,7 @@ class FunctionNode final : public Node {
 
 template <class T, class F>
 Tensor record(const char* op, xt::xarray<T>&& value, std::vector<Tensor> inputs, F&& backward) {
-  Tensor out(Storage(std::move(value)));
+  Tensor out(std::make_shared<TensorImpl>(std::move(value)));
   if (is_anomaly_enabled()) detail::check_forward(op, out.storage(), inputs);
   const bool track =
       is_grad_enabled() && std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.requires_grad(); });
@@ -64,7 +64,7 @@ Tensor record(const char* op, xt::xarray<T>&& value, std::vector<Tensor> inputs,
 // An op with no gradient (comparisons, argmax): a plain result.
 template <class T>
 Tensor constant(xt::xarray<T>&& value) {
-  return Tensor(Storage(std::move(value)));
+  return Tensor(std::make_shared<TensorImpl>(std::move(value)));
 }
 
 // Calls f(xt::xarray<T>) with the tensor's float32 or float64 array; int64 is rejected naming
