@@ -12,6 +12,7 @@
 #include <mutex>
 #include <thread>
 #include <type_traits>
+#include <utility>
 
 #include "xgrad/core/blas_threads.hpp"
 #include "xgrad/core/function.hpp"
@@ -190,14 +191,16 @@ class Scratch {
 template <class T, class Move>
 void for_row_phases(T* at, std::size_t plane_size, std::size_t w, std::size_t pw, std::size_t sw, Move move) {
   if (sw == 1) return move(at + pw, std::size_t(0), std::size_t(1), w);
-  if (sw == 2) {  // the common case, spelled out so that the compiler vectorizes it
-    // Columns ix = e, e + 2, ... land in plane q = (e + pw) mod 2 from entry (e + pw) / 2 on.
-    for (std::size_t e = 0; e < 2 && e < w; ++e)
-      move(at + ((e + pw) % 2) * plane_size + (e + pw) / 2, e, std::size_t(2), (w - e + 1) / 2);
-    return;
-  }
   for (std::size_t e = 0; e < sw && e < w; ++e)
     move(at + ((e + pw) % sw) * plane_size + (e + pw) / sw, e, sw, (w - e + sw - 1) / sw);
+}
+
+// Stride 2, the common case: even columns ix = 2j land in plane pw mod 2 from entry pw / 2 on,
+// odd ones in the other plane from entry (1 + pw) / 2 on. Both in one loop, which the compiler
+// vectorizes as an interleave (column by column, the odd and even halves were scalar stores).
+template <class T>
+std::pair<T*, T*> even_odd(T* at, std::size_t plane_size, std::size_t pw) {
+  return {at + (pw % 2) * plane_size + pw / 2, at + ((1 + pw) % 2) * plane_size + (1 + pw) / 2};
 }
 
 // The phase planes of one input plane.
@@ -207,10 +210,19 @@ void to_phases(const T* plane, const Geometry& g, const Phases& p, T* planes) {
   for (std::size_t iy = 0; iy < g.h; ++iy) {
     const std::size_t r = iy + g.ph;
     const T* src = plane + iy * g.w;
-    for_row_phases(planes + ((r % p.sh) * p.sw * p.hq + r / p.sh) * p.wq, p.hq * p.wq, g.w, g.pw, p.sw,
-                   [&](T* dst, std::size_t first, std::size_t step, std::size_t n) {
-                     for (std::size_t j = 0; j < n; ++j) dst[j] = src[first + j * step];
-                   });
+    T* at = planes + ((r % p.sh) * p.sw * p.hq + r / p.sh) * p.wq;
+    if (p.sw == 2) {
+      const auto [even, odd] = even_odd(at, p.hq * p.wq, g.pw);
+      for (std::size_t j = 0; j < g.w / 2; ++j) {
+        even[j] = src[2 * j];
+        odd[j] = src[2 * j + 1];
+      }
+      if (g.w % 2) even[g.w / 2] = src[g.w - 1];
+      continue;
+    }
+    for_row_phases(at, p.hq * p.wq, g.w, g.pw, p.sw, [&](T* dst, std::size_t first, std::size_t step, std::size_t n) {
+      for (std::size_t j = 0; j < n; ++j) dst[j] = src[first + j * step];
+    });
   }
 }
 
@@ -220,10 +232,19 @@ void from_phases(const T* planes, const Geometry& g, const Phases& p, T* plane) 
   for (std::size_t iy = 0; iy < g.h; ++iy) {
     const std::size_t r = iy + g.ph;
     T* dst = plane + iy * g.w;
-    for_row_phases(const_cast<T*>(planes) + ((r % p.sh) * p.sw * p.hq + r / p.sh) * p.wq, p.hq * p.wq, g.w, g.pw, p.sw,
-                   [&](T* src, std::size_t first, std::size_t step, std::size_t n) {
-                     for (std::size_t j = 0; j < n; ++j) dst[first + j * step] = src[j];
-                   });
+    T* at = const_cast<T*>(planes) + ((r % p.sh) * p.sw * p.hq + r / p.sh) * p.wq;
+    if (p.sw == 2) {
+      const auto [even, odd] = even_odd(at, p.hq * p.wq, g.pw);
+      for (std::size_t j = 0; j < g.w / 2; ++j) {
+        dst[2 * j] = even[j];
+        dst[2 * j + 1] = odd[j];
+      }
+      if (g.w % 2) dst[g.w - 1] = even[g.w / 2];
+      continue;
+    }
+    for_row_phases(at, p.hq * p.wq, g.w, g.pw, p.sw, [&](T* src, std::size_t first, std::size_t step, std::size_t n) {
+      for (std::size_t j = 0; j < n; ++j) dst[first + j * step] = src[j];
+    });
   }
 }
 
@@ -286,6 +307,18 @@ void col2im(const T* cols, std::size_t ld, const Geometry& g, std::size_t first,
         }
       from_phases(planes, g, p, in + (img * g.c + ci) * g.h * g.w);
     }
+}
+
+// v[0] + ... + v[n - 1] in 8 running sums, added up in a fixed order at the end: vectorizes,
+// where one running sum is a chain of dependent scalar additions, and the order depends on n only.
+template <class T>
+T sum_of(const T* v, std::size_t n) {
+  T lane[8] = {};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    for (std::size_t k = 0; k < 8; ++k) lane[k] += v[i + k];
+  for (std::size_t k = 0; i < n; ++i, ++k) lane[k] += v[i];
+  return ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
 }
 
 // How the batch is cut: into `chunks` contiguous ranges of images (at most 8, whatever the thread
@@ -401,7 +434,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
     const Plan plan = plan_for(g);
     const std::size_t L = g.plane();
     // The columns live in the thread's scratch memory for one group at a time; dW builds them
-    // again from the input rather than the graph holding C kh kw copies of it.
+    // again from the input rather than the graph holding C kh kw copies of it. (Keeping them cost
+    // as much as it saved: written to and read back from memory instead of built in L2.)
     const bool want_w = is_grad_enabled() && weight.requires_grad();
     xt::xarray<T> out = xt::empty<T>(Shape{g.n, g.o, g.oh, g.ow});
     const T* b = bias.defined() ? bias.data<T>().data() : nullptr;
@@ -460,11 +494,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
           for (std::size_t img = first; img < last; ++img) {
             const T* dy = bw.grad.data() + img * g.o * L;
             if (need_b)
-              for (std::size_t o = 0; o < g.o; ++o) {
-                T s = 0;
-                for (std::size_t i = 0; i < L; ++i) s += dy[o * L + i];
-                db_part[t](o) += s;
-              }
+              for (std::size_t o = 0; o < g.o; ++o) db_part[t](o) += sum_of(dy + o * L, L);
             if (need_w)  // dW += dY colsᵀ
               gemm(false, true, g.o, g.rows(), L, dy, L, c.image(img - first), c.ld, T(1), dw_part[t].data(), g.rows());
             if (need_x)  // dcols = Wᵀ dY
@@ -477,11 +507,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
             for (std::size_t o = 0; o < g.o; ++o)
               std::copy_n(bw.grad.data() + (img * g.o + o) * L, L, dy + o * width + (img - first) * L);
           if (need_b)
-            for (std::size_t o = 0; o < g.o; ++o) {
-              T s = 0;
-              for (std::size_t i = 0; i < width; ++i) s += dy[o * width + i];
-              db_part[t](o) += s;
-            }
+            for (std::size_t o = 0; o < g.o; ++o) db_part[t](o) += sum_of(dy + o * width, width);
           if (need_w)  // dW += dY colsᵀ over the group's pixels
             gemm(false, true, g.o, g.rows(), width, dy, width, c.data, c.ld, T(1), dw_part[t].data(), g.rows());
           if (need_x)  // dcols = Wᵀ dY

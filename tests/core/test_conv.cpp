@@ -24,6 +24,11 @@ const std::vector<ConvCase> kCases = {
     {{1, 2, 3, 3}, {2, 2, 3, 3}, 3, 2, true},  // more padding than input, stride skipping it
     {{1, 2, 4, 5}, {3, 2, 4, 5}, 1, 0, true},  // kernel as large as the input: a 1x1 output
     {{2, 2, 5, 5}, {2, 2, 1, 3}, {2, 3}, {1, 2}, true},
+    // Stride 2 along the width takes its own path (even and odd columns in one loop): odd and
+    // even widths, with even and odd paddings.
+    {{2, 2, 4, 7}, {3, 2, 3, 3}, 2, 0, true},
+    {{1, 2, 5, 6}, {2, 2, 3, 2}, 2, 2, true},
+    {{1, 1, 3, 9}, {2, 1, 2, 3}, {1, 2}, {0, 3}, false},
 };
 
 // The definition, as four nested loops, to compare the im2col + gemm path against.
