@@ -8,6 +8,7 @@ packages=(
   libxtensor-dev libxtensor-blas-dev xtl-dev libxsimd-dev libopenblas-dev  # the substrate
   libgtest-dev libbenchmark-dev nlohmann-json3-dev  # tests, benchmarks, JSON (safetensors, fixtures)
   zlib1g-dev                          # reads the gzip-compressed IDX files
+  libgoogle-perftools-dev             # tcmalloc, the allocator every xgrad program links
   libcli11-dev libstb-dev             # the examples: command lines, PNG plots
   dataset-fashion-mnist               # the classifier's data: /usr/share/datasets/fashion-mnist
   python3-torch python3-torchvision python3-numpy  # the test-time oracle that generates fixtures
