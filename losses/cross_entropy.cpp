@@ -6,6 +6,8 @@
 #include "xgrad/core/arithmetic.hpp"
 #include "xgrad/core/compare.hpp"
 #include "xgrad/core/factory.hpp"
+#include "xgrad/core/function.hpp"
+#include "xgrad/core/kernels.hpp"
 #include "xgrad/core/reduction.hpp"
 #include "xgrad/core/shape_ops.hpp"
 #include "xgrad/losses/checks.hpp"
@@ -50,6 +52,66 @@ Tensor with_probabilities(const Tensor& input, const Tensor& logp, const Tensor&
     }
   }
 }
+// The common case as one op: class indices into an (N, C) input, no class weights, no label
+// smoothing. Forward, log_softmax's own steps and the loss in the same pass; backward, PyTorch's
+// formula d input[n] = g_n (softmax(input[n]) - onehot(t_n)), 0 for an ignored row. The
+// composition nll_loss(log_softmax(x, 1), t) is nine ops (gather, squeeze, mul, neg, where, sum,
+// div...), each with its arrays and graph node: the W2 step spent ~10 us of ~36 there. The values
+// are the composition's to the bit (tests/losses: IsNllOfLogSoftmax). Undefined when a target is
+// out of range or the shapes are off: the general path then names the error.
+Tensor fused_with_indices(const Tensor& input, const Tensor& target, std::int64_t ignore_index, Reduction reduction) {
+  const std::size_t rows = input.shape()[0], classes = input.shape()[1];
+  if (classes == 0 || target.shape() != Shape{rows}) return {};
+  std::vector<std::int64_t> picked(rows);  // the target class of each row, -1 if ignored
+  std::size_t counted = 0;
+  for (std::size_t n = 0; n < rows; ++n) {
+    const std::int64_t c = target.data<std::int64_t>().data()[n];
+    if (c != ignore_index && (c < 0 || c >= static_cast<std::int64_t>(classes))) return {};
+    picked[n] = c == ignore_index ? -1 : c;
+    counted += c == ignore_index ? 0 : 1;
+  }
+  return visit_float(kOp, input, [&]<class T>(const xt::xarray<T>& x) {
+    // log_softmax(x, 1) as core/activation.cpp computes it, so that the bits agree
+    const xt::xarray<T> m = kernels::max_dim(x, 1);
+    xt::xarray<T> logp = xt::empty<T>(x.shape());
+    for (std::size_t n = 0; n < rows; ++n)
+      for (std::size_t c = 0; c < classes; ++c) logp.data()[n * classes + c] = x.data()[n * classes + c] - m.data()[n];
+    const xt::xarray<T> lse = xt::log(kernels::sum_dim(xt::xarray<T>(xt::exp(logp)), 1));
+    for (std::size_t n = 0; n < rows; ++n)
+      for (std::size_t c = 0; c < classes; ++c) logp.data()[n * classes + c] -= lse.data()[n];
+    // -logp[n, t_n], 0 where ignored, summed in row order as sum() does
+    xt::xarray<T> losses = xt::empty<T>(Shape{rows});
+    for (std::size_t n = 0; n < rows; ++n)
+      losses.data()[n] = picked[n] < 0 ? T(0) : -logp.data()[n * classes + picked[n]];
+    xt::xarray<T> out;
+    if (reduction == Reduction::None) {
+      out = std::move(losses);
+    } else {
+      T total = rows == 0 ? T(0) : losses.data()[0];
+      for (std::size_t n = 1; n < rows; ++n) total += losses.data()[n];
+      out = xt::empty<T>(Shape{});
+      out.data()[0] = reduction == Reduction::Sum ? total : total / static_cast<T>(counted);  // 0/0 = NaN, as PyTorch
+    }
+    return record<T>(kOp, std::move(out), {input},
+                     [logp = std::move(logp), picked = std::move(picked), counted, reduction](const Backward<T>& b) {
+                       xt::xarray<T> dx = xt::exp(logp);
+                       const std::size_t classes = logp.shape()[1];
+                       for (std::size_t n = 0; n < picked.size(); ++n) {
+                         T* row = dx.data() + n * classes;
+                         if (picked[n] < 0) {
+                           std::fill_n(row, classes, T(0));
+                           continue;
+                         }
+                         const T g = reduction == Reduction::None  ? b.grad.data()[n]
+                                     : reduction == Reduction::Sum ? b.grad.data()[0]
+                                                                   : b.grad.data()[0] / static_cast<T>(counted);
+                         for (std::size_t c = 0; c < classes; ++c) row[c] *= g;
+                         row[picked[n]] -= g;
+                       }
+                       b.add(0, std::move(dx));
+                     });
+  });
+}
 }  // namespace
 
 void CrossEntropyLossOptions::validate() const {
@@ -76,6 +138,10 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntro
 
   if (target.dtype() != kInt64) return with_probabilities(input, log_softmax(input, 1), target, options);
 
+  if (input.dim() == 2 && !options.weight.defined() && options.label_smoothing == 0) {
+    const Tensor fused = fused_with_indices(input, target, options.ignore_index, options.reduction);
+    if (fused.defined()) return fused;
+  }
   const auto targets = detail::class_targets(kOp, input, target, options.weight, options.ignore_index);
   const Tensor logp = log_softmax(input, 1);
   const Tensor nll = detail::nll(kOp, logp, targets, options.reduction);
