@@ -11,6 +11,8 @@
 //     });
 //   }
 #include <algorithm>
+#include <functional>
+#include <initializer_list>
 #include <utility>
 #include <xtensor/xarray.hpp>
 #include <xtensor/xreducer.hpp>
@@ -59,6 +61,18 @@ Tensor record(const char* op, xt::xarray<T>&& value, std::vector<Tensor> inputs,
         std::make_shared<FunctionNode<T, std::decay_t<F>>>(op, std::move(inputs), std::forward<F>(backward));
   }
   return out;
+}
+
+// The usual call, record<T>(op, value, {a, b}, backward): the inputs come as references and are
+// copied once, into the node, and only when there will be one. A braced list of Tensors itself
+// would copy each twice (into the list, then out of it), each copy an atomic reference count.
+template <class T, class F>
+Tensor record(const char* op, xt::xarray<T>&& value, std::initializer_list<std::reference_wrapper<const Tensor>> inputs,
+              F&& backward) {
+  const bool track =
+      is_grad_enabled() && std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.requires_grad(); });
+  if (!track && !is_anomaly_enabled()) return Tensor(std::make_shared<TensorImpl>(std::move(value)));
+  return record<T>(op, std::move(value), std::vector<Tensor>(inputs.begin(), inputs.end()), std::forward<F>(backward));
 }
 
 // An op with no gradient (comparisons, argmax): a plain result.
