@@ -4,6 +4,8 @@
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
+#include <random>
+#include <xgrad/core/small_gemm.hpp>
 #include <xgrad/xgrad.hpp>
 
 namespace xg = xgrad;
@@ -75,5 +77,51 @@ void BM_LargeElementwise(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_LargeElementwise)->Unit(benchmark::kMillisecond);
+
+// The small gemm behind matmul and linear (core/small_gemm.hpp) against cblas_sgemm, the pairs
+// with the same arguments: layout (0: A B, 1: A Bᵀ, 2: Aᵀ B), m, n, k. The skinny products of the
+// Fashion-MNIST models, then shapes at the edges of the rule in small_gemm_wins, which this
+// reproduces: OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS=1 build/ha/bench/bench_core
+// --benchmark_filter=Skinny. The small gemm runs whichever path the CPU takes (AVX-512 or not).
+template <bool kSmall>
+void BM_SkinnyGemm(benchmark::State& state) {
+  const int layout = int(state.range(0));
+  const auto m = std::size_t(state.range(1)), n = std::size_t(state.range(2)), k = std::size_t(state.range(3));
+  const bool ta = layout == 2, tb = layout == 1;
+  std::mt19937 gen(0);
+  std::normal_distribution<float> normal;
+  std::vector<float> a(m * k), b(k * n), c(m * n);
+  for (float& x : a) x = normal(gen);
+  for (float& x : b) x = normal(gen);
+  for (auto _ : state) {
+    if (kSmall)
+      xg::detail::small_sgemm(ta, tb, m, n, k, a.data(), b.data(), 0.0f, c.data());
+    else
+      cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
+                  1.0f, a.data(), int(ta ? m : k), b.data(), int(tb ? k : n), 0.0f, c.data(), int(n));
+    benchmark::DoNotOptimize(c.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(2.0 * double(m) * double(n) * double(k) / 1e9, kRate);
+}
+void skinny_shapes(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"layout", "m", "n", "k"});
+  for (auto s : std::vector<std::vector<std::int64_t>>{{1, 128, 10, 784},
+                                                       {2, 10, 784, 128},
+                                                       {0, 128, 784, 10},  // softmax regression: y, dW, (dx)
+                                                       {1, 128, 10, 256},
+                                                       {2, 10, 256, 128},
+                                                       {0, 128, 256, 10},  // the MLP's second layer
+                                                       {1, 128, 16, 256},
+                                                       {1, 128, 16, 128},
+                                                       {1, 64, 10, 784},
+                                                       {1, 128, 128, 10},  // A Bᵀ edges
+                                                       {2, 32, 256, 256},
+                                                       {2, 64, 256, 256},
+                                                       {0, 10, 64, 784},
+                                                       {0, 16, 2048, 2048}})  // op(A) B edges
+    b->Args(s);
+}
+BENCHMARK_TEMPLATE(BM_SkinnyGemm, true)->Apply(skinny_shapes)->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_SkinnyGemm, false)->Apply(skinny_shapes)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

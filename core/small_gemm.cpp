@@ -257,7 +257,8 @@ void small_sgemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, 
 // Measured against cblas_sgemm with OPENBLAS_CORETYPE=SkylakeX on one core of the Zen 5 (a sweep
 // over each layout with one size in {1, 4, 10, 16, 32, 64} and the others in {64, 128, 256, 784,
 // 2048}; the speedups below are the medians over the shapes the rule admits, the rule's worst
-// case ~0.8, at noise level on a loaded machine):
+// case ~0.8, at noise level on a loaded machine). bench_core's BM_SkinnyGemm reruns the
+// Fashion-MNIST shapes and the rule's edges:
 // - C = A Bᵀ (dots) wins where C has 8 to 16 rows or columns, the other side at least 128 and
 //   k at least 256: 1.7x median, (128, 784) x (10, 784)ᵀ 3.3x. With k of 64 or less the lane sums
 //   cost more than the products (0.1-0.5x); with 1 to 4 rows or columns it is even.
