@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <utility>
 #include <vector>
 
 #include "helpers.hpp"
@@ -171,6 +172,32 @@ TEST(Conv2d, Float32MatchesFloat64) {
   const auto y32 = values(xg::conv2d(x, w, b, 2, 1));
   const auto y64 = values(xg::conv2d(x.to(xg::kFloat64), w.to(xg::kFloat64), b.to(xg::kFloat64), 2, 1));
   for (std::size_t i = 0; i < y32.size(); ++i) EXPECT_NEAR(y32[i], y64[i], 1e-4);
+}
+
+TEST(Conv2d, Float32AtTinyYoloShapesMatchesTheDefinition) {
+  // Float32 at the first two tiny-YOLO layers, whose forward products are skinny enough for
+  // detail::small_sgemm on AVX-512 CPUs; output and gradients against float64.
+  xg::manual_seed(27);
+  for (const auto& [input, weight] : {std::pair<xg::Shape, xg::Shape>{{2, 3, 64, 64}, {16, 3, 3, 3}},
+                                      std::pair<xg::Shape, xg::Shape>{{2, 16, 32, 32}, {32, 16, 3, 3}}}) {
+    const xg::Tensor x0 = xg::randn(input), w0 = xg::randn(weight), b0 = xg::randn({weight[0]});
+    const xt::xarray<double> want = direct_conv(x0.to(xg::kFloat64).data<double>(), w0.to(xg::kFloat64).data<double>(),
+                                                b0.to(xg::kFloat64).data<double>().data(), 2, 1);
+    xg::Tensor x = x0.detach().requires_grad_(), w = w0.detach().requires_grad_();
+    const xg::Tensor y = xg::conv2d(x, w, b0, 2, 1);
+    const auto got = values(y);
+    ASSERT_EQ(got.size(), want.size());
+    for (std::size_t i = 0; i < got.size(); ++i)
+      ASSERT_NEAR(got[i], want.data()[i], 1e-4 * (1 + std::abs(want.data()[i])));
+    const xg::Tensor dy = xg::randn(y.shape());
+    y.backward(dy);
+    xg::Tensor x64 = x0.to(xg::kFloat64).detach().requires_grad_(), w64 = w0.to(xg::kFloat64).detach().requires_grad_();
+    xg::conv2d(x64, w64, b0.to(xg::kFloat64), 2, 1).backward(dy.to(xg::kFloat64));
+    for (const auto& [g32, g64] : {std::pair{x.grad(), x64.grad()}, std::pair{w.grad(), w64.grad()}}) {
+      const auto a = values(g32), b = values(g64);
+      for (std::size_t i = 0; i < a.size(); ++i) ASSERT_NEAR(a[i], b[i], 1e-3 * (1 + std::abs(b[i])));
+    }
+  }
 }
 
 TEST(Conv2d, GradientsOnlyWhereRequested) {
