@@ -24,6 +24,41 @@ std::vector<std::string> SGD::required_buffers(std::size_t group) const {
   return {};
 }
 
+namespace {
+
+// The update's constants, in the parameter's type.
+template <class T>
+struct SgdScalars {
+  T weight_decay, momentum, one_minus_dampening, neg_lr;
+};
+
+// One pass per element does what PyTorch's whole-tensor ops do, in the same order. One instance
+// per combination of the options, so that each loop is branch-free and vectorizes (the loop with
+// the options tested per element ran scalar: 10-15% of a softmax-regression step).
+template <bool Maximize, bool WeightDecay, bool Momentum, bool Nesterov, bool First, class T>
+void sgd_loop(T* __restrict w, const T* __restrict dw, T* __restrict b, std::size_t n, SgdScalars<T> s) {
+  for (std::size_t k = 0; k < n; ++k) {
+    T d = Maximize ? -dw[k] : dw[k];
+    if constexpr (WeightDecay) d = d + s.weight_decay * w[k];
+    if constexpr (Momentum) {
+      b[k] = First ? d : b[k] * s.momentum + s.one_minus_dampening * d;
+      d = Nesterov ? d + s.momentum * b[k] : b[k];
+    }
+    w[k] = w[k] + s.neg_lr * d;
+  }
+}
+
+// Calls f.template operator()<flag>() with the run-time flag as a compile-time one.
+template <class F>
+void with_flag(bool flag, F&& f) {
+  if (flag)
+    f.template operator()<true>();
+  else
+    f.template operator()<false>();
+}
+
+}  // namespace
+
 void SGD::step() {
   NoGradGuard no_grad;
   for (std::size_t g = 0; g < num_param_groups(); ++g) {
@@ -35,10 +70,7 @@ void SGD::step() {
       dispatch_float("SGD.step", p, [&]<class T>() {
         T* w = p.data<T>().data();
         const T* dw = grad.data<T>().data();
-        const std::size_t n = p.numel();
-        // One pass per element does what PyTorch's whole-tensor ops do, in the same order.
-        const T weight_decay = T(o.weight_decay), momentum = T(o.momentum), neg_lr = T(-o.lr);
-        const T one_minus_dampening = T(1.0 - o.dampening);
+        const SgdScalars<T> scalars{T(o.weight_decay), T(o.momentum), T(1.0 - o.dampening), T(-o.lr)};
         T* b = nullptr;
         bool first = false;
         if (o.momentum != 0) {
@@ -46,15 +78,17 @@ void SGD::step() {
           first = !s.buffers.count("momentum_buffer");
           b = buffer(s, "momentum_buffer", p).template data<T>().data();
         }
-        for (std::size_t k = 0; k < n; ++k) {
-          T d = o.maximize ? -dw[k] : dw[k];
-          if (o.weight_decay != 0) d = d + weight_decay * w[k];
-          if (b) {
-            b[k] = first ? d : b[k] * momentum + one_minus_dampening * d;
-            d = o.nesterov ? d + momentum * b[k] : b[k];
-          }
-          w[k] = w[k] + neg_lr * d;
-        }
+        with_flag(o.maximize, [&]<bool Maximize>() {
+          with_flag(o.weight_decay != 0, [&]<bool WeightDecay>() {
+            with_flag(b != nullptr, [&]<bool Momentum>() {
+              with_flag(o.nesterov, [&]<bool Nesterov>() {
+                with_flag(first, [&]<bool First>() {
+                  sgd_loop<Maximize, WeightDecay, Momentum, Nesterov, First>(w, dw, b, p.numel(), scalars);
+                });
+              });
+            });
+          });
+        });
       });
     }
   }
