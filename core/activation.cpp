@@ -5,8 +5,8 @@
 #include <xsimd/xsimd.hpp>
 #include <xtensor/xmath.hpp>
 
-#include "xgrad/core/conv.hpp"
 #include "xgrad/core/function.hpp"
+#include "xgrad/core/parallel.hpp"
 
 namespace xgrad {
 

@@ -1,10 +1,11 @@
 #pragma once
 // OpenBLAS's thread count, for the ops that call BLAS (internal: xgrad.hpp does not include it).
-// OpenBLAS's own declarations come from <cblas.h>, which clashes with xtensor-blas's; these two
+// OpenBLAS's own declarations come from <cblas.h>, which clashes with xtensor-blas's; these three
 // are all the ops need.
 extern "C" {
 int openblas_get_num_threads(void);
 void openblas_set_num_threads(int num_threads);
+int openblas_get_parallel(void);  // 1: the pthreads build, whose threads xgrad's workers stand in for
 }
 
 namespace xgrad::detail {

@@ -1,21 +1,17 @@
 #include "xgrad/core/conv.hpp"
 
 #include <cblas.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <climits>
-#include <condition_variable>
-#include <exception>
 #include <functional>
-#include <mutex>
-#include <thread>
 #include <type_traits>
 #include <utility>
 
 #include "xgrad/core/blas_threads.hpp"
 #include "xgrad/core/function.hpp"
+#include "xgrad/core/parallel.hpp"
 #include "xgrad/core/small_gemm.hpp"
 
 namespace xgrad {
@@ -40,123 +36,8 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const d
               int(std::max<std::size_t>(1, ldc)));
 }
 
-// --- threads -------------------------------------------------------------------------------
-// OpenBLAS's pthreads build splits each gemm over its threads, but a convolution's gemms are
-// small and half its time goes to im2col/col2im, which would stay serial. So conv2d splits the
-// batch instead: each thread takes whole images through im2col, gemm and col2im, while OpenBLAS
-// runs single-threaded (one pool busy at a time, never two fighting over the cores). The thread
-// count is OpenBLAS's own (OPENBLAS_NUM_THREADS or openblas_set_num_threads), so one knob sets
-// both. Idle workers sleep on a condition variable; they never spin.
-class Workers {
- public:
-  static Workers& instance() {
-    static Workers workers;
-    return workers;
-  }
-
-  // Calls job(i) for every i in [0, n), concurrently, the calling thread taking i = 0; returns
-  // once all are done and rethrows the first exception. A second caller arriving while a run is
-  // in progress (another user thread, or a job calling conv2d) runs its parts one by one instead.
-  void run(std::size_t n, const std::function<void(std::size_t)>& job) {
-    std::unique_lock busy(busy_, std::try_to_lock);
-    if (n <= 1 || !busy) {
-      for (std::size_t i = 0; i < n; ++i) job(i);
-      return;
-    }
-    {
-      std::lock_guard lock(mutex_);
-      if (owner_ != ::getpid()) {
-        // After fork() the threads are gone from this process; keep their handles unjoined.
-        new std::vector<std::thread>(std::move(threads_));  // NOLINT: deliberately never freed
-        threads_.clear();
-        owner_ = ::getpid();
-      }
-      while (threads_.size() < n - 1) threads_.emplace_back([this, i = threads_.size()] { loop(i + 1); });
-      job_ = &job;
-      wanted_ = n;
-      remaining_ = n - 1;
-      error_ = nullptr;
-      ++round_;
-    }
-    start_.notify_all();
-    std::exception_ptr mine;
-    try {
-      job(0);
-    } catch (...) {
-      mine = std::current_exception();
-    }
-    std::unique_lock lock(mutex_);
-    finished_.wait(lock, [this] { return remaining_ == 0; });
-    if (mine) std::rethrow_exception(mine);
-    if (error_) std::rethrow_exception(error_);
-  }
-
- private:
-  Workers() = default;
-  ~Workers() {
-    {
-      std::lock_guard lock(mutex_);
-      stopping_ = true;
-    }
-    start_.notify_all();
-    if (owner_ == ::getpid())
-      for (auto& t : threads_) t.join();
-    else                                                  // a forked child: the threads are not ours to join
-      new std::vector<std::thread>(std::move(threads_));  // NOLINT: deliberately never freed
-  }
-
-  void loop(std::size_t index) {
-    std::uint64_t seen = 0;
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      start_.wait(lock, [&] { return stopping_ || round_ != seen; });
-      if (stopping_) return;
-      seen = round_;
-      if (index >= wanted_) continue;  // this round needs fewer threads
-      const auto* job = job_;
-      lock.unlock();
-      try {
-        (*job)(index);
-      } catch (...) {
-        std::lock_guard guard(mutex_);
-        if (!error_) error_ = std::current_exception();
-      }
-      lock.lock();
-      if (--remaining_ == 0) finished_.notify_one();
-    }
-  }
-
-  std::mutex busy_, mutex_;
-  std::condition_variable start_, finished_;
-  std::vector<std::thread> threads_;
-  pid_t owner_ = ::getpid();
-  const std::function<void(std::size_t)>* job_ = nullptr;
-  std::size_t wanted_ = 0, remaining_ = 0;
-  std::uint64_t round_ = 0;
-  bool stopping_ = false;
-  std::exception_ptr error_;
-};
-
 using detail::SingleThreadedBlas;
 }  // namespace
-
-namespace detail {
-void parallel_ranges(std::size_t n, std::size_t grain, const std::function<void(std::size_t, std::size_t)>& body) {
-  constexpr std::size_t kMaxPieces = 8, kUnit = 64;
-  const std::size_t pieces = std::min(kMaxPieces, n / std::max<std::size_t>(1, grain));
-  std::size_t threads = 1;
-  if (openblas_get_parallel() == 1 && pieces > 1)
-    threads = std::min<std::size_t>(std::size_t(std::max(1, openblas_get_num_threads())), pieces);
-  if (threads <= 1) return body(0, n);
-  // Pieces taken as threads come free, as conv2d's chunks are.
-  const std::size_t units = (n + kUnit - 1) / kUnit;
-  std::atomic<std::size_t> next{0};
-  Workers::instance().run(threads, [&](std::size_t) {
-    for (std::size_t k; (k = next.fetch_add(1)) < pieces;)
-      body(std::min(n, units * k / pieces * kUnit), std::min(n, units * (k + 1) / pieces * kUnit));
-  });
-}
-}  // namespace detail
 
 namespace {
 
@@ -383,6 +264,11 @@ Plan plan_for(const Geometry& g) {
   return {direct, direct && g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 && g.pw == 0};
 }
 
+// OpenBLAS's pthreads build splits each gemm over its threads, but a convolution's gemms are
+// small and half its time goes to im2col/col2im, which would stay serial. So conv2d splits the
+// batch over xgrad's workers (core/parallel.hpp) instead: each thread takes whole images through
+// im2col, gemm and col2im, while OpenBLAS runs single-threaded (one pool busy at a time, never two
+// fighting over the cores).
 // How the batch is cut: into `chunks` contiguous ranges of images (at most 8, whatever the thread
 // count), each walked in groups of `group` images, small enough that a group's columns stay in
 // a core's L2 cache between im2col and the gemm that reads them. Threads take chunks one at a
@@ -421,7 +307,7 @@ void for_each_group(std::size_t n, const Split& s, Body&& body) {
   };
   if (s.threads == 1) return work(0);
   SingleThreadedBlas single;
-  Workers::instance().run(s.threads, work);
+  detail::run_workers(s.threads, work);
 }
 
 // A view of column matrices: image i's (C kh kw, oh ow) block starts at data + i step, row

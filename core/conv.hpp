@@ -3,7 +3,6 @@
 // (height, width) pair that kernel sizes, strides and paddings are given as.
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <ostream>
 
 #include "xgrad/core/tensor.hpp"
@@ -26,13 +25,5 @@ inline std::ostream& operator<<(std::ostream& os, Size2 s) { return os << '(' <<
 // OpenBLAS's thread count (OPENBLAS_NUM_THREADS); any thread count gives the same bits. The
 // graph keeps only the inputs: the backward rebuilds the columns it needs.
 Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}, Size2 stride = 1, Size2 padding = 0);
-
-namespace detail {
-// conv2d's worker threads, lent to elementwise ops (internal). Calls body(begin, end) on pieces
-// of [0, n) whose bounds are multiples of 64, spread over OpenBLAS's thread count when n holds
-// at least two pieces of `grain`; in one call otherwise. Only for work whose result does not
-// depend on the split.
-void parallel_ranges(std::size_t n, std::size_t grain, const std::function<void(std::size_t, std::size_t)>& body);
-}  // namespace detail
 
 }  // namespace xgrad
