@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include "helpers.hpp"
 
 namespace {
@@ -11,6 +13,48 @@ TEST(ShapeOps, Gradcheck) {
   expect_gradcheck([](const auto& v) { return xg::permute(v[0], {1, 2, 0}); }, {x});
   expect_gradcheck([](const auto& v) { return xg::unsqueeze(v[0], -1); }, {x});
   expect_gradcheck([](const auto& v) { return xg::squeeze(xg::unsqueeze(v[0], 1)); }, {x});
+}
+
+// permute against its definition, out[i0..in] = x[j] with j[perm[k]] = i[k], computed index by
+// index: every order of four dims, sizes of 1 (stride tricks) and 0, a 5-D head layout, 0-D, and
+// the backward, which permutes by the inverse.
+TEST(ShapeOps, PermuteMovesEveryElementWhereItsDefinitionSays) {
+  auto check = [](const xg::Shape& shape, const std::vector<std::int64_t>& perm) {
+    const std::size_t n = shape.size();
+    const xg::Tensor x = xg::arange(double(xg::numel(shape)), xg::kFloat64)
+                             .reshape(std::vector<std::int64_t>(shape.begin(), shape.end()));
+    const xg::Tensor y = x.permute(perm);
+    xg::Shape out(n);
+    for (std::size_t k = 0; k < n; ++k) out[k] = shape[std::size_t(perm[k])];
+    ASSERT_EQ(y.shape(), out);
+    const auto xv = values(x), yv = values(y);
+    std::vector<std::size_t> i(n, 0), j(n);
+    for (std::size_t flat = 0; flat < yv.size(); ++flat) {
+      for (std::size_t k = 0; k < n; ++k) j[std::size_t(perm[k])] = i[k];
+      std::size_t src = 0;
+      for (std::size_t k = 0; k < n; ++k) src = src * shape[k] + j[k];
+      ASSERT_EQ(yv[flat], xv[src]) << xg::to_string(shape) << " at output " << flat;
+      for (std::size_t k = n; k-- > 0;) {
+        if (++i[k] < out[k]) break;
+        i[k] = 0;
+      }
+    }
+  };
+  std::vector<std::int64_t> perm{0, 1, 2, 3};
+  do {
+    check({2, 3, 4, 5}, perm);
+    check({3, 1, 4, 1}, perm);
+    check({2, 0, 3, 1}, perm);
+  } while (std::next_permutation(perm.begin(), perm.end()));
+  check({16, 3, 8, 8, 8}, {0, 1, 3, 4, 2});  // tiny YOLO's head: (batch, anchor, y, x, 5 + C)
+  check({7}, {0});
+  check({}, {});
+
+  xg::Tensor x = leaf({2, 3, 4, 5});
+  const xg::Tensor dy = xg::randn({4, 2, 5, 3}, xg::kFloat64);
+  x.permute({2, 0, 3, 1}).backward(dy);
+  const xg::Tensor expected = dy.permute({1, 3, 0, 2});  // the inverse permutation
+  EXPECT_EQ(values(x.grad()), values(expected));
 }
 
 TEST(ShapeOps, Shapes) {
