@@ -74,8 +74,8 @@ void simd_map(std::size_t begin, std::size_t end, T* out, F f, const In*... in) 
 }
 }  // namespace
 
-// Elementwise loops over SIMD batches, split over conv2d's worker threads: on tiny YOLO, SiLU was
-// a tenth of the step, and with 2 threads it ran on one while the other waited.
+// Elementwise loops over SIMD batches, split over the worker threads (core/parallel): on tiny
+// YOLO, SiLU was a tenth of the step, and with 2 threads it ran on one while the other waited.
 Tensor silu(const Tensor& x) {
   return visit_float("silu", x, [&]<class T>(const xt::xarray<T>& a) {
     using Batch = xsimd::batch<T>;
