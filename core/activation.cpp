@@ -129,23 +129,9 @@ Tensor softmax(const Tensor& x, std::int64_t dim) {
 }
 
 Tensor log_softmax(const Tensor& x, std::int64_t dim) {
-  // As loops over (outer, n, inner) rather than broadcasting expressions: xtensor evaluates a
-  // broadcast element by element, which took a libm log per element forward (the same log n times
-  // over) and a libm exp per element backward. exp runs vectorized on whole arrays; each row's
-  // log of its sum is taken once.
   return visit_float("log_softmax", x, [&]<class T>(const xt::xarray<T>& a) {
     const std::size_t d = normalize_dim("log_softmax", dim, a.dimension());
-    const kernels::AxisSplit s = kernels::split_at(a.shape(), d);
-    const xt::xarray<T> m = max_dim(a, d);  // (outer, 1, inner)
-    xt::xarray<T> y = xt::empty<T>(a.shape());
-    for (std::size_t o = 0; o < s.outer; ++o)
-      for (std::size_t j = 0; j < s.n; ++j)
-        for (std::size_t k = 0; k < s.inner; ++k)
-          y.data()[(o * s.n + j) * s.inner + k] = a.data()[(o * s.n + j) * s.inner + k] - m.data()[o * s.inner + k];
-    const xt::xarray<T> lse = xt::log(sum_dim(xt::xarray<T>(xt::exp(y)), d));
-    for (std::size_t o = 0; o < s.outer; ++o)
-      for (std::size_t j = 0; j < s.n; ++j)
-        for (std::size_t k = 0; k < s.inner; ++k) y.data()[(o * s.n + j) * s.inner + k] -= lse.data()[o * s.inner + k];
+    xt::xarray<T> y = kernels::log_softmax_dim(a, d);
     return record<T>("log_softmax", std::move(y), {x}, [d](const Backward<T>& b) {
       // dx = dy − exp(y) Σ dy
       const kernels::AxisSplit s = kernels::split_at(b.grad.shape(), d);

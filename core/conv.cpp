@@ -1,7 +1,5 @@
 #include "xgrad/core/conv.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <atomic>
 #include <climits>
@@ -11,31 +9,13 @@
 
 #include "xgrad/core/blas_threads.hpp"
 #include "xgrad/core/function.hpp"
+#include "xgrad/core/gemm.hpp"
 #include "xgrad/core/parallel.hpp"
-#include "xgrad/core/small_gemm.hpp"
 
 namespace xgrad {
 
 namespace {
-// C = op(A) op(B) + beta C, row-major, every matrix with its own leading dimension, so that a
-// block of columns of a wider matrix can take part.
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
-          const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
-  // Skinny products of densely stored matrices go to detail::small_sgemm where it beats OpenBLAS
-  // (tiny YOLO's forward at its first two layers: 16 or 32 filters over 1024 or 256 pixels).
-  if (lda == (ta ? m : k) && ldb == (tb ? k : n) && ldc == n && detail::small_gemm_wins(ta, tb, m, n, k))
-    return detail::small_sgemm(ta, tb, m, n, k, a, b, beta, c);
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
-              1.0f, a, int(std::max<std::size_t>(1, lda)), b, int(std::max<std::size_t>(1, ldb)), beta, c,
-              int(std::max<std::size_t>(1, ldc)));
-}
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a, std::size_t lda,
-          const double* b, std::size_t ldb, double beta, double* c, std::size_t ldc) {
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
-              1.0, a, int(std::max<std::size_t>(1, lda)), b, int(std::max<std::size_t>(1, ldb)), beta, c,
-              int(std::max<std::size_t>(1, ldc)));
-}
-
+using detail::gemm;
 using detail::SingleThreadedBlas;
 }  // namespace
 

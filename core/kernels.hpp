@@ -8,6 +8,7 @@
 #include <vector>
 #include <xtensor/xarray.hpp>
 #include <xtensor/xbuilder.hpp>
+#include <xtensor/xmath.hpp>
 
 #include "xgrad/core/shape.hpp"
 
@@ -65,6 +66,27 @@ xt::xarray<T> sum_dim(const xt::xarray<T>& a, std::size_t d) {
 template <class T>
 xt::xarray<T> max_dim(const xt::xarray<T>& a, std::size_t d) {
   return reduce_dim(a, d, T(0), [](T x, T y) { return y > x || y != y ? y : x; });  // a NaN wins
+}
+
+// log_softmax along axis d: a - max - log(sum(exp(a - max))), as loops over (outer, n, inner)
+// rather than broadcasting expressions: xtensor evaluates a broadcast element by element, which
+// took a libm log per element (the same log n times over). exp runs vectorized on the whole
+// array; each row's log of its sum is taken once. log_softmax and the fused cross_entropy share it,
+// so their values agree to the bit.
+template <class T>
+xt::xarray<T> log_softmax_dim(const xt::xarray<T>& a, std::size_t d) {
+  const AxisSplit s = split_at(a.shape(), d);
+  const xt::xarray<T> m = max_dim(a, d);  // (outer, 1, inner)
+  xt::xarray<T> y = xt::empty<T>(a.shape());
+  for (std::size_t o = 0; o < s.outer; ++o)
+    for (std::size_t j = 0; j < s.n; ++j)
+      for (std::size_t k = 0; k < s.inner; ++k)
+        y.data()[(o * s.n + j) * s.inner + k] = a.data()[(o * s.n + j) * s.inner + k] - m.data()[o * s.inner + k];
+  const xt::xarray<T> lse = xt::log(sum_dim(xt::xarray<T>(xt::exp(y)), d));
+  for (std::size_t o = 0; o < s.outer; ++o)
+    for (std::size_t j = 0; j < s.n; ++j)
+      for (std::size_t k = 0; k < s.inner; ++k) y.data()[(o * s.n + j) * s.inner + k] -= lse.data()[o * s.inner + k];
+  return y;
 }
 
 // Sum over the given axes, each kept as size 1.

@@ -1,37 +1,15 @@
 #include "xgrad/core/matmul.hpp"
 
-#include <cblas.h>
-
 #include <algorithm>
 
-#include "xgrad/core/blas_threads.hpp"
 #include "xgrad/core/function.hpp"
+#include "xgrad/core/gemm.hpp"
 #include "xgrad/core/shape_ops.hpp"
-#include "xgrad/core/small_gemm.hpp"
 
 namespace xgrad {
 
 namespace {
-// C = op(A) op(B) + beta C, all row-major with leading dims of the stored matrices; on
-// OpenBLAS's threads only when the product is large (see worth_blas_threads). Skinny float
-// products, such as a Linear layer with 10 outputs, go to our own kernel where it beats OpenBLAS
-// (small_gemm_wins); it is single-threaded and chosen by shape alone, so results do not depend
-// on the thread count.
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, const float* b, float beta,
-          float* c) {
-  if (detail::small_gemm_wins(ta, tb, m, n, k)) return detail::small_sgemm(ta, tb, m, n, k, a, b, beta, c);
-  const detail::SingleThreadedBlas single(!detail::worth_blas_threads(double(m), double(n), double(k)));
-  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
-              1.0f, a, int(std::max<std::size_t>(1, ta ? m : k)), b, int(std::max<std::size_t>(1, tb ? k : n)), beta, c,
-              int(std::max<std::size_t>(1, n)));
-}
-void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a, const double* b, double beta,
-          double* c) {
-  const detail::SingleThreadedBlas single(!detail::worth_blas_threads(double(m), double(n), double(k)));
-  cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, int(m), int(n), int(k),
-              1.0, a, int(std::max<std::size_t>(1, ta ? m : k)), b, int(std::max<std::size_t>(1, tb ? k : n)), beta, c,
-              int(std::max<std::size_t>(1, n)));
-}
+using detail::gemm;
 
 // Which matrix of an operand each matrix of the broadcast batch reads: index j of the batch
 // `full` maps to matrix offsets[j] of an operand with batch shape `own`.

@@ -71,14 +71,7 @@ Tensor fused_with_indices(const Tensor& input, const Tensor& target, std::int64_
     counted += c == ignore_index ? 0 : 1;
   }
   return visit_float(kOp, input, [&]<class T>(const xt::xarray<T>& x) {
-    // log_softmax(x, 1) as core/activation.cpp computes it, so that the bits agree
-    const xt::xarray<T> m = kernels::max_dim(x, 1);
-    xt::xarray<T> logp = xt::empty<T>(x.shape());
-    for (std::size_t n = 0; n < rows; ++n)
-      for (std::size_t c = 0; c < classes; ++c) logp.data()[n * classes + c] = x.data()[n * classes + c] - m.data()[n];
-    const xt::xarray<T> lse = xt::log(kernels::sum_dim(xt::xarray<T>(xt::exp(logp)), 1));
-    for (std::size_t n = 0; n < rows; ++n)
-      for (std::size_t c = 0; c < classes; ++c) logp.data()[n * classes + c] -= lse.data()[n];
+    xt::xarray<T> logp = kernels::log_softmax_dim(x, 1);  // log_softmax's own values, moved into the backward
     // -logp[n, t_n], 0 where ignored, summed in row order as sum() does
     xt::xarray<T> losses = xt::empty<T>(Shape{rows});
     for (std::size_t n = 0; n < rows; ++n)

@@ -12,6 +12,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "xgrad/optim/with_flags.hpp"
+
 namespace xgrad::optim::detail {
 
 struct AdamScalars {
@@ -61,20 +63,11 @@ void adam_loop(T* __restrict w, const T* __restrict dw, T* __restrict m, T* __re
 // v_max is null unless amsgrad.
 template <class T>
 void adam_update(T* w, const T* dw, T* m, T* v, T* v_max, std::size_t n, const AdamScalars& s) {
-  const bool decoupled = s.decoupled_decay != 0, decay = s.weight_decay != 0, ams = v_max != nullptr;
-  // The 16 combinations, spelled out once through a table of instantiations.
-  using Loop = void (*)(T*, const T*, T*, T*, T*, std::size_t, const AdamScalars&);
-  static constexpr Loop loops[16] = {
-      adam_loop<false, false, false, false, T>, adam_loop<false, false, false, true, T>,
-      adam_loop<false, false, true, false, T>,  adam_loop<false, false, true, true, T>,
-      adam_loop<false, true, false, false, T>,  adam_loop<false, true, false, true, T>,
-      adam_loop<false, true, true, false, T>,   adam_loop<false, true, true, true, T>,
-      adam_loop<true, false, false, false, T>,  adam_loop<true, false, false, true, T>,
-      adam_loop<true, false, true, false, T>,   adam_loop<true, false, true, true, T>,
-      adam_loop<true, true, false, false, T>,   adam_loop<true, true, false, true, T>,
-      adam_loop<true, true, true, false, T>,    adam_loop<true, true, true, true, T>,
-  };
-  loops[decoupled * 8 + s.maximize * 4 + decay * 2 + ams](w, dw, m, v, v_max, n, s);
+  with_flags(
+      [&]<bool Decoupled, bool Maximize, bool WeightDecay, bool AmsGrad>() {
+        adam_loop<Decoupled, Maximize, WeightDecay, AmsGrad>(w, dw, m, v, v_max, n, s);
+      },
+      s.decoupled_decay != 0, s.maximize, s.weight_decay != 0, v_max != nullptr);
 }
 
 }  // namespace xgrad::optim::detail

@@ -1,6 +1,7 @@
 #include "xgrad/optim/sgd.hpp"
 
 #include "xgrad/core/autograd.hpp"
+#include "xgrad/optim/with_flags.hpp"
 
 namespace xgrad::optim {
 
@@ -32,9 +33,9 @@ struct SgdScalars {
   T weight_decay, momentum, one_minus_dampening, neg_lr;
 };
 
-// One pass per element does what PyTorch's whole-tensor ops do, in the same order. One instance
-// per combination of the options, so that each loop is branch-free and vectorizes (the loop with
-// the options tested per element ran scalar: 10-15% of a softmax-regression step).
+// One pass per element does what PyTorch's whole-tensor ops do, in the same order; one instance
+// per combination of the options (with_flags), so that it vectorizes (tested per element, the
+// options kept it scalar: 10-15% of a softmax-regression step).
 template <bool Maximize, bool WeightDecay, bool Momentum, bool Nesterov, bool First, class T>
 void sgd_loop(T* __restrict w, const T* __restrict dw, T* __restrict b, std::size_t n, SgdScalars<T> s) {
   for (std::size_t k = 0; k < n; ++k) {
@@ -46,15 +47,6 @@ void sgd_loop(T* __restrict w, const T* __restrict dw, T* __restrict b, std::siz
     }
     w[k] = w[k] + s.neg_lr * d;
   }
-}
-
-// Calls f.template operator()<flag>() with the run-time flag as a compile-time one.
-template <class F>
-void with_flag(bool flag, F&& f) {
-  if (flag)
-    f.template operator()<true>();
-  else
-    f.template operator()<false>();
 }
 
 }  // namespace
@@ -78,17 +70,11 @@ void SGD::step() {
           first = !s.buffers.count("momentum_buffer");
           b = buffer(s, "momentum_buffer", p).template data<T>().data();
         }
-        with_flag(o.maximize, [&]<bool Maximize>() {
-          with_flag(o.weight_decay != 0, [&]<bool WeightDecay>() {
-            with_flag(b != nullptr, [&]<bool Momentum>() {
-              with_flag(o.nesterov, [&]<bool Nesterov>() {
-                with_flag(first, [&]<bool First>() {
-                  sgd_loop<Maximize, WeightDecay, Momentum, Nesterov, First>(w, dw, b, p.numel(), scalars);
-                });
-              });
-            });
-          });
-        });
+        detail::with_flags(
+            [&]<bool Maximize, bool WeightDecay, bool Momentum, bool Nesterov, bool First>() {
+              sgd_loop<Maximize, WeightDecay, Momentum, Nesterov, First>(w, dw, b, p.numel(), scalars);
+            },
+            o.maximize, o.weight_decay != 0, b != nullptr, o.nesterov, first);
       });
     }
   }
