@@ -26,7 +26,7 @@ class SingleThreadedBlas {
   int previous_;
 };
 
-// Whether a gemm of m n k multiply-adds is worth OpenBLAS's threads. Below about 64 million
+// Whether a gemm of m n k multiply-adds is worth more than one thread. Below about 64 million
 // (half a millisecond on one core) waking a second thread saves little, and on a busy machine a
 // helper thread that the OS does not schedule stalls the call: a (128, 784) x (784, 10) product
 // took 30 us on one thread and 6 ms on two with the load average at 7 on 2 cores.

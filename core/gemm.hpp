@@ -8,8 +8,8 @@ namespace xgrad::detail {
 // of columns of a wider matrix can take part). Skinny float products of densely stored matrices,
 // such as a Linear layer with 10 outputs, go to small_sgemm where it beats OpenBLAS; it is
 // single-threaded and chosen by shape alone, so results do not depend on the thread count. The
-// rest goes to OpenBLAS, on its threads only when the product is large (worth_blas_threads) and
-// the caller has not made it single-threaded.
+// rest goes to OpenBLAS, single-threaded; a large product (worth_blas_threads) is split into
+// blocks of rows or columns over xgrad's workers unless the caller made OpenBLAS single-threaded.
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
           const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc);
 void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a, std::size_t lda,

@@ -105,14 +105,16 @@ class Workers {
 };
 }  // namespace
 
+std::size_t thread_count() {
+  return openblas_get_parallel() == 1 ? std::size_t(std::max(1, openblas_get_num_threads())) : 1;
+}
+
 void run_workers(std::size_t n, const std::function<void(std::size_t)>& job) { Workers::instance().run(n, job); }
 
 void parallel_ranges(std::size_t n, std::size_t grain, const std::function<void(std::size_t, std::size_t)>& body) {
   constexpr std::size_t kMaxPieces = 8, kUnit = 64;
   const std::size_t pieces = std::min(kMaxPieces, n / std::max<std::size_t>(1, grain));
-  std::size_t threads = 1;
-  if (openblas_get_parallel() == 1 && pieces > 1)
-    threads = std::min<std::size_t>(std::size_t(std::max(1, openblas_get_num_threads())), pieces);
+  const std::size_t threads = pieces > 1 ? std::min(thread_count(), pieces) : 1;
   if (threads <= 1) return body(0, n);
   // Pieces taken as threads come free, as conv2d's chunks are.
   const std::size_t units = (n + kUnit - 1) / kUnit;

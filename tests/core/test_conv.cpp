@@ -88,7 +88,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Conv2dCase, ::testing::ValuesIn(kCases));
 class Conv2dThreads : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(Conv2dThreads, SplittingTheBatchAgrees) {
-  // Large enough (over a million multiply-adds) that conv2d splits the batch over OpenBLAS's
+  // Large enough (over four million multiply-adds) that conv2d splits the batch over OpenBLAS's
   // thread count; every count must give the definition's output, and the very same gradient
   // bits as one thread (partial sums are added per chunk of images, in chunk order).
   const ConvCase c = GetParam();
@@ -121,9 +121,9 @@ TEST_P(Conv2dThreads, SplittingTheBatchAgrees) {
 // One case for each way conv2d multiplies (see Plan in core/conv.cpp): a group at once, image by
 // image, and image by image on the input itself (1x1, stride 1, no padding).
 INSTANTIATE_TEST_SUITE_P(Large, Conv2dThreads,
-                         ::testing::Values(ConvCase{{5, 8, 13, 12}, {16, 8, 3, 3}, 2, 1, true},
-                                           ConvCase{{4, 8, 24, 24}, {16, 8, 3, 3}, 1, 1, true},
-                                           ConvCase{{5, 32, 16, 16}, {64, 32, 1, 1}, 1, 0, true}));
+                         ::testing::Values(ConvCase{{6, 16, 26, 23}, {32, 16, 3, 3}, 2, 1, true},
+                                           ConvCase{{4, 8, 24, 24}, {32, 8, 3, 3}, 1, 1, true},
+                                           ConvCase{{5, 32, 16, 16}, {128, 32, 1, 1}, 1, 0, true}));
 
 TEST(Conv2d, ClosedForm) {
   // A 2x2 kernel of ones over a 3x3 input sums each window; with dY = ones, dX[i][j] counts the
