@@ -265,9 +265,9 @@ Split split_for(const Geometry& g) {
   const std::size_t per_image = std::max<std::size_t>(1, g.rows() * g.plane() * sizeof(T));
   const std::size_t chunks = std::max<std::size_t>(1, std::min(g.n, kMaxChunks));
   std::size_t threads = 1;
-  // Waking a thread costs tens of microseconds on a loaded machine: not worth it below about four
-  // million multiply-adds (tiny YOLO's 1x1 head, 1.6 million: 60 us fwd+bwd on one thread, 77 on two).
-  if (double(g.o) * double(g.rows()) * double(g.cols()) > 4e6) threads = std::min(detail::thread_count(), chunks);
+  // Below about a million multiply-adds a second thread saves less than it costs to hand it work.
+  // (Tiny YOLO's 1x1 head, 1.6 million: 58 us fwd+bwd on one thread, 34 on two.)
+  if (double(g.o) * double(g.rows()) * double(g.cols()) > 1e6) threads = std::min(detail::thread_count(), chunks);
   // A direct plan multiplies image by image: groups of one keep each image's columns dense, as
   // detail::small_sgemm wants them.
   if (plan_for(g).direct) return {threads, chunks, 1};

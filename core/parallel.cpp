@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -15,8 +16,28 @@
 namespace xgrad::detail {
 
 namespace {
-// Started on first use and grown to the most threads a run has asked for. Idle workers sleep on
-// a condition variable; they never spin (measured: spinning is worse on a loaded machine).
+// Waits up to kSpin for ready() to hold, without giving up the core; says whether it did.
+// Waking a sleeping thread takes tens of microseconds on a VM, longer than many of the parallel
+// regions it would join: a worker that just finished a region watches for the next for a while,
+// and the caller watches for the workers to finish. Measured on tiny YOLO's step (W4, 2 threads,
+// medians of 7): 1.63 ms sleeping at once, 1.48 watching 10 us, 1.39-1.42 watching 25 us, 1.38 at
+// 50 us; with a busy-loop process on one of the 2 cores, 2.61 / 2.59-2.73 / 2.70-2.96 / 2.89-3.25
+// (one thread: 2.49 either way).
+constexpr auto kSpin = std::chrono::microseconds(20);
+template <class Ready>
+bool spin_until(Ready ready) {
+  const auto until = std::chrono::steady_clock::now() + kSpin;
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() >= until) return false;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+  return true;
+}
+
+// Started on first use and grown to the most threads a run has asked for. Idle workers watch for
+// work briefly (spin_until), then sleep on a condition variable.
 class Workers {
  public:
   static Workers& instance() {
@@ -44,6 +65,7 @@ class Workers {
       remaining_ = n - 1;
       error_ = nullptr;
       ++round_;
+      announced_.store(round_, std::memory_order_release);
     }
     start_.notify_all();
     std::exception_ptr mine;
@@ -52,6 +74,7 @@ class Workers {
     } catch (...) {
       mine = std::current_exception();
     }
+    spin_until([this] { return remaining_.load(std::memory_order_acquire) == 0; });
     std::unique_lock lock(mutex_);
     finished_.wait(lock, [this] { return remaining_ == 0; });
     if (mine) std::rethrow_exception(mine);
@@ -76,6 +99,11 @@ class Workers {
     std::uint64_t seen = 0;
     std::unique_lock lock(mutex_);
     for (;;) {
+      if (!stopping_ && round_ == seen) {
+        lock.unlock();
+        spin_until([&] { return announced_.load(std::memory_order_acquire) != seen; });
+        lock.lock();
+      }
       start_.wait(lock, [&] { return stopping_ || round_ != seen; });
       if (stopping_) return;
       seen = round_;
@@ -98,8 +126,10 @@ class Workers {
   std::vector<std::thread> threads_;
   pid_t owner_ = ::getpid();
   const std::function<void(std::size_t)>* job_ = nullptr;
-  std::size_t wanted_ = 0, remaining_ = 0;
+  std::size_t wanted_ = 0;
+  std::atomic<std::size_t> remaining_ = 0;  // changed under mutex_, also read without it by spin_until
   std::uint64_t round_ = 0;
+  std::atomic<std::uint64_t> announced_ = 0;  // round_, for spin_until
   bool stopping_ = false;
   std::exception_ptr error_;
 };

@@ -88,7 +88,7 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Conv2dCase, ::testing::ValuesIn(kCases));
 class Conv2dThreads : public ::testing::TestWithParam<ConvCase> {};
 
 TEST_P(Conv2dThreads, SplittingTheBatchAgrees) {
-  // Large enough (over four million multiply-adds) that conv2d splits the batch over OpenBLAS's
+  // Large enough (over a million multiply-adds) that conv2d splits the batch over OpenBLAS's
   // thread count; every count must give the definition's output, and the very same gradient
   // bits as one thread (partial sums are added per chunk of images, in chunk order).
   const ConvCase c = GetParam();
