@@ -25,8 +25,9 @@ void blas(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const d
 
 // A large product is split over xgrad's workers, each block a single-threaded OpenBLAS call, so
 // that OpenBLAS's own threads never run and one pool does all of xgrad's parallel work. OpenBLAS's
-// threads spin for a while after each call they share: with them, a silu over 2 million floats on
-// 2 threads took 0.47 ms right after a threaded 1024^2 gemm, 0.34 ms otherwise. The split is
+// threads spin for a while after each call they share, on the cores our workers want: a silu over
+// 2 Mi floats on 2 threads took 0.60-0.67 ms right after a threaded 1024^2 gemm, 0.43-0.45 ms
+// after the same gemm split over our workers. The split is
 // along C's longer side, in blocks of whole 64-float lines; each thread packs the other operand
 // once. As with OpenBLAS's threads, the last bits of the result depend on the thread count (its
 // summation blocks follow each call's shape); below worth_blas_threads they never do.

@@ -1,8 +1,8 @@
 #pragma once
 // xgrad's worker threads (internal: xgrad.hpp does not include it). conv2d splits its batch over
 // them, elementwise ops their arrays and large gemms their rows or columns, while OpenBLAS runs
-// single-threaded; the thread count is
-// OpenBLAS's own (OPENBLAS_NUM_THREADS or openblas_set_num_threads), so one knob sets both.
+// single-threaded; the thread count is OpenBLAS's own (OPENBLAS_NUM_THREADS or
+// openblas_set_num_threads), so one knob sets both.
 #include <cstddef>
 #include <functional>
 
