@@ -375,9 +375,8 @@ void train(const Flags& f) {
   xm::TinyYoloTrainer trainer(config, f.train, f.train_images, batches_of(train));
   std::size_t params = 0;
   for (const auto& p : trainer.model().parameters()) params += p.numel();
-  std::printf("model: preset %s, %zu parameters; %lld steps per epoch of %lld images; OpenBLAS threads %d\n",
-              f.preset.c_str(), params, (long long)trainer.steps_per_epoch(), (long long)f.train.batch_size,
-              openblas_get_num_threads());
+  std::printf("model: preset %s, %zu parameters; %lld steps per epoch of %lld images; threads %d\n", f.preset.c_str(),
+              params, (long long)trainer.steps_per_epoch(), (long long)f.train.batch_size, openblas_get_num_threads());
 
   RunState run;
   std::vector<EpochRow> rows;
@@ -511,8 +510,8 @@ int main(int argc, char** argv) {
                "continue from OUT/checkpoint.safetensors, which must come from a run with the same flags (starts "
                "from scratch, saying so, if there is none)");
   app.add_option("--threads", f.threads,
-                 "OpenBLAS threads, which also split each convolution's batch (0: OpenBLAS's default, "
-                 "OPENBLAS_NUM_THREADS or the core count)")
+                 "threads: OpenBLAS's count, which xgrad's one pool of workers follows to split convolutions, "
+                 "SiLU and large matmuls (0: OpenBLAS's default, OPENBLAS_NUM_THREADS or the core count)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--show", f.show, "validation images in val_predictions.png")
