@@ -2,25 +2,10 @@
 
 #include <sstream>
 
-#include "xgrad/core/arithmetic.hpp"
-#include "xgrad/core/autograd.hpp"
+#include "xgrad/core/batch_norm.hpp"
 #include "xgrad/core/factory.hpp"
-#include "xgrad/core/function.hpp"
-#include "xgrad/core/reduction.hpp"
-#include "xgrad/core/shape_ops.hpp"
-#include "xgrad/core/unary.hpp"
 
 namespace xgrad::nn {
-
-namespace {
-// running = (1 - m) running + m batch, in place in the buffer's storage.
-template <class T>
-void blend(Tensor running, const Tensor& batch, double m, double scale) {
-  auto& r = running.data<T>();
-  const auto& b = batch.data<T>();
-  for (std::size_t i = 0; i < r.size(); ++i) r.data()[i] = T(1 - m) * r.data()[i] + T(m) * (b.data()[i] * T(scale));
-}
-}  // namespace
 
 BatchNorm::BatchNorm(const char* layer, std::int64_t features, BatchNormOptions opts, std::size_t min_dim,
                      std::size_t max_dim)
@@ -75,38 +60,18 @@ Tensor BatchNorm::forward(const Tensor& x) {
     fail(layer_, ": the input is ", x.dtype(), " but the layer is ", reference.dtype(),
          "; convert one of them with .to()");
 
-  // Statistics over every dim but 1; per-channel tensors broadcast as (1, C, 1, ...).
-  std::vector<std::int64_t> dims{0}, channel_shape{1, std::int64_t(num_features)};
-  for (std::size_t d = 2; d < s.size(); ++d) {
-    dims.push_back(std::int64_t(d));
-    channel_shape.push_back(1);
-  }
   const std::size_t n = x.numel() / num_features;  // values per channel
+  if (is_training() && n <= 1)
+    fail(layer_, ": expected more than 1 value per channel when training, got input shape ", to_string(s));
+  // As PyTorch's module: batch statistics in training and whenever there are no running ones;
+  // momentum None means the cumulative average, 1 / num_batches_tracked.
+  // The count moves only once the step has gone through.
+  const bool update = is_training() && options.track_running_stats;
+  const std::int64_t count = update ? num_batches_tracked.data<std::int64_t>()() + 1 : 0;
+  const double momentum = !update ? 0.0 : options.momentum ? *options.momentum : 1.0 / double(count);
   const bool batch_stats = is_training() || !options.track_running_stats;
-
-  Tensor y;
-  if (batch_stats) {
-    if (is_training() && n <= 1)
-      fail(layer_, ": expected more than 1 value per channel when training, got input shape ", to_string(s));
-    const Tensor mean = xgrad::mean(x, dims, /*keepdim=*/true);
-    const Tensor centered = x - mean;
-    const Tensor var = xgrad::mean(centered * centered, dims, /*keepdim=*/true);  // biased
-    y = centered / sqrt(var + options.eps);
-    if (is_training() && options.track_running_stats) {
-      NoGradGuard no_grad;
-      const auto count = ++num_batches_tracked.data<std::int64_t>()();
-      const double m = options.momentum ? *options.momentum : 1.0 / double(count);
-      const double unbias = n > 1 ? double(n) / double(n - 1) : 1.0;
-      visit_float(layer_, x, [&]<class T>(const xt::xarray<T>&) {
-        blend<T>(running_mean, mean, m, 1.0);
-        blend<T>(running_var, var, m, unbias);
-        return 0;
-      });
-    }
-  } else {
-    y = (x - reshape(running_mean, channel_shape)) / sqrt(reshape(running_var, channel_shape) + options.eps);
-  }
-  if (options.affine) y = y * reshape(weight, channel_shape) + reshape(bias, channel_shape);
+  Tensor y = batch_norm(x, running_mean, running_var, weight, bias, batch_stats, momentum, options.eps);
+  if (update) num_batches_tracked.data<std::int64_t>()() = count;
   return y;
 }
 
