@@ -5,7 +5,7 @@
 // epoch it is scored on held-out images by mAP@0.5 (VOC all-point, models/mean_ap.hpp) and the
 // best epoch is kept.
 //
-//   tiny_yolo                                  (default: under a minute on 2 cores, mAP@0.5 ~0.99)
+//   tiny_yolo                                  (default: about 10 s on 2 cores, mAP@0.5 ~0.99)
 //   tiny_yolo --epochs 20 --train-images 4096  (the long run: mAP@0.5 >= 0.9 on 500 images)
 //   tiny_yolo --predict                        (the best checkpoint on new images)
 //
@@ -468,9 +468,8 @@ int main(int argc, char** argv) {
   CLI::App app{
       "Trains a tiny YOLO detector on synthetic shapes (circles, squares, triangles on noisy 64x64 images) with the "
       "YOLO loss and Adam, scores it by mAP@0.5 on held-out images after each epoch, and keeps the best epoch.\n"
-      "The default run takes under a minute on 2 cores. The long run, mAP@0.5 >= 0.90 on 500 held-out images well "
-      "within 10 minutes on 2 cores (measured: 0.905 after 3 epochs and 20 s, best 0.999, all 20 epochs in 3m25s "
-      "with the load at 2.4-5.6 from other builds):\n"
+      "The default run takes about 10 s on 2 cores. The long run, mAP@0.5 >= 0.90 on 500 held-out images well "
+      "within 10 minutes on 2 cores (measured: 0.902 after 3 epochs and 4 s, best 0.998, all 20 epochs in 25 s):\n"
       "  tiny_yolo --epochs 20 --train-images 4096\n"
       "Outputs, all in --out: metrics.csv, curves.png, val_predictions.png, checkpoint.safetensors, "
       "best.safetensors; predict.png with --predict."};

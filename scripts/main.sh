@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: install the Debian packages, build xgrad (release preset), then run the three
-# trainings with their small defaults (a few minutes in all on 2 cores):
+# trainings with their small defaults (under a minute in all on 2 cores):
 #   1. linear regression by gradient descent, checked against the closed-form least squares;
 #   2. softmax regression on Fashion-MNIST (Debian's dataset-fashion-mnist);
 #   3. a tiny YOLO detector on generated shapes, evaluated by mAP@0.5.
