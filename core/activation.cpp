@@ -1,7 +1,6 @@
 #include "xgrad/core/activation.hpp"
 
 #include <algorithm>
-#include <array>
 #include <xsimd/xsimd.hpp>
 #include <xtensor/xmath.hpp>
 
@@ -54,26 +53,6 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
   });
 }
 
-namespace {
-// out[i] = f(in[i]...) for i in [begin, end), over SIMD batches; a partial last batch goes
-// through a zero-padded one, so that every element gets the same arithmetic.
-template <class T, class F, class... In>
-void simd_map(std::size_t begin, std::size_t end, T* out, F f, const In*... in) {
-  using Batch = xsimd::batch<T>;
-  std::size_t i = begin;
-  for (; i + Batch::size <= end; i += Batch::size) f(Batch::load_unaligned(in + i)...).store_unaligned(out + i);
-  if (i == end) return;
-  auto padded = [&](const T* p) {
-    std::array<T, Batch::size> a{};
-    std::copy(p + i, p + end, a.begin());
-    return Batch::load_unaligned(a.data());
-  };
-  std::array<T, Batch::size> r;
-  f(padded(in)...).store_unaligned(r.data());
-  std::copy(r.begin(), r.begin() + (end - i), out + i);
-}
-}  // namespace
-
 // Elementwise loops over SIMD batches, split over the worker threads (core/parallel): on tiny
 // YOLO, SiLU was a tenth of the step, and with 2 threads it ran on one while the other waited.
 Tensor silu(const Tensor& x) {
@@ -81,7 +60,7 @@ Tensor silu(const Tensor& x) {
     using Batch = xsimd::batch<T>;
     xt::xarray<T> y = xt::empty<T>(a.shape());
     detail::parallel_ranges(a.size(), kParallelGrain, [&](std::size_t begin, std::size_t end) {
-      simd_map(
+      kernels::simd_map(
           begin, end, y.data(), [](Batch v) { return v / (Batch(T(1)) + xsimd::exp(-v)); }, a.data());
     });
     return record<T>("silu", std::move(y), {x}, [](const Backward<T>& b) {
@@ -89,7 +68,7 @@ Tensor silu(const Tensor& x) {
       // (an xtensor expression evaluates it twice: two exps, two divisions).
       xt::xarray<T> dx = xt::empty<T>(b.grad.shape());
       detail::parallel_ranges(dx.size(), kParallelGrain, [&](std::size_t begin, std::size_t end) {
-        simd_map(
+        kernels::simd_map(
             begin, end, dx.data(),
             [](Batch v, Batch g) {
               const Batch s = Batch(T(1)) / (Batch(T(1)) + xsimd::exp(-v));

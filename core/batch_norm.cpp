@@ -60,15 +60,6 @@ void add_sums(std::array<double, K>& total, std::size_t len, F f, const In*... i
   }
 }
 
-// out[i] = f(in[i]...) for i in [0, len), SIMD batches then scalars.
-template <class T, class F, class... In>
-void map(std::size_t len, T* out, F f, const In*... in) {
-  using Batch = xsimd::batch<T>;
-  std::size_t i = 0;
-  for (; i + Batch::size <= len; i += Batch::size) f(Batch::load_unaligned(in + i)...).store_unaligned(out + i);
-  for (; i < len; ++i) out[i] = f(in[i]...);
-}
-
 // Calls f(ch) for every channel, split over the worker threads when the array is large. Each
 // channel's arithmetic is the same on any thread, so the result does not depend on the split.
 template <class F>
@@ -170,8 +161,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
       const double scale = (w ? double(w[ch]) : 1.0) * st.invstd[ch];
       const T a = T(scale), c = T((bi ? double(bi[ch]) : 0.0) - (st.mean[ch] - double(m)) * scale);
       for (std::size_t b = 0; b < l.n; ++b)
-        map(
-            l.inner, y.data() + l.offset(b, ch),
+        kernels::simd_map(
+            std::size_t(0), l.inner, y.data() + l.offset(b, ch),
             [m, a, c](auto v) {
               using B = decltype(v);
               return xsimd::fma(v - B(m), B(a), B(c));
@@ -222,8 +213,9 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
             if (!training) {
               const T at = T(a);
               for (std::size_t b = 0; b < l.n; ++b)
-                map(
-                    l.inner, out + l.offset(b, ch), [at](auto g) { return g * decltype(g)(at); }, dy + l.offset(b, ch));
+                kernels::simd_map(
+                    std::size_t(0), l.inner, out + l.offset(b, ch), [at](auto g) { return g * decltype(g)(at); },
+                    dy + l.offset(b, ch));
               return;
             }
             // dx = a (dy - (x - mean) k - Σ dy / n), k = invstd² Σ dy (x - mean) / n; (x - mean) as
@@ -231,8 +223,8 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
             const double k = invstd * invstd * sdyx / l.count();
             const T kt = T(k), at = T(a), ct = T(sdy / l.count() - (mean - double(m)) * k);
             for (std::size_t b = 0; b < l.n; ++b)
-              map(
-                  l.inner, out + l.offset(b, ch),
+              kernels::simd_map(
+                  std::size_t(0), l.inner, out + l.offset(b, ch),
                   [m, kt, at, ct](auto v, auto g) {
                     using B = decltype(v);
                     return (g - xsimd::fma(v - B(m), B(kt), B(ct))) * B(at);

@@ -1,11 +1,13 @@
 #pragma once
-// Array-level reduction loops shared by the ops. xtensor's lazy reducers are slow along leading
-// axes (4 ms for a 1024x1024 column sum) and its immediate ones crash when reducing to 0-d, so
-// reductions run through these: one axis at a time as an (outer, n, inner) loop whose innermost
-// loop is contiguous and vectorizes.
+// Array-level loops shared by the ops. xtensor's lazy reducers are slow along leading axes (4 ms
+// for a 1024x1024 column sum) and its immediate ones crash when reducing to 0-d, so reductions run
+// through these: one axis at a time as an (outer, n, inner) loop whose innermost loop is
+// contiguous and vectorizes. simd_map is the elementwise loop of the fused ops.
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <vector>
+#include <xsimd/xsimd.hpp>
 #include <xtensor/xarray.hpp>
 #include <xtensor/xbuilder.hpp>
 #include <xtensor/xmath.hpp>
@@ -13,6 +15,24 @@
 #include "xgrad/core/shape.hpp"
 
 namespace xgrad::kernels {
+
+// out[i] = f(in[i]...) for i in [begin, end), over SIMD batches; a partial last batch goes
+// through a zero-padded one, so that every element gets the same arithmetic.
+template <class T, class F, class... In>
+void simd_map(std::size_t begin, std::size_t end, T* out, F f, const In*... in) {
+  using Batch = xsimd::batch<T>;
+  std::size_t i = begin;
+  for (; i + Batch::size <= end; i += Batch::size) f(Batch::load_unaligned(in + i)...).store_unaligned(out + i);
+  if (i == end) return;
+  auto padded = [&](const T* p) {
+    std::array<T, Batch::size> a{};
+    std::copy(p + i, p + end, a.begin());
+    return Batch::load_unaligned(a.data());
+  };
+  std::array<T, Batch::size> r;
+  f(padded(in)...).store_unaligned(r.data());
+  std::copy(r.begin(), r.begin() + (end - i), out + i);
+}
 
 // (outer, n, inner) sizes of an array seen around axis d.
 struct AxisSplit {
