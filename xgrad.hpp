@@ -5,6 +5,7 @@
 #include "xgrad/core/arithmetic.hpp"
 #include "xgrad/core/autograd.hpp"
 #include "xgrad/core/batch_norm.hpp"
+#include "xgrad/core/blas_info.hpp"
 #include "xgrad/core/compare.hpp"
 #include "xgrad/core/conv.hpp"
 #include "xgrad/core/dtype.hpp"

@@ -5,9 +5,16 @@
 #include <sstream>
 
 #include "xgrad/core/autograd.hpp"
+#include "xgrad/core/blas_kernels.hpp"
 #include "xgrad/core/function.hpp"
 
 namespace xgrad {
+
+namespace {
+// Every program linked with xgrad has a Tensor, so this file is always linked: before main, make
+// OpenBLAS run the kernels this CPU can run best (core/blas_info.hpp says why it is done here).
+[[maybe_unused]] const detail::KernelChoice& blas_kernels_checked = detail::process_kernel_choice();
+}  // namespace
 
 const TensorImpl& Tensor::checked() const {
   if (!impl_)

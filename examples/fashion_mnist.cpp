@@ -30,6 +30,7 @@
 #include <fstream>
 #include <string>
 #include <vector>
+#include <xgrad/core/blas_info.hpp>
 #include <xgrad/core/factory.hpp>
 #include <xgrad/core/serialize.hpp>
 #include <xgrad/data/fashion_mnist.hpp>
@@ -250,6 +251,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--resume", resume, "continue from OUT/checkpoint.safetensors (same model, data and batch size)");
   CLI11_PARSE(app, argc, argv);
+  std::printf("BLAS: %s\n", xg::to_string(xg::blas_info()).c_str());
   if (optimizer.empty()) optimizer = kind == "mlp" ? "adam" : "sgd";
   if (lr == 0) lr = optimizer == "adam" ? 1e-3 : 0.1;
 

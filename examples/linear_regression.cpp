@@ -34,6 +34,7 @@
 #include <string>
 #include <vector>
 #include <xgrad/core/arithmetic.hpp>
+#include <xgrad/core/blas_info.hpp>
 #include <xgrad/core/factory.hpp>
 #include <xgrad/core/matmul.hpp>
 #include <xgrad/core/serialize.hpp>
@@ -276,6 +277,7 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("--resume", resume, "continue from OUT/checkpoint.safetensors (same data and optimizer)");
   CLI11_PARSE(app, argc, argv);
+  std::printf("BLAS: %s\n", xg::to_string(xg::blas_info()).c_str());
   if (!csv.empty() && target.empty()) {
     std::fprintf(stderr, "--csv needs --target COLUMN\n");
     return 2;

@@ -30,6 +30,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include <xgrad/core/blas_info.hpp>
 #include <xgrad/core/factory.hpp>
 #include <xgrad/core/serialize.hpp>
 #include <xgrad/data/shapes.hpp>
@@ -532,6 +533,7 @@ int main(int argc, char** argv) {
 
   try {
     if (f.threads > 0) openblas_set_num_threads(f.threads);
+    std::printf("BLAS: %s\n", xg::to_string(xg::blas_info()).c_str());
     fs::create_directories(f.out);
     if (f.predict)
       predict(f);

@@ -4,8 +4,16 @@
 
 namespace xgrad::nn {
 
+Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules) {
+  for (const auto& m : modules) push_back(m);
+}
+
 Sequential::Sequential(const std::vector<std::shared_ptr<Module>>& modules) {
   for (const auto& m : modules) push_back(m);
+}
+
+std::shared_ptr<Sequential> sequential(std::initializer_list<std::shared_ptr<Module>> modules) {
+  return std::make_shared<Sequential>(std::vector<std::shared_ptr<Module>>(modules));
 }
 
 Tensor Sequential::forward(const Tensor& x) {

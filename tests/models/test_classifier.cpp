@@ -15,6 +15,7 @@
 #include <xtensor/xview.hpp>
 
 #include "../core/helpers.hpp"
+#include "margins.hpp"
 
 namespace models = xgrad::models;
 namespace fs = std::filesystem;
@@ -65,22 +66,28 @@ std::vector<double> train(models::ClassifierTrainer& t, const Blobs& b, std::siz
 // Each model's mean loss over its last epoch falls below a stated fraction of its first batch's
 // loss, and the training accuracy ends above 85% (chance: 25%).
 TEST(Classifiers, EachReallyTrains) {
-  const Blobs b = blobs(512, 0);
   struct Case {
     const char* kind;
     models::ClassifierTrainerOptions options;
     double factor;  // last epoch's mean loss / first batch loss must be below this
   };
-  for (const Case& c : {Case{"softmax", {.optimizer = "sgd", .lr = 0.1, .batch_size = 32}, 0.4},
-                        Case{"mlp", {.optimizer = "adam", .lr = 1e-2, .batch_size = 32}, 0.4},
-                        Case{"ovr", {.optimizer = "sgd", .lr = 0.5, .batch_size = 32}, 0.4}}) {
-    xg::manual_seed(1);
-    auto model = models::make_classifier(c.kind, 20, 4, {32});
-    models::ClassifierTrainer trainer(model, b.x, b.y, c.options);
-    const std::vector<double> losses = train(trainer, b, 5);
-    const models::EpochRecord last = trainer.history().back();
-    EXPECT_LT(last.train_loss, c.factor * losses.front()) << c.kind << ": first " << losses.front();
-    EXPECT_GT(last.test_accuracy, 0.85) << c.kind;
+  for (const std::uint64_t seed : xg::testing::margin_seeds(1)) {
+    const Blobs b = blobs(512, seed - 1);
+    for (const Case& c : {Case{"softmax", {.optimizer = "sgd", .lr = 0.1, .batch_size = 32}, 0.4},
+                          Case{"mlp", {.optimizer = "adam", .lr = 1e-2, .batch_size = 32}, 0.4},
+                          Case{"ovr", {.optimizer = "sgd", .lr = 0.5, .batch_size = 32}, 0.4}}) {
+      xg::manual_seed(seed);
+      auto model = models::make_classifier(c.kind, 20, 4, {32});
+      models::ClassifierTrainer trainer(model, b.x, b.y, c.options);
+      const std::vector<double> losses = train(trainer, b, 5);
+      const models::EpochRecord last = trainer.history().back();
+      xg::testing::report_margin(std::string(c.kind) + " last/first loss", seed, last.train_loss / losses.front(),
+                                 c.factor);
+      xg::testing::report_margin(std::string(c.kind) + " accuracy", seed, last.test_accuracy, 0.85);
+      EXPECT_LT(last.train_loss, c.factor * losses.front())
+          << c.kind << " seed " << seed << ": first " << losses.front();
+      EXPECT_GT(last.test_accuracy, 0.85) << c.kind << " seed " << seed;
+    }
   }
 }
 
@@ -226,13 +233,17 @@ TEST(Classifiers, SoftmaxRegressionLearnsFashionMnist) {
                         xg::from_xarray(xt::xarray<std::int64_t>(xt::view(labels, xt::range(0, 3000))))};
   const xg::Tensor held_x = all.images.slice(0, 5000, 10000);
   xt::xarray<std::int64_t> held_y = xt::view(labels, xt::range(5000, 10000));
-  xg::manual_seed(0);
-  auto model = models::make_classifier("softmax", 784, 10);
-  models::ClassifierTrainer trainer(
-      model, train_set.x, train_set.y,
-      {.optimizer = "adam", .lr = 2e-3, .batch_size = 64, .schedule = "cosine", .epochs = 5});
-  const std::vector<double> losses = train(trainer, train_set, 5);
-  EXPECT_LT(trainer.history().back().train_loss, 0.3 * losses.front());
-  const double accuracy = models::evaluate(*model, held_x, xg::from_xarray(held_y)).accuracy;
-  EXPECT_GT(accuracy, 0.75);
+  for (const std::uint64_t seed : xg::testing::margin_seeds(1)) {
+    xg::manual_seed(seed - 1);
+    auto model = models::make_classifier("softmax", 784, 10);
+    models::ClassifierTrainer trainer(
+        model, train_set.x, train_set.y,
+        {.optimizer = "adam", .lr = 2e-3, .batch_size = 64, .schedule = "cosine", .epochs = 5});
+    const std::vector<double> losses = train(trainer, train_set, 5);
+    const double accuracy = models::evaluate(*model, held_x, xg::from_xarray(held_y)).accuracy;
+    xg::testing::report_margin("last/first loss", seed, trainer.history().back().train_loss / losses.front(), 0.3);
+    xg::testing::report_margin("held-out accuracy", seed, accuracy, 0.75);
+    EXPECT_LT(trainer.history().back().train_loss, 0.3 * losses.front()) << "seed " << seed;
+    EXPECT_GT(accuracy, 0.75) << "seed " << seed;
+  }
 }

@@ -10,6 +10,7 @@
 #include <xgrad/models/linear_regression_trainer.hpp>
 
 #include "../core/helpers.hpp"
+#include "margins.hpp"
 
 namespace models = xgrad::models;
 
@@ -61,14 +62,19 @@ TEST(LeastSquares, LrLimitOfOneFeature) {
 }
 
 TEST(LinearRegressionTrainer, GradientDescentReachesTheClosedForm) {
-  const Problem p = make_problem(200, 0.5, 0);
-  auto model = std::make_shared<models::LinearRegression>(3);
-  models::LinearRegressionTrainer trainer(model, p.x, p.y, {.optimizer = "sgd", .lr = 0.2});
-  for (int s = 0; s < 200; ++s) trainer.step();
-  const auto& h = trainer.history();
-  EXPECT_LT(h.back().loss, h.front().loss / 10);  // from ~7.9 (y's mean square) to ~0.25 (the noise)
-  EXPECT_LT(h.back().grad_norm, 1e-8);
-  EXPECT_LT(relative_distance(trainer.params(), closed_form(p)), 1e-6);
+  for (const std::uint64_t seed : xg::testing::margin_seeds(1)) {
+    const Problem p = make_problem(200, 0.5, seed - 1);
+    auto model = std::make_shared<models::LinearRegression>(3);
+    models::LinearRegressionTrainer trainer(model, p.x, p.y, {.optimizer = "sgd", .lr = 0.2});
+    for (int s = 0; s < 200; ++s) trainer.step();
+    const auto& h = trainer.history();
+    const double distance = relative_distance(trainer.params(), closed_form(p));
+    xg::testing::report_margin("|grad| after 200 steps", seed, h.back().grad_norm, 1e-8);
+    xg::testing::report_margin("distance to the closed form", seed, distance, 1e-6);
+    EXPECT_LT(h.back().loss, h.front().loss / 10);  // from ~7.9 (y's mean square) to ~0.25 (the noise)
+    EXPECT_LT(h.back().grad_norm, 1e-8) << "seed " << seed;
+    EXPECT_LT(distance, 1e-6) << "seed " << seed;
+  }
 }
 
 TEST(LinearRegressionTrainer, TooLargeARateIsReportedAsDivergence) {

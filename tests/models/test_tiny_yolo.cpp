@@ -15,6 +15,8 @@
 #include <xgrad/models/tiny_yolo.hpp>
 #include <xgrad/models/tiny_yolo_trainer.hpp>
 
+#include "margins.hpp"
+
 namespace xg = xgrad;
 namespace xm = xgrad::models;
 
@@ -113,9 +115,10 @@ TEST(TinyYolo, BadInputThrows) {
 // default model (measured: 0.777 -> 0.211 on 32 images), below 1 / 2.5 for the benchmark model
 // (0.743 -> 0.214 on 8 images), whose 15-pixel receptive field learns more slowly.
 TEST(TinyYoloTrainer, LossFalls) {
-  const auto falls = [](xm::TinyYoloConfig config, std::int64_t images, std::int64_t epochs, double lr) {
-    const xg::data::ShapesDataset data(images, 11);
-    xm::TinyYoloTrainer trainer(std::move(config), {.epochs = epochs, .batch_size = 8, .lr = lr, .seed = 1}, images,
+  const auto falls = [](xm::TinyYoloConfig config, std::int64_t images, std::int64_t epochs, double lr,
+                        std::uint64_t seed) {
+    const xg::data::ShapesDataset data(images, 10 + seed);
+    xm::TinyYoloTrainer trainer(std::move(config), {.epochs = epochs, .batch_size = 8, .lr = lr, .seed = seed}, images,
                                 batches_of(data));
     double first = 0, last = 0;
     while (!trainer.finished()) {
@@ -126,25 +129,36 @@ TEST(TinyYoloTrainer, LossFalls) {
     }
     return first / last;
   };
-  EXPECT_GT(falls(xm::TinyYoloConfig::small(), 32, 10, 5e-3), 3.0);
-  EXPECT_GT(falls(xm::TinyYoloConfig::w4(), 8, 60, 1e-2), 2.5);
+  for (const std::uint64_t seed : xg::testing::margin_seeds(1)) {
+    const double small = falls(xm::TinyYoloConfig::small(), 32, 10, 5e-3, seed);
+    const double w4 = falls(xm::TinyYoloConfig::w4(), 8, 60, 1e-2, seed);
+    xg::testing::report_margin("small first/last", seed, small, 3.0);
+    xg::testing::report_margin("w4 first/last", seed, w4, 2.5);
+    EXPECT_GT(small, 3.0) << "seed " << seed;
+    EXPECT_GT(w4, 2.5) << "seed " << seed;
+  }
 }
 
 // Eight images seen 50 times: the detector finds every object in them (measured: mAP 1.0; the
 // loss falls about 20-fold).
 TEST(TinyYoloTrainer, OverfitsEightImages) {
-  const xg::data::ShapesDataset data(8, 12);
-  xm::TinyYoloTrainer trainer(xm::TinyYoloConfig::small(), {.epochs = 50, .batch_size = 8, .lr = 1e-2, .seed = 2}, 8,
-                              batches_of(data));
-  const double before = xm::evaluate_map(trainer.model(), 8, batches_of(data)).map;
-  const double first_loss = trainer.step().total;
-  double last_loss = 0;
-  while (!trainer.finished()) last_loss = trainer.step().total;
-  const xm::MeanAp after = xm::evaluate_map(trainer.model(), 8, batches_of(data));
-  EXPECT_LT(before, 0.2);
-  EXPECT_GE(after.map, 0.95) << "AP per class " << after.ap[0] << " " << after.ap[1] << " " << after.ap[2];
-  EXPECT_LT(last_loss, first_loss / 10);
-  EXPECT_TRUE(trainer.model().is_training());  // evaluate_map put it back
+  for (const std::uint64_t seed : xg::testing::margin_seeds(2)) {
+    const xg::data::ShapesDataset data(8, 10 + seed);
+    xm::TinyYoloTrainer trainer(xm::TinyYoloConfig::small(), {.epochs = 50, .batch_size = 8, .lr = 1e-2, .seed = seed},
+                                8, batches_of(data));
+    const double before = xm::evaluate_map(trainer.model(), 8, batches_of(data)).map;
+    const double first_loss = trainer.step().total;
+    double last_loss = 0;
+    while (!trainer.finished()) last_loss = trainer.step().total;
+    const xm::MeanAp after = xm::evaluate_map(trainer.model(), 8, batches_of(data));
+    xg::testing::report_margin("mAP after", seed, after.map, 0.95);
+    xg::testing::report_margin("first/last loss", seed, first_loss / last_loss, 10);
+    EXPECT_LT(before, 0.2);
+    EXPECT_GE(after.map, 0.95) << "seed " << seed << ": AP per class " << after.ap[0] << " " << after.ap[1] << " "
+                               << after.ap[2];
+    EXPECT_LT(last_loss, first_loss / 10) << "seed " << seed;
+    EXPECT_TRUE(trainer.model().is_training());  // evaluate_map put it back
+  }
 }
 
 TEST(TinyYoloTrainer, SameSeedSameLossesOtherSeedOthers) {

@@ -59,9 +59,9 @@ TEST_F(Checkpoint, SavedAndLoadedModelGivesBitIdenticalOutputs) {
 }
 
 TEST_F(Checkpoint, LoadingIntoAnotherArchitectureNamesTheKeys) {
-  nn::Sequential small(std::make_shared<nn::Linear>(4, 3));
+  nn::Sequential small{std::make_shared<nn::Linear>(4, 3)};
   xg::save(small.state_dict(), path("small.safetensors"));
-  nn::Sequential other(std::make_shared<nn::Linear>(5, 3));
+  nn::Sequential other{std::make_shared<nn::Linear>(5, 3)};
   EXPECT_ERROR(other.load_state_dict(xg::load(path("small.safetensors"))), "load_state_dict", "'0.weight'",
                "(3, 4) float32", "(3, 5) float32");
 }

@@ -11,11 +11,10 @@ struct Net : nn::Module {
   std::shared_ptr<nn::Sequential> backbone;
   std::shared_ptr<nn::Linear> head;
   Net()
-      : backbone(
-            register_module("backbone", std::make_shared<nn::Sequential>(
-                                            std::make_shared<nn::Conv2d>(1, 4, 3), std::make_shared<nn::BatchNorm2d>(4),
-                                            std::make_shared<nn::ReLU>(), std::make_shared<nn::AdaptiveAvgPool2d>(1),
-                                            std::make_shared<nn::Flatten>(), std::make_shared<nn::Dropout>(0.5)))),
+      : backbone(register_module(
+            "backbone", nn::sequential({std::make_shared<nn::Conv2d>(1, 4, 3), std::make_shared<nn::BatchNorm2d>(4),
+                                        std::make_shared<nn::ReLU>(), std::make_shared<nn::AdaptiveAvgPool2d>(1),
+                                        std::make_shared<nn::Flatten>(), std::make_shared<nn::Dropout>(0.5)}))),
         head(register_module("head", std::make_shared<nn::Linear>(4, 2))) {}
   xg::Tensor forward(const xg::Tensor& x) override { return head->forward(backbone->forward(x)); }
 };
