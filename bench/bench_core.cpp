@@ -5,7 +5,7 @@
 #include <cblas.h>
 
 #include <random>
-#include <xgrad/core/small_gemm.hpp>
+#include <xgrad/core/detail/small_gemm.hpp>
 #include <xgrad/xgrad.hpp>
 
 namespace xg = xgrad;
@@ -78,7 +78,7 @@ void BM_LargeElementwise(benchmark::State& state) {
 }
 BENCHMARK(BM_LargeElementwise)->Unit(benchmark::kMillisecond);
 
-// The small gemm behind matmul and linear (core/small_gemm.hpp) against cblas_sgemm, the pairs
+// The small gemm behind matmul and linear (core/detail/small_gemm.hpp) against cblas_sgemm, the pairs
 // with the same arguments: layout (0: A B, 1: A Bᵀ, 2: Aᵀ B), m, n, k. The skinny products of the
 // Fashion-MNIST models, then shapes at the edges of the rule in small_gemm_wins, which this
 // reproduces: OPENBLAS_CORETYPE=SkylakeX OPENBLAS_NUM_THREADS=1 build/ha/bench/bench_core

@@ -189,10 +189,13 @@ xg::losses::YoloLoss yolo_loss() {
 
 void tiny_yolo(const Settings& s) {
   xg::manual_seed(0);
-  nn::Sequential net(std::make_shared<nn::Conv2d>(3, 16, 3, 2, 1), std::make_shared<nn::SiLU>(),
-                     std::make_shared<nn::Conv2d>(16, 32, 3, 2, 1), std::make_shared<nn::SiLU>(),
-                     std::make_shared<nn::Conv2d>(32, 64, 3, 2, 1), std::make_shared<nn::SiLU>(),
-                     std::make_shared<nn::Conv2d>(64, std::int64_t(kAnchors * (5 + kClasses)), 1));
+  nn::Sequential net{std::make_shared<nn::Conv2d>(3, 16, 3, 2, 1),
+                     std::make_shared<nn::SiLU>(),
+                     std::make_shared<nn::Conv2d>(16, 32, 3, 2, 1),
+                     std::make_shared<nn::SiLU>(),
+                     std::make_shared<nn::Conv2d>(32, 64, 3, 2, 1),
+                     std::make_shared<nn::SiLU>(),
+                     std::make_shared<nn::Conv2d>(64, std::int64_t(kAnchors * (5 + kClasses)), 1)};
   xg::optim::Adam opt(net.parameters(), {.lr = 1e-3});
   const auto loss = yolo_loss();
   const xg::Tensor images = xg::randn({kBatch, 3, 64, 64}), targets = yolo_targets();

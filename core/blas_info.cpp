@@ -8,7 +8,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "xgrad/core/blas_kernels.hpp"
+#include "xgrad/core/detail/blas_kernels.hpp"
 
 // OpenBLAS's own declarations come from <cblas.h>, which clashes with xtensor-blas's. The kernel
 // loader is exported by DYNAMIC_ARCH builds only (Debian's are): weak, so that another build links

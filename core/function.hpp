@@ -20,7 +20,6 @@
 
 #include "xgrad/core/anomaly.hpp"
 #include "xgrad/core/autograd.hpp"
-#include "xgrad/core/kernels.hpp"
 
 namespace xgrad {
 
@@ -104,18 +103,15 @@ decltype(auto) visit_float(const char* op, const Tensor& a, const Tensor& b, F&&
 
 // Sums a broadcast gradient back to an input's shape: over the leading dims the input lacks and
 // over the dims where it has size 1. Every broadcasting op's backward goes through here.
+template <class T>
+xt::xarray<T> sum_to_shape(const xt::xarray<T>& g, const Shape& shape);  // core/function.cpp
+
 template <class E>
 auto sum_to(const xt::xexpression<E>& expr, const Shape& shape) {
   using T = typename E::value_type;
   xt::xarray<T> g = expr;
   if (std::equal(g.shape().begin(), g.shape().end(), shape.begin(), shape.end())) return g;
-  const std::size_t lead = g.dimension() - shape.size();
-  std::vector<std::size_t> axes;
-  for (std::size_t i = 0; i < g.dimension(); ++i)
-    if (i < lead || (shape[i - lead] == 1 && g.shape()[i] != 1)) axes.push_back(i);
-  xt::xarray<T> r = kernels::sum_axes(g, axes);
-  r.reshape(shape);
-  return r;
+  return sum_to_shape(g, shape);
 }
 
 template <class T>

@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "xgrad/core/autograd.hpp"
-#include "xgrad/core/blas_kernels.hpp"
+#include "xgrad/core/detail/blas_kernels.hpp"
 #include "xgrad/core/function.hpp"
 
 namespace xgrad {

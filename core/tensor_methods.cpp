@@ -1,11 +1,9 @@
 // Tensor's chaining methods, each a one-line call of the free function that does the work.
-#include "xgrad/core/activation.hpp"
-#include "xgrad/core/arithmetic.hpp"
-#include "xgrad/core/indexing.hpp"
-#include "xgrad/core/matmul.hpp"
-#include "xgrad/core/reduction.hpp"
-#include "xgrad/core/shape_ops.hpp"
-#include "xgrad/core/unary.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
+#include "xgrad/core/ops/indexing.hpp"
+#include "xgrad/core/ops/matmul.hpp"
+#include "xgrad/core/ops/reduction.hpp"
+#include "xgrad/core/ops/shape_ops.hpp"
 
 namespace xgrad {
 

@@ -23,9 +23,9 @@
 #include <memory>
 #include <string>
 #include <vector>
-#include <xgrad/core/arithmetic.hpp>
+#include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/factory.hpp>
-#include <xgrad/core/indexing.hpp>
+#include <xgrad/core/ops/indexing.hpp>
 #include <xgrad/optim/adam.hpp>
 #include <xgrad/optim/rmsprop.hpp>
 #include <xgrad/optim/sgd.hpp>

@@ -4,12 +4,11 @@
 #include <numbers>
 #include <xtensor/xmath.hpp>
 
-#include "xgrad/core/arithmetic.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/autograd.hpp"
-#include "xgrad/core/compare.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/core/function.hpp"
-#include "xgrad/core/indexing.hpp"
+#include "xgrad/core/ops/indexing.hpp"
 #include "xgrad/losses/checks.hpp"
 
 namespace xgrad::losses {

@@ -2,14 +2,12 @@
 
 #include <cmath>
 
-#include "xgrad/core/activation.hpp"
-#include "xgrad/core/arithmetic.hpp"
-#include "xgrad/core/compare.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/core/function.hpp"
-#include "xgrad/core/kernels.hpp"
-#include "xgrad/core/reduction.hpp"
-#include "xgrad/core/shape_ops.hpp"
+#include "xgrad/core/detail/kernels.hpp"
+#include "xgrad/core/ops/reduction.hpp"
+#include "xgrad/core/ops/shape_ops.hpp"
 #include "xgrad/losses/checks.hpp"
 #include "xgrad/losses/nll.hpp"
 

@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "xgrad/core/arithmetic.hpp"
-#include "xgrad/core/reduction.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
+#include "xgrad/core/ops/reduction.hpp"
 #include "xgrad/losses/checks.hpp"
 
 namespace xgrad::losses {

@@ -2,8 +2,7 @@
 
 #include <cmath>
 
-#include "xgrad/core/activation.hpp"
-#include "xgrad/core/arithmetic.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/losses/binary_cross_entropy.hpp"
 #include "xgrad/losses/checks.hpp"
 

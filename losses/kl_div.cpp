@@ -1,10 +1,8 @@
 #include "xgrad/losses/kl_div.hpp"
 
-#include "xgrad/core/arithmetic.hpp"
-#include "xgrad/core/compare.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/factory.hpp"
-#include "xgrad/core/reduction.hpp"
-#include "xgrad/core/unary.hpp"
+#include "xgrad/core/ops/reduction.hpp"
 #include "xgrad/losses/checks.hpp"
 
 namespace xgrad::losses {

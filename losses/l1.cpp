@@ -1,7 +1,6 @@
 #include "xgrad/losses/l1.hpp"
 
-#include "xgrad/core/arithmetic.hpp"
-#include "xgrad/core/unary.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/losses/checks.hpp"
 
 namespace xgrad::losses {

@@ -1,6 +1,6 @@
 #include "xgrad/losses/mse.hpp"
 
-#include "xgrad/core/arithmetic.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/losses/checks.hpp"
 
 namespace xgrad::losses {

@@ -2,13 +2,12 @@
 
 #include <string_view>
 
-#include "xgrad/core/arithmetic.hpp"
-#include "xgrad/core/compare.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/core/function.hpp"
-#include "xgrad/core/indexing.hpp"
-#include "xgrad/core/reduction.hpp"
-#include "xgrad/core/shape_ops.hpp"
+#include "xgrad/core/ops/indexing.hpp"
+#include "xgrad/core/ops/reduction.hpp"
+#include "xgrad/core/ops/shape_ops.hpp"
 #include "xgrad/losses/checks.hpp"
 
 namespace xgrad::losses {

@@ -2,8 +2,8 @@
 
 #include <ostream>
 
-#include "xgrad/core/arithmetic.hpp"
-#include "xgrad/core/reduction.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
+#include "xgrad/core/ops/reduction.hpp"
 
 namespace xgrad::losses {
 

@@ -2,9 +2,7 @@
 
 #include <cmath>
 
-#include "xgrad/core/arithmetic.hpp"
-#include "xgrad/core/compare.hpp"
-#include "xgrad/core/unary.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/losses/checks.hpp"
 #include "xgrad/losses/l1.hpp"
 

@@ -6,16 +6,13 @@
 #include <optional>
 #include <string>
 
-#include "xgrad/core/activation.hpp"
-#include "xgrad/core/arithmetic.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/autograd.hpp"
-#include "xgrad/core/compare.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/core/function.hpp"
-#include "xgrad/core/indexing.hpp"
-#include "xgrad/core/reduction.hpp"
-#include "xgrad/core/shape_ops.hpp"
-#include "xgrad/core/unary.hpp"
+#include "xgrad/core/ops/indexing.hpp"
+#include "xgrad/core/ops/reduction.hpp"
+#include "xgrad/core/ops/shape_ops.hpp"
 #include "xgrad/losses/binary_cross_entropy.hpp"
 #include "xgrad/losses/box_iou.hpp"
 #include "xgrad/losses/cross_entropy.hpp"

@@ -6,7 +6,7 @@
 #include <xtensor/xview.hpp>
 
 #include "xgrad/core/autograd.hpp"
-#include "xgrad/core/indexing.hpp"
+#include "xgrad/core/ops/indexing.hpp"
 
 namespace xgrad::models {
 

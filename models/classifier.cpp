@@ -1,6 +1,6 @@
 #include "xgrad/models/classifier.hpp"
 
-#include "xgrad/core/activation.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/losses/cross_entropy.hpp"
 #include "xgrad/models/mlp.hpp"
 #include "xgrad/models/one_vs_rest.hpp"

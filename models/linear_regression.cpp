@@ -4,7 +4,7 @@
 #include <xtensor/xview.hpp>
 
 #include "xgrad/core/factory.hpp"
-#include "xgrad/core/shape_ops.hpp"
+#include "xgrad/core/ops/shape_ops.hpp"
 #include "xgrad/nn/init.hpp"
 
 namespace xgrad::models {

@@ -1,9 +1,8 @@
 #include "xgrad/models/one_vs_rest.hpp"
 
-#include "xgrad/core/activation.hpp"
-#include "xgrad/core/arithmetic.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/factory.hpp"
-#include "xgrad/core/reduction.hpp"
+#include "xgrad/core/ops/reduction.hpp"
 #include "xgrad/losses/binary_cross_entropy.hpp"
 
 namespace xgrad::models {

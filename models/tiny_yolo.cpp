@@ -4,7 +4,7 @@
 
 #include "xgrad/core/autograd.hpp"
 #include "xgrad/core/error.hpp"
-#include "xgrad/core/shape_ops.hpp"
+#include "xgrad/core/ops/shape_ops.hpp"
 #include "xgrad/nn/activation.hpp"
 #include "xgrad/nn/batchnorm.hpp"
 

@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "xgrad/core/activation.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 
 namespace xgrad::nn {
 

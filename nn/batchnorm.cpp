@@ -2,7 +2,7 @@
 
 #include <sstream>
 
-#include "xgrad/core/batch_norm.hpp"
+#include "xgrad/core/ops/batch_norm.hpp"
 #include "xgrad/core/factory.hpp"
 
 namespace xgrad::nn {

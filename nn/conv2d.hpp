@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-#include "xgrad/core/conv.hpp"
+#include "xgrad/core/ops/conv.hpp"
 #include "xgrad/nn/module.hpp"
 
 namespace xgrad::nn {

@@ -2,8 +2,7 @@
 
 #include <sstream>
 
-#include "xgrad/core/arithmetic.hpp"
-#include "xgrad/core/compare.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/factory.hpp"
 
 namespace xgrad::nn {

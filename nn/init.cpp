@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "xgrad/core/arithmetic.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/core/function.hpp"
 

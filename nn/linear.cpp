@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "xgrad/core/factory.hpp"
-#include "xgrad/core/matmul.hpp"
+#include "xgrad/core/ops/matmul.hpp"
 #include "xgrad/nn/init.hpp"
 
 namespace xgrad::nn {

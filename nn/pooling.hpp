@@ -1,10 +1,10 @@
 #pragma once
-// Pooling layers over (N, C, H, W) inputs, as torch.nn's; see core/pooling.hpp for the rules.
+// Pooling layers over (N, C, H, W) inputs, as torch.nn's; see core/ops/pooling.hpp for the rules.
 // A lone (h, w) pair is spelled Size2(2, 3): MaxPool2d({2, 3}) would also read as a copy of a
 // MaxPool2d built from (2, 3), and C++ rejects the call as ambiguous.
 #include <string>
 
-#include "xgrad/core/pooling.hpp"
+#include "xgrad/core/ops/pooling.hpp"
 #include "xgrad/nn/module.hpp"
 
 namespace xgrad::nn {

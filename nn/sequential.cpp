@@ -1,6 +1,6 @@
 #include "xgrad/nn/sequential.hpp"
 
-#include "xgrad/core/shape_ops.hpp"
+#include "xgrad/core/ops/shape_ops.hpp"
 
 namespace xgrad::nn {
 

@@ -1,7 +1,7 @@
 #include "xgrad/optim/adam.hpp"
 
 #include "xgrad/core/autograd.hpp"
-#include "xgrad/optim/adam_update.hpp"
+#include "xgrad/optim/detail/adam_update.hpp"
 
 namespace xgrad::optim {
 

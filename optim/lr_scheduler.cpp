@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numbers>
 
-#include "xgrad/optim/scheduler_state.hpp"
+#include "xgrad/optim/detail/scheduler_state.hpp"
 
 namespace xgrad::optim {
 

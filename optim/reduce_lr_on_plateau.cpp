@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <limits>
 
-#include "xgrad/optim/scheduler_state.hpp"
+#include "xgrad/optim/detail/scheduler_state.hpp"
 
 namespace xgrad::optim {
 

@@ -1,7 +1,7 @@
 #include "xgrad/optim/sgd.hpp"
 
 #include "xgrad/core/autograd.hpp"
-#include "xgrad/optim/with_flags.hpp"
+#include "xgrad/optim/detail/with_flags.hpp"
 
 namespace xgrad::optim {
 

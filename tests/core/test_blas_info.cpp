@@ -1,4 +1,4 @@
-// xg::blas_info() and the kernel check every program runs before main (core/blas_kernels.hpp).
+// xg::blas_info() and the kernel check every program runs before main (core/detail/blas_kernels.hpp).
 // The in-process tests play a CPU that OpenBLAS does not know by loading its Prescott kernels and
 // running the check again; the Warning tests start this test program anew with a chosen
 // OPENBLAS_CORETYPE and count the warnings on its stderr.
@@ -11,7 +11,7 @@
 #include <string>
 
 #include "xgrad/core/blas_info.hpp"
-#include "xgrad/core/blas_kernels.hpp"
+#include "xgrad/core/detail/blas_kernels.hpp"
 
 namespace xg = xgrad;
 namespace detail = xgrad::detail;

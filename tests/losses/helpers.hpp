@@ -7,17 +7,14 @@
 #include <cmath>
 #include <string>
 #include <vector>
-#include <xgrad/core/activation.hpp>
-#include <xgrad/core/arithmetic.hpp>
+#include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/autograd.hpp>
-#include <xgrad/core/compare.hpp>
 #include <xgrad/core/factory.hpp>
 #include <xgrad/core/gradcheck.hpp>
-#include <xgrad/core/indexing.hpp>
-#include <xgrad/core/reduction.hpp>
-#include <xgrad/core/shape_ops.hpp>
+#include <xgrad/core/ops/indexing.hpp>
+#include <xgrad/core/ops/reduction.hpp>
+#include <xgrad/core/ops/shape_ops.hpp>
 #include <xgrad/core/tensor.hpp>
-#include <xgrad/core/unary.hpp>
 #include <xgrad/losses/reduction.hpp>
 
 #include "expect_error.hpp"

@@ -1,5 +1,5 @@
 #include <numbers>
-#include <xgrad/core/indexing.hpp>
+#include <xgrad/core/ops/indexing.hpp>
 #include <xgrad/losses/box_iou.hpp>
 
 #include "helpers.hpp"

@@ -1,4 +1,4 @@
-#include <xgrad/core/indexing.hpp>
+#include <xgrad/core/ops/indexing.hpp>
 #include <xgrad/losses/box_losses.hpp>
 
 #include "helpers.hpp"

@@ -24,7 +24,7 @@
 #include <string>
 #include <vector>
 #include <xgrad/core/factory.hpp>
-#include <xgrad/core/shape_ops.hpp>
+#include <xgrad/core/ops/shape_ops.hpp>
 #include <xgrad/core/tensor.hpp>
 #include <xgrad/losses/binary_cross_entropy.hpp>
 #include <xgrad/losses/box_iou.hpp>

@@ -64,7 +64,10 @@ std::vector<double> train(models::ClassifierTrainer& t, const Blobs& b, std::siz
 }  // namespace
 
 // Each model's mean loss over its last epoch falls below a stated fraction of its first batch's
-// loss, and the training accuracy ends above 85% (chance: 25%).
+// loss, and the training accuracy ends above 85% (chance: 25%). Measured (scripts/kernel_margins.sh:
+// seeds 1-6, OpenBLAS Zen, Haswell and Prescott kernels, 1 and 2 threads, AMD EPYC; the kernels
+// gave the same values): loss ratio softmax 0.17-0.24, mlp 0.05-0.18, ovr 0.27-0.33; accuracy
+// softmax 0.889-0.949, mlp >= 0.924, ovr 0.887-0.945.
 TEST(Classifiers, EachReallyTrains) {
   struct Case {
     const char* kind;
@@ -223,7 +226,8 @@ TEST(Classifiers, CheckpointRoundTrips) {
 }
 
 // On real data: 5 epochs of softmax regression (Adam, cosine schedule) on 3,000 Fashion-MNIST test-split images reach
-// 75% (chance: 10%) on 5,000 others it never saw.
+// 75% (chance: 10%) on 5,000 others it never saw. Measured (seeds 1-6, Zen, Haswell and Prescott
+// kernels, 1 and 2 threads): accuracy 0.771-0.776, loss ratio 0.25-0.26.
 TEST(Classifiers, SoftmaxRegressionLearnsFashionMnist) {
   const fs::path dir = xgrad::data::fashion_mnist_dir();
   if (!fs::exists(dir / "t10k-images-idx3-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist is not installed";

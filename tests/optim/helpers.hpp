@@ -11,11 +11,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-#include <xgrad/core/arithmetic.hpp>
+#include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/autograd.hpp>
 #include <xgrad/core/factory.hpp>
-#include <xgrad/core/matmul.hpp>
-#include <xgrad/core/reduction.hpp>
+#include <xgrad/core/ops/matmul.hpp>
+#include <xgrad/core/ops/reduction.hpp>
 #include <xgrad/core/tensor.hpp>
 
 #include "expect_error.hpp"

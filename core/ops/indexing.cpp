@@ -1,0 +1,153 @@
+#include "xgrad/core/ops/indexing.hpp"
+
+#include <algorithm>
+
+#include "xgrad/core/detail/kernels.hpp"
+#include "xgrad/core/function.hpp"
+#include "xgrad/core/ops/shape_ops.hpp"
+
+namespace xgrad {
+
+namespace {
+// Takes entries `rows` of axis d (slice, select, index_select); the backward adds the gradient
+// back into those entries of zeros shaped like x. `keep_dim` false drops axis d (select).
+Tensor take(const char* op, const Tensor& x, std::size_t d, std::vector<std::size_t> rows, bool keep_dim = true) {
+  return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) {
+    xt::xarray<T> out = kernels::take_rows(a, d, rows);
+    if (!keep_dim) {
+      Shape s = shape_of(out);
+      s.erase(s.begin() + static_cast<std::ptrdiff_t>(d));
+      out.reshape(s);
+    }
+    return record<T>(op, std::move(out), {x}, [d, rows](const Backward<T>& b) {
+      xt::xarray<T> g = xt::zeros<T>(b.input(0).shape());
+      xt::xarray<T> dy = b.grad;
+      Shape s = shape_of(g);
+      s[d] = rows.size();
+      dy.reshape(s);  // puts a dropped axis back
+      kernels::add_rows(g, d, rows, dy);
+      b.add(0, std::move(g));
+    });
+  });
+}
+
+// Row-major strides of a shape (xtensor's own are 0 along dims of size 1).
+Shape strides_of(const Shape& shape) {
+  Shape s(shape.size(), 1);
+  for (std::size_t i = shape.size(); i-- > 1;) s[i - 1] = s[i] * shape[i];
+  return s;
+}
+
+const xt::xarray<std::int64_t>& indices(const char* op, const Tensor& index) {
+  if (!index.defined() || index.dtype() != kInt64)
+    fail(op, ": the index must be an int64 tensor, got ", index.defined() ? dtype_name(index.dtype()) : "undefined");
+  return index.data<std::int64_t>();
+}
+
+std::size_t checked_index(const char* op, std::int64_t i, std::size_t size, std::size_t dim) {
+  const auto n = static_cast<std::int64_t>(size);
+  if (i < -n || i >= n) fail(op, ": index ", i, " is out of range for dim ", dim, " of size ", size);
+  return static_cast<std::size_t>(i < 0 ? i + n : i);
+}
+}  // namespace
+
+Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
+  const std::size_t d = normalize_dim("slice", dim, x.dim());
+  if (step <= 0) fail("slice", ": step must be positive, got ", step);
+  const auto n = static_cast<std::int64_t>(x.shape()[d]);
+  auto clamp_index = [n](std::int64_t i) { return std::clamp(i < 0 ? i + n : i, std::int64_t{0}, n); };
+  const std::int64_t s = clamp_index(start), e = std::max(clamp_index(end), s);
+  return take("slice", x, d, kernels::row_range(std::size_t(s), std::size_t(e), std::size_t(step)));
+}
+
+Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
+  const std::size_t d = normalize_dim("select", dim, x.dim());
+  return take("select", x, d, {checked_index("select", index, x.shape()[d], d)}, /*keep_dim=*/false);
+}
+
+Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
+  if (tensors.empty()) fail("cat", ": needs at least one tensor");
+  const Shape first = tensors[0].shape();
+  const std::size_t d = normalize_dim("cat", dim, first.size());
+  Shape out_shape = first;
+  out_shape[d] = 0;
+  for (std::size_t i = 0; i < tensors.size(); ++i) {
+    Shape s = tensors[i].shape();
+    if (tensors[i].dtype() != tensors[0].dtype())
+      fail("cat", ": tensor ", i, " is ", tensors[i].dtype(), " but tensor 0 is ", tensors[0].dtype());
+    const std::size_t len = s.size() == first.size() ? s[d] : 0;
+    if (s.size() == first.size()) s[d] = first[d];
+    if (s != first)
+      fail("cat", ": tensor ", i, " has shape ", to_string(tensors[i].shape()), " but tensor 0 has ", to_string(first),
+           "; all dims but ", dim, " must match");
+    out_shape[d] += len;
+  }
+  // Input i fills entries offsets[i] .. offsets[i+1] of axis d.
+  std::vector<std::size_t> offsets{0};
+  for (const Tensor& t : tensors) offsets.push_back(offsets.back() + t.shape()[d]);
+  return visit_float("cat", tensors[0], [&]<class T>(const xt::xarray<T>&) {
+    xt::xarray<T> out = xt::zeros<T>(out_shape);
+    for (std::size_t i = 0; i < tensors.size(); ++i)
+      kernels::add_rows(out, d, kernels::row_range(offsets[i], offsets[i + 1]), tensors[i].data<T>());
+    return record<T>("cat", std::move(out), tensors, [offsets, d](const Backward<T>& b) {
+      for (std::size_t i = 0; i + 1 < offsets.size(); ++i)
+        if (b.needs(i)) b.add(i, kernels::take_rows(b.grad, d, kernels::row_range(offsets[i], offsets[i + 1])));
+    });
+  });
+}
+
+Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
+  if (tensors.empty()) fail("stack", ": needs at least one tensor");
+  const std::size_t d = normalize_dim("stack", dim, tensors[0].dim() + 1);
+  for (std::size_t i = 1; i < tensors.size(); ++i)
+    if (tensors[i].shape() != tensors[0].shape())
+      fail("stack", ": tensor ", i, " has shape ", to_string(tensors[i].shape()), " but tensor 0 has ",
+           to_string(tensors[0].shape()), "; stack needs equal shapes");
+  std::vector<Tensor> parts;
+  for (const Tensor& t : tensors) parts.push_back(unsqueeze(t, static_cast<std::int64_t>(d)));
+  return cat(parts, static_cast<std::int64_t>(d));
+}
+
+Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
+  const auto& idx = indices("gather", index);
+  const Shape in_shape = x.shape(), idx_shape = index.shape();
+  const std::size_t d = normalize_dim("gather", dim, in_shape.size());
+  if (idx_shape.size() != in_shape.size())
+    fail("gather", ": index has shape ", to_string(idx_shape), " but the input has shape ", to_string(in_shape),
+         "; they need the same number of dims");
+  for (std::size_t i = 0; i < in_shape.size(); ++i)
+    if (i != d && idx_shape[i] > in_shape[i])
+      fail("gather", ": index shape ", to_string(idx_shape), " exceeds input shape ", to_string(in_shape), " at dim ",
+           i);
+  // The flat position in x of every index entry, computed once and shared by forward and backward.
+  const Shape in_strides = strides_of(in_shape), idx_strides = strides_of(idx_shape);
+  std::vector<std::size_t> pos(idx.size());
+  for (std::size_t j = 0; j < idx.size(); ++j) {
+    std::size_t p = 0;
+    for (std::size_t k = 0; k < idx_shape.size(); ++k) {
+      const std::size_t coord = (j / idx_strides[k]) % idx_shape[k];
+      p += (k == d ? checked_index("gather", idx.data()[j], in_shape[d], d) : coord) * in_strides[k];
+    }
+    pos[j] = p;
+  }
+  return visit_float("gather", x, [&]<class T>(const xt::xarray<T>& a) {
+    xt::xarray<T> out = xt::empty<T>(idx_shape);
+    for (std::size_t j = 0; j < pos.size(); ++j) out.data()[j] = a.data()[pos[j]];
+    return record<T>("gather", std::move(out), {x}, [pos](const Backward<T>& b) {
+      xt::xarray<T> g = xt::zeros<T>(b.input(0).shape());
+      for (std::size_t j = 0; j < pos.size(); ++j) g.data()[pos[j]] += b.grad.data()[j];
+      b.add(0, std::move(g));
+    });
+  });
+}
+
+Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
+  const auto& idx = indices("index_select", index);
+  if (index.dim() != 1) fail("index_select", ": the index must be 1-D, got shape ", to_string(index.shape()));
+  const std::size_t d = normalize_dim("index_select", dim, x.dim());
+  std::vector<std::size_t> rows;
+  for (auto i : idx) rows.push_back(checked_index("index_select", i, x.shape()[d], d));
+  return take("index_select", x, d, std::move(rows));
+}
+
+}  // namespace xgrad

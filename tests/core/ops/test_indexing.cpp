@@ -1,0 +1,52 @@
+#include "../helpers.hpp"
+
+namespace {
+
+xg::Tensor ints(xt::xarray<std::int64_t> a) { return xg::from_xarray(std::move(a)); }
+
+TEST(Indexing, Gradcheck) {
+  xg::manual_seed(14);
+  xg::Tensor x = leaf({4, 5}), y = leaf({2, 5}), z = leaf({4, 5});
+  expect_gradcheck([](const auto& v) { return xg::slice(v[0], 1, 1, 5, 2); }, {x});
+  expect_gradcheck([](const auto& v) { return xg::slice(v[0], 0, -3, -1); }, {x});
+  expect_gradcheck([](const auto& v) { return xg::select(v[0], 1, -1); }, {x});
+  expect_gradcheck([](const auto& v) { return xg::cat({v[0], v[1], v[0]}, 0); }, {x, y});
+  expect_gradcheck([](const auto& v) { return xg::stack({v[0], v[1]}, -1); }, {x, z});
+  const xg::Tensor idx = ints({{0, 4, 4}, {1, 1, 0}, {2, 3, 2}, {4, 0, 1}});
+  expect_gradcheck([idx](const auto& v) { return xg::gather(v[0], 1, idx); }, {x});
+  const xg::Tensor rows = ints({{3, 0, 1, 1, 2}, {0, 0, 3, 2, 1}});
+  expect_gradcheck([rows](const auto& v) { return xg::gather(v[0], 0, rows); }, {x});
+  const xg::Tensor pick = ints({2, 0, 2});
+  expect_gradcheck([pick](const auto& v) { return xg::index_select(v[0], 0, pick); }, {x});
+  expect_gradcheck([pick](const auto& v) { return xg::index_select(v[0], 1, pick); }, {x});
+}
+
+TEST(Indexing, Values) {
+  xg::Tensor x = xg::arange(12, xg::kFloat64).reshape({3, 4});
+  EXPECT_EQ(values(x.slice(1, 1, 100, 2)), (std::vector<double>{1, 3, 5, 7, 9, 11}));  // end clamps like Python
+  EXPECT_EQ(values(x.select(0, -1)), (std::vector<double>{8, 9, 10, 11}));
+  EXPECT_EQ(xg::cat({x, x}, 1).shape(), (xg::Shape{3, 8}));
+  EXPECT_EQ(xg::stack({x, x, x}, 1).shape(), (xg::Shape{3, 3, 4}));
+  EXPECT_EQ(values(xg::gather(x, 1, ints({3, 0, 1}).reshape({3, 1}))), (std::vector<double>{3, 4, 9}));
+  EXPECT_EQ(values(xg::index_select(x, 1, ints({3, 3}))), (std::vector<double>{3, 3, 7, 7, 11, 11}));
+}
+
+TEST(Indexing, RepeatedIndicesAccumulateGradient) {
+  xg::Tensor x = xg::zeros({3}, xg::kFloat64).requires_grad_();
+  xg::index_select(x, 0, ints({2, 2, 0})).sum().backward();
+  EXPECT_EQ(values(x.grad()), (std::vector<double>{1, 0, 2}));
+}
+
+TEST(Indexing, Errors) {
+  xg::Tensor x = xg::ones({3, 4});
+  EXPECT_ERROR(x.select(0, 3), "select", "index 3", "size 3");
+  EXPECT_ERROR(x.slice(1, 0, 2, 0), "slice", "step");
+  EXPECT_ERROR(xg::cat({x, xg::ones({2, 5})}, 0), "cat", "(2, 5)", "(3, 4)");
+  EXPECT_ERROR(xg::stack({x, xg::ones({4, 3})}), "stack", "(4, 3)");
+  EXPECT_ERROR(xg::gather(x, 1, ints({{0, 4}})), "gather", "index 4", "size 4");
+  EXPECT_ERROR(xg::gather(x, 1, xg::ones({3, 1})), "gather", "int64", "float32");
+  EXPECT_ERROR(xg::index_select(x, 0, ints({-4})), "index_select", "index -4");
+  EXPECT_ERROR(xg::cat({}, 0), "cat", "at least one");
+}
+
+}  // namespace
