@@ -2,13 +2,17 @@
 
 #include <fcntl.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cerrno>
+#include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -27,6 +31,30 @@ using json = nlohmann::json;
 
 // safetensors' own limit on the header: a larger one is not a checkpoint but an attack.
 constexpr std::uint64_t kMaxHeaderBytes = 100'000'000;
+
+// Nothing in a valid header nests deeper than this: the top-level object, an entry's object and
+// its shape list (or __metadata__'s object).
+constexpr int kMaxHeaderDepth = 3;
+
+// save() stores each tensor's zlib crc32 in __metadata__ as "xgrad.crc32.<name>": "<8 hex digits>"
+// (metadata values must be strings, so other safetensors readers still read the file); load()
+// checks every tensor that has one.
+constexpr std::string_view kCrcPrefix = "xgrad.crc32.";
+
+std::uint32_t crc32_of(const char* data, std::size_t n) {
+  uLong crc = ::crc32(0L, Z_NULL, 0);
+  // zlib takes 32-bit lengths: feed it in chunks.
+  constexpr std::size_t kChunk = std::size_t(1) << 30;
+  for (std::size_t at = 0; at < n; at += kChunk)
+    crc = ::crc32(crc, reinterpret_cast<const Bytef*>(data + at), uInt(std::min(kChunk, n - at)));
+  return std::uint32_t(crc);
+}
+
+std::string hex32(std::uint32_t v) {
+  char buf[9];
+  std::snprintf(buf, sizeof buf, "%08x", v);
+  return buf;
+}
 
 const char* safetensors_dtype(Dtype d) {
   switch (d) {
@@ -164,31 +192,67 @@ class Reader {
   }
 
   std::vector<Entry> parse_header(const std::string& header) {
+    check_depth(header);
     json j;
     try {
-      // Nothing in a valid header nests deeper than an entry's shape list; refusing deeper
-      // input bounds the parser's work on a hostile file.
-      j = json::parse(header, [](int depth, json::parse_event_t, json&) {
-        if (depth > 3) throw Error("nested more than 3 levels deep");
-        return true;
-      });
+      j = json::parse(header);
     } catch (const json::exception& e) {
       error("the header is not valid JSON: ", e.what());
-    } catch (const Error& e) {
-      error("the header is not a safetensors header: JSON ", e.what());
     }
     if (!j.is_object()) error("the header is JSON ", j.type_name(), ", not an object of tensors");
     std::vector<Entry> entries;
     for (const auto& [name, info] : j.items()) {
       if (name == "__metadata__") {
         if (!info.is_object()) error("__metadata__ is ", info.type_name(), ", not an object of strings");
-        for (const auto& [key, value] : info.items())
+        for (const auto& [key, value] : info.items()) {
           if (!value.is_string()) error("__metadata__ entry '", key, "' is ", value.type_name(), ", not a string");
+          if (key.starts_with(kCrcPrefix)) parse_checksum(key, value.get<std::string>());
+        }
         continue;
       }
       entries.push_back(parse_entry(name, info));
     }
+    for (const auto& [name, crc] : checksums_)
+      if (!j.contains(name) || name == "__metadata__")
+        error("__metadata__ holds a checksum for tensor '", name, "', which the file does not hold");
     return entries;
+  }
+
+  // Refuses input nested deeper than kMaxHeaderDepth before parsing it, in one linear pass over
+  // the text (brackets inside strings do not count). nlohmann's parse callback, used for this
+  // before, re-scans an object's members each time one of them ends: quadratic in the number of
+  // entries (a header of 20,000 empty tensors took 14 s).
+  void check_depth(const std::string& header) const {
+    int depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      const char c = header[i];
+      if (in_string) {
+        if (c == '\\')
+          ++i;  // the escaped character cannot end the string
+        else if (c == '"')
+          in_string = false;
+        continue;
+      }
+      if (c == '"') {
+        in_string = true;
+      } else if (c == '{' || c == '[') {
+        if (++depth > kMaxHeaderDepth)
+          error("the header is not a safetensors header: JSON nested more than ", kMaxHeaderDepth,
+                " levels deep (at byte ", i, ")");
+      } else if (c == '}' || c == ']') {
+        --depth;
+      }
+    }
+  }
+
+  void parse_checksum(const std::string& key, const std::string& value) {
+    const std::string name = key.substr(kCrcPrefix.size());
+    std::uint32_t crc = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), crc, 16);
+    if (value.size() != 8 || ec != std::errc() || end != value.data() + value.size())
+      error("__metadata__ entry '", key, "' is '", value, "', not a crc32 of 8 hex digits");
+    checksums_[name] = crc;
   }
 
   // A JSON integer in [0, 2^64), or an error naming the tensor and the field.
@@ -248,6 +312,9 @@ class Reader {
       error("tensor '", name, "': data_offsets [", e.begin, ", ", e.end, "] span ", e.end - e.begin,
             " bytes but shape ", to_string(e.shape), " of ", d, " needs ",
             bytes == UINT64_MAX ? std::string("more than 2^64") : std::to_string(bytes));
+    // An empty tensor passes the byte count whatever its other sizes; xtensor's strides would
+    // still multiply them (signed overflow at (0, 2^32, 2^32, 2^32)).
+    checked_numel(("load: " + source_ + ": tensor '" + name + "'").c_str(), e.shape);
     return e;
   }
 
@@ -274,7 +341,15 @@ class Reader {
 
   Tensor read_tensor(const Entry& e) {
     auto fill = [&]<class T>(xt::xarray<T> a) {
-      read_at(data_start_ + e.begin, reinterpret_cast<char*>(a.data()), e.end - e.begin, "tensor data");
+      char* bytes = reinterpret_cast<char*>(a.data());
+      read_at(data_start_ + e.begin, bytes, e.end - e.begin, "tensor data");
+      const auto crc = checksums_.find(e.name);
+      if (crc != checksums_.end()) {
+        const std::uint32_t actual = crc32_of(bytes, e.end - e.begin);
+        if (actual != crc->second)
+          error("tensor '", e.name, "': its data fails the integrity check (crc32 ", hex32(actual), ", but the file's ",
+                "__metadata__ says ", hex32(crc->second), "): the file is corrupt");
+      }
       return Tensor(Storage(std::move(a)));
     };
     switch (e.dtype) {
@@ -289,23 +364,35 @@ class Reader {
   std::uint64_t size_;
   std::string source_;
   std::uint64_t data_start_ = 0, data_size_ = 0;
+  std::map<std::string, std::uint32_t> checksums_;  // from __metadata__, by tensor name
 };
 }  // namespace
 
 void save(const StateDict& tensors, const std::filesystem::path& path) {
-  nlohmann::ordered_json header = nlohmann::ordered_json::object();
+  // The header is built as text, entry by entry, in the order of `tensors`: nlohmann's
+  // ordered_json finds a key by a linear search, which made a large header quadratic to build.
+  json metadata = json::object();  // sorted like `tensors`, since every key has the same prefix
+  std::string entries;
   std::uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
     if (name.empty()) fail("save", ": ", path.string(), ": a tensor has an empty name");
     if (name == "__metadata__")
       fail("save", ": ", path.string(), ": '__metadata__' is reserved and cannot name a tensor");
     if (!t.defined()) fail("save", ": ", path.string(), ": tensor '", name, "' is undefined");
-    const std::uint64_t bytes = raw_bytes(t).second;
-    header[name] = {
-        {"dtype", safetensors_dtype(t.dtype())}, {"shape", t.shape()}, {"data_offsets", {offset, offset + bytes}}};
+    const auto [data, bytes] = raw_bytes(t);
+    const nlohmann::ordered_json info = {{"dtype", safetensors_dtype(t.dtype())},
+                                         {"shape", t.shape()},
+                                         {"data_offsets", {offset, offset + std::uint64_t(bytes)}}};
+    try {
+      entries += ',' + json(name).dump() + ':' + info.dump();
+    } catch (const json::exception&) {
+      fail("save", ": ", path.string(), ": the tensor name '", name, "' is not valid UTF-8");
+    }
+    metadata[std::string(kCrcPrefix) + name] = hex32(crc32_of(data, bytes));
     offset += bytes;
   }
-  std::string text = header.dump();
+  // __metadata__ first, as safetensors' own writer puts it.
+  std::string text = tensors.empty() ? "{}" : "{\"__metadata__\":" + metadata.dump() + entries + "}";
   // Spaces pad the header so that the data starts 8-byte aligned, as safetensors' writer does.
   text.append((8 - text.size() % 8) % 8, ' ');
   unsigned char len[8];

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <sstream>
 
@@ -56,14 +57,30 @@ std::vector<std::string> split_fields(std::string_view line, const std::string& 
   return fields;
 }
 
-// The whole field as a finite number, or nothing.
-std::optional<double> to_number(std::string_view field) {
-  if (!field.empty() && field.front() == '+') field.remove_prefix(1);
+// The largest magnitude a value may have: float32's, so that a column fits every dtype xgrad
+// trains in, and its sums of squares (a variance, a loss) stay finite in float64.
+constexpr double kMaxValue = std::numeric_limits<float>::max();
+
+struct Number {
+  enum Kind { Ok, NotANumber, OutOfRange } kind;
+  double value = 0;
+};
+
+// The whole field as a number: an optional sign (one), then what std::from_chars reads in full.
+// NaN and infinity are not numbers here; a number beyond kMaxValue (1e200), or beyond what a
+// double holds (1e400, 1e-400), is one, but out of range.
+Number to_number(std::string_view field) {
+  if (!field.empty() && field.front() == '+') {
+    field.remove_prefix(1);
+    if (!field.empty() && (field.front() == '-' || field.front() == '+')) return {Number::NotANumber};  // "+-2"
+  }
   double value = 0;
   const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
-  if (field.empty() || ec != std::errc() || end != field.data() + field.size() || !std::isfinite(value))
-    return std::nullopt;
-  return value;
+  if (field.empty() || end != field.data() + field.size()) return {Number::NotANumber};
+  if (ec == std::errc::result_out_of_range) return {Number::OutOfRange};  // beyond double, either way
+  if (ec != std::errc() || !std::isfinite(value)) return {Number::NotANumber};
+  if (std::fabs(value) > kMaxValue) return {Number::OutOfRange, value};
+  return {Number::Ok, value};
 }
 
 }  // namespace
@@ -81,6 +98,8 @@ std::size_t CsvTable::column(const std::string& name) const {
 }
 
 CsvTable parse_csv(std::string_view text, const std::string& source) {
+  // A UTF-8 byte order mark (Excel writes one) is not part of the first field.
+  if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);
   CsvTable table;
   bool first = true;
   std::size_t line_no = 0;
@@ -94,14 +113,16 @@ CsvTable parse_csv(std::string_view text, const std::string& source) {
 
     const std::vector<std::string> fields = split_fields(line, source, line_no);
     std::vector<double> numbers;
-    std::size_t bad = fields.size();  // the first field that is not a number
+    std::size_t bad = fields.size();      // the first field that is not a number
+    std::size_t too_big = fields.size();  // the first number out of range
     for (std::size_t c = 0; c < fields.size(); ++c) {
-      const std::optional<double> v = to_number(fields[c]);
-      if (!v) {
+      const Number v = to_number(fields[c]);
+      if (v.kind == Number::NotANumber) {
         bad = c;
         break;
       }
-      numbers.push_back(*v);
+      if (v.kind == Number::OutOfRange && too_big == fields.size()) too_big = c;
+      numbers.push_back(v.value);
     }
     if (first) {
       first = false;
@@ -117,6 +138,10 @@ CsvTable parse_csv(std::string_view text, const std::string& source) {
     if (bad < fields.size())
       fail("parse_csv", ": ", source, ": line ", line_no, ", column '", table.columns[bad], "': '", fields[bad],
            "' is not a finite number");
+    if (too_big < fields.size())
+      fail("parse_csv", ": ", source, ": line ", line_no, " (data row ", table.rows + 1, "), column '",
+           table.columns[too_big], "': '", fields[too_big], "' is out of range; values must lie within +-", kMaxValue,
+           " (float32's range), so that sums of their squares stay finite");
     table.values.insert(table.values.end(), numbers.begin(), numbers.end());
     ++table.rows;
   }

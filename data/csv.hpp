@@ -3,10 +3,12 @@
 // per line. The first line is a header of column names when any of its fields is not a number;
 // otherwise the columns are named "0", "1", .... Fields may be wrapped in double quotes (a quote
 // inside one is written twice) and surrounding spaces are ignored; blank lines are skipped, as
-// are "\r" line ends. Every other field must be a finite number: a missing value, a word, NaN or
-// infinity is an error naming the line and the column, as is a row with the wrong number of
-// fields. The parser works on a string or a stream, so it is a fuzz target as well as the file
-// reader's core; what it allocates is bounded by the input's length.
+// are "\r" line ends, and a UTF-8 byte order mark at the start. Every other field must be a
+// number: an optional sign (one: "+-2" is not a number), then a decimal number std::from_chars
+// reads in full. A missing value, a word, NaN or infinity is an error naming the line and the
+// column, as is a number beyond float32's range (|x| > 3.4e38, whose squares would overflow a
+// variance) and a row with the wrong number of fields. The parser works on a string or a stream, so it is a fuzz target
+// as well as the file reader's core; what it allocates is bounded by the input's length.
 #include <cstddef>
 #include <filesystem>
 #include <iosfwd>

@@ -32,11 +32,16 @@ std::filesystem::path fashion_mnist_dir() {
 }
 
 FashionMnist fashion_mnist_from_idx(const IdxArray& images, const IdxArray& labels, const std::string& source,
-                                    std::size_t limit) {
+                                    std::size_t limit, std::size_t side) {
   const char* op = "load_fashion_mnist";
   if (images.dims.size() != 3)
     fail(op, ": ", source, ": the image file has ", images.dims.size(), " dims; expected 3 (count, rows, cols)");
   if (labels.dims.size() != 1) fail(op, ": ", source, ": the label file has ", labels.dims.size(), " dims; expected 1");
+  // Checked here, at load: a model for the dataset takes side x side inputs, and 1x784 images
+  // have the right count of pixels but not the layout.
+  if (side != 0 && (images.dims[1] != side || images.dims[2] != side))
+    fail(op, ": ", source, ": the images are ", images.dims[1], "x", images.dims[2], "; Fashion-MNIST's are ", side,
+         "x", side, " (", side * side, " inputs to a model)");
   const std::size_t n = images.dims[0], pixels = images.dims[1] * images.dims[2];
   if (labels.dims[0] != n)
     fail(op, ": ", source, ": the image file holds ", n, " images but the label file holds ", labels.dims[0],
@@ -47,6 +52,8 @@ FashionMnist fashion_mnist_from_idx(const IdxArray& images, const IdxArray& labe
            kFashionMnistClasses - 1);
 
   const std::size_t keep = limit > 0 && limit < n ? limit : n;
+  // Four bytes per pixel of the one the file holds: checked like every allocation a file sizes.
+  checked_bytes((std::string(op) + ": " + source).c_str(), Shape{keep, pixels}, sizeof(float));
   xt::xarray<float> x = xt::empty<float>(Shape{keep, pixels});
   xt::xarray<std::int64_t> y = xt::empty<std::int64_t>(Shape{keep});
   for (std::size_t i = 0; i < keep * pixels; ++i) x.data()[i] = float(images.data[i]) / 255.0f;

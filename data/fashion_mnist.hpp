@@ -36,13 +36,13 @@ std::filesystem::path fashion_mnist_dir();
 
 // Loads a split. `limit` > 0 keeps only the first `limit` examples (a quick run). Throws xg::Error
 // naming the package dataset-fashion-mnist and the paths looked at when a file is missing, and
-// naming the file when one is malformed.
+// naming the file when one is malformed or its images are not 28x28.
 FashionMnist load_fashion_mnist(const std::filesystem::path& dir, Split split, std::size_t limit = 0);
 
-// The checks and conversion behind load_fashion_mnist, on parsed files: images (N, rows, cols)
-// of any size, labels (N) below 10, the same N in both (an error gives both counts).
-// `source` names the pair in errors.
+// The checks and conversion behind load_fashion_mnist, on parsed files: images (N, side, side)
+// (any rows and cols when side is 0), labels (N) below 10, the same N in both (an error gives
+// both counts). `source` names the pair in errors.
 FashionMnist fashion_mnist_from_idx(const IdxArray& images, const IdxArray& labels, const std::string& source,
-                                    std::size_t limit = 0);
+                                    std::size_t limit = 0, std::size_t side = kFashionMnistSide);
 
 }  // namespace xgrad::data

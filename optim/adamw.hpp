@@ -46,6 +46,7 @@ class AdamW : public OptimizerWithOptions<AdamWOptions> {
  protected:
   std::vector<std::string> required_buffers(std::size_t group) const override;
   std::vector<std::string> known_buffers() const override { return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}; }
+  std::vector<std::string> nonnegative_buffers() const override { return {"exp_avg_sq", "max_exp_avg_sq"}; }
 };
 
 }  // namespace xgrad::optim

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 
 #include "xgrad/optim/detail/scheduler_state.hpp"
@@ -23,10 +24,18 @@ std::vector<double> LRScheduler::current_lrs() const {
 }
 
 void LRScheduler::step() {
+  if (last_epoch_ == std::numeric_limits<std::int64_t>::max())
+    fail(name_.c_str(), ": stepped past epoch ", last_epoch_, ", the last an int64 counts");
   ++last_epoch_;
   std::vector<double> lrs;
   try {
     lrs = get_lr();
+    // A schedule that overflows (ExponentialLR with gamma 10 reaches inf within ~310 epochs)
+    // is this scheduler's error, not the optimizer's.
+    for (std::size_t g = 0; g < lrs.size(); ++g)
+      if (!(std::isfinite(lrs[g]) && lrs[g] >= 0))
+        fail(name_.c_str(), ": epoch ", last_epoch_, " would set the learning rate of parameter group ", g, " to ",
+             lrs[g], " (from ", optimizer_.lr(g), "); the schedule must keep it finite and >= 0");
   } catch (...) {
     --last_epoch_;
     throw;
@@ -44,9 +53,9 @@ StateDict LRScheduler::state_dict(const std::string& prefix) const {
 void LRScheduler::load_state_dict(const StateDict& dict, const std::string& prefix) {
   const detail::StateReader in(name_ + ".load_state_dict", dict, prefix, {"last_epoch", "base_lrs", "last_lr"});
   const std::size_t groups = optimizer_.num_param_groups();
-  std::int64_t last_epoch = in.integer("last_epoch");
-  std::vector<double> base_lrs = in.numbers("base_lrs", groups);
-  std::vector<double> last_lr = in.numbers("last_lr", groups);
+  std::int64_t last_epoch = in.integer("last_epoch", -1);
+  std::vector<double> base_lrs = in.rates("base_lrs", groups);
+  std::vector<double> last_lr = in.rates("last_lr", groups);
   last_epoch_ = last_epoch;
   base_lrs_ = std::move(base_lrs);
   last_lr_ = std::move(last_lr);
@@ -56,6 +65,8 @@ void LRScheduler::load_state_dict(const StateDict& dict, const std::string& pref
 
 StepLR::StepLR(Optimizer& optimizer, StepLROptions options) : LRScheduler(optimizer, "StepLR"), options_(options) {
   if (options_.step_size < 1) fail("StepLR", ": step_size must be >= 1, got ", options_.step_size);
+  if (!(options_.gamma > 0 && std::isfinite(options_.gamma)))
+    fail("StepLR", ": gamma must be > 0 and finite, got ", options_.gamma);
   step();
 }
 
@@ -72,6 +83,8 @@ MultiStepLR::MultiStepLR(Optimizer& optimizer, MultiStepLROptions options)
     : LRScheduler(optimizer, "MultiStepLR"), options_(std::move(options)) {
   for (std::int64_t m : options_.milestones)
     if (m < 0) fail("MultiStepLR", ": milestones must be >= 0, got ", m);
+  if (!(options_.gamma > 0 && std::isfinite(options_.gamma)))
+    fail("MultiStepLR", ": gamma must be > 0 and finite, got ", options_.gamma);
   step();
 }
 
@@ -88,6 +101,7 @@ std::vector<double> MultiStepLR::get_lr() {
 ExponentialLR::ExponentialLR(Optimizer& optimizer, ExponentialLROptions options)
     : LRScheduler(optimizer, "ExponentialLR"), options_(options) {
   if (!(options_.gamma > 0)) fail("ExponentialLR", ": gamma must be > 0, got ", options_.gamma);
+  if (!std::isfinite(options_.gamma)) fail("ExponentialLR", ": gamma must be finite, got ", options_.gamma);
   step();
 }
 
@@ -103,6 +117,8 @@ std::vector<double> ExponentialLR::get_lr() {
 CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, CosineAnnealingLROptions options)
     : LRScheduler(optimizer, "CosineAnnealingLR"), options_(options) {
   if (options_.t_max < 1) fail("CosineAnnealingLR", ": t_max must be >= 1, got ", options_.t_max);
+  if (!(options_.eta_min >= 0 && std::isfinite(options_.eta_min)))
+    fail("CosineAnnealingLR", ": eta_min must be >= 0 and finite, got ", options_.eta_min);
   step();
 }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <limits>
 #include <set>
 #include <utility>
 
@@ -42,6 +44,32 @@ Tensor int64_tensor(const std::vector<std::int64_t>& values) {
 }
 
 Tensor int64_scalar(std::int64_t value) { return from_xarray(xt::xarray<std::int64_t>(value)); }
+
+// A 0-d or one-element tensor as a whole number in [0, 2^63 - 1): int64 read as is, floating
+// values checked before the conversion (which is undefined out of range). Nothing otherwise.
+std::optional<std::int64_t> step_count(const Tensor& t) {
+  if (t.numel() != 1) return std::nullopt;
+  std::int64_t v = 0;
+  if (t.dtype() == kInt64) {
+    v = t.data<std::int64_t>().data()[0];
+  } else {
+    const double d = t.item();
+    if (!(d >= 0 && d < 0x1p63) || d != std::floor(d)) return std::nullopt;
+    v = static_cast<std::int64_t>(d);
+  }
+  // The next step() adds one.
+  if (v < 0 || v == std::numeric_limits<std::int64_t>::max()) return std::nullopt;
+  return v;
+}
+
+// The first element of a float tensor that is not finite, or negative when `nonnegative`.
+template <class T>
+std::optional<std::pair<std::size_t, double>> first_bad(const xt::xarray<T>& a, bool nonnegative) {
+  const T* p = a.data();
+  for (std::size_t i = 0, n = a.size(); i < n; ++i)
+    if (!std::isfinite(p[i]) || (nonnegative && p[i] < 0)) return std::pair{i, double(p[i])};
+  return std::nullopt;
+}
 
 std::string join(const std::vector<std::string>& names) {
   std::string out;
@@ -233,6 +261,7 @@ void Optimizer::load_state_dict(const StateDict& dict, const std::string& prefix
 
   // 3. Per-parameter states, checked against the parameter each maps to.
   const std::vector<std::string> known = known_buffers();
+  const std::vector<std::string> squares = nonnegative_buffers();
   std::vector<std::string> keeps = known;
   if (counts_steps_) keeps.insert(keeps.begin(), "step");
   std::vector<std::optional<ParamState>> states(states_.size());
@@ -245,9 +274,11 @@ void Optimizer::load_state_dict(const StateDict& dict, const std::string& prefix
     ParamState& s = states[gi].emplace();
     for (const auto& [field, t] : fields) {
       if (counts_steps_ && field == "step") {
-        if (t.numel() != 1 || t.item() < 0 || t.item() != static_cast<double>(static_cast<std::int64_t>(t.item())))
-          fail(where, ": 'state.", id, ".step' must be one whole number >= 0");
-        s.step = static_cast<std::int64_t>(t.item());
+        const std::optional<std::int64_t> step = step_count(t);
+        if (!step)
+          fail(where, ": 'state.", id, ".step' must be one whole number >= 0 and below 2^63 - 1, got ",
+               t.numel() == 1 ? std::to_string(t.item()) : "shape " + to_string(t.shape()));
+        s.step = *step;
         continue;
       }
       if (std::find(known.begin(), known.end(), field) == known.end())
@@ -256,7 +287,13 @@ void Optimizer::load_state_dict(const StateDict& dict, const std::string& prefix
       if (t.shape() != p.shape())
         fail(where, ": 'state.", id, ".", field, "' has shape ", to_string(t.shape()),
              " but the parameter it maps to has shape ", to_string(p.shape()));
-      s.buffers[field] = t.to(p.dtype()).detach();
+      Tensor value = t.to(p.dtype()).detach();
+      const bool nonnegative = std::find(squares.begin(), squares.end(), field) != squares.end();
+      const auto bad = dispatch_float(where, value, [&]<class T>() { return first_bad(value.data<T>(), nonnegative); });
+      if (bad)
+        fail(where, ": 'state.", id, ".", field, "' holds ", bad->second, " at element ", bad->first, "; it must be ",
+             nonnegative ? "finite and >= 0 (an average of squares)" : "finite");
+      s.buffers[field] = std::move(value);
     }
     if (counts_steps_ && !fields.count("step")) fail(where, ": the state of parameter ", id, " has no 'step'");
   }

@@ -72,7 +72,9 @@ class Optimizer {
   // parameters by position. With a prefix, only keys starting with it are read and others are
   // ignored; without, every key must be an optimizer key. Throws xg::Error, changing nothing, when
   // the state does not fit: another number of groups or of parameters in a group, a buffer whose
-  // shape is not its parameter's, a missing or unknown key.
+  // shape is not its parameter's, a missing or unknown key, an option the constructor would
+  // refuse, a step count outside [0, 2^63 - 1), a buffer value that is not finite, or a negative
+  // one where the optimizer keeps squares (Adam's exp_avg_sq, RMSprop's square_avg).
   void load_state_dict(const StateDict& dict, const std::string& prefix = "");
 
  protected:
@@ -103,6 +105,8 @@ class Optimizer {
   // buffer name this optimizer knows.
   virtual std::vector<std::string> required_buffers(std::size_t group) const = 0;
   virtual std::vector<std::string> known_buffers() const = 0;
+  // Buffers that hold averages of squares, which load_state_dict requires to be >= 0.
+  virtual std::vector<std::string> nonnegative_buffers() const { return {}; }
 
  private:
   struct Group {

@@ -46,6 +46,7 @@ class RMSprop : public OptimizerWithOptions<RMSpropOptions> {
  protected:
   std::vector<std::string> required_buffers(std::size_t group) const override;
   std::vector<std::string> known_buffers() const override { return {"square_avg", "momentum_buffer", "grad_avg"}; }
+  std::vector<std::string> nonnegative_buffers() const override { return {"square_avg"}; }
 };
 
 }  // namespace xgrad::optim

@@ -1,5 +1,7 @@
 #include "xgrad/optim/sgd.hpp"
 
+#include <cmath>
+
 #include "xgrad/core/autograd.hpp"
 #include "xgrad/optim/detail/with_flags.hpp"
 
@@ -7,6 +9,7 @@ namespace xgrad::optim {
 
 void SGDOptions::validate() const {
   if (!(lr >= 0)) fail("SGD", ": lr must be >= 0, got ", lr);
+  if (!std::isfinite(lr)) fail("SGD", ": lr must be finite, got ", lr);
   if (!(momentum >= 0)) fail("SGD", ": momentum must be >= 0, got ", momentum);
   if (!(weight_decay >= 0)) fail("SGD", ": weight_decay must be >= 0, got ", weight_decay);
   if (nesterov && (momentum <= 0 || dampening != 0))

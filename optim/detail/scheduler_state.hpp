@@ -1,7 +1,9 @@
 #pragma once
 // Internal to the schedulers' .cpp files: writing their few numbers as tensors and reading them
 // back with the checks load_state_dict promises.
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -46,10 +48,32 @@ class StateReader {
     return t.item();
   }
 
-  std::int64_t integer(const std::string& name) const {
+  // A whole number in [min, 2^63 - 1): a counter that the next step can still increment. int64
+  // tensors are read as they are; a floating one is range-checked before the conversion.
+  std::int64_t integer(const std::string& name, std::int64_t min = 0) const {
     const double v = number(name);
-    if (v != std::floor(v)) fail(where_.c_str(), ": '", prefix_ + name, "' must be a whole number, got ", v);
-    return static_cast<std::int64_t>(v);
+    const Tensor& t = dict_.at(prefix_ + name);
+    std::int64_t n = 0;
+    if (t.dtype() == kInt64) {
+      n = t.data<std::int64_t>().data()[0];
+    } else {
+      if (v != std::floor(v) || !(v >= -0x1p63 && v < 0x1p63))
+        fail(where_.c_str(), ": '", prefix_ + name, "' must be a whole number, got ", v);
+      n = static_cast<std::int64_t>(v);
+    }
+    if (n < min || n == std::numeric_limits<std::int64_t>::max())
+      fail(where_.c_str(), ": '", prefix_ + name, "' must be in [", min, ", 2^63 - 1), got ", n);
+    return n;
+  }
+
+  // numbers() that must be learning rates: finite and >= 0.
+  std::vector<double> rates(const std::string& name, std::size_t count) const {
+    std::vector<double> v = numbers(name, count);
+    for (std::size_t g = 0; g < v.size(); ++g)
+      if (!(std::isfinite(v[g]) && v[g] >= 0))
+        fail(where_.c_str(), ": '", prefix_ + name, "' holds ", v[g], " for parameter group ", g,
+             "; a learning rate must be finite and >= 0");
+    return v;
   }
 
   std::vector<double> numbers(const std::string& name, std::size_t count) const {

@@ -1,8 +1,13 @@
 // xg::save / xg::load: round trips, the safetensors layout, one test per header field a
 // corrupted file can get wrong, truncation and byte flips at every position, atomic writes, and
 // interop with a numpy-only reader/writer (tests/fixtures/nn/safetensors_interop.py).
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -212,6 +217,22 @@ std::vector<Corruption> corruptions() {
        "overlap"},
       {"metadata_not_object", file_bytes(R"({"__metadata__":[1]})", ""), "__metadata__ is array"},
       {"metadata_not_strings", file_bytes(R"({"__metadata__":{"a":1}})", ""), "__metadata__ entry 'a'"},
+      // Zero bytes, so the offsets [0, 0] fit; xtensor's strides would multiply the other sizes
+      // to 2^96 (signed overflow, caught by UBSan in xstrides.hpp).
+      {"empty_shape_overflows", file_bytes(entry(R"("F32")", "[0,4294967296,4294967296,4294967296]", "[0,0]"), ""),
+       "tensor 't': shape (0, 4294967296, 4294967296, 4294967296) has too many elements"},
+      {"checksum_not_hex",
+       file_bytes(R"({"__metadata__":{"xgrad.crc32.t":"12345xyz"},)" + entry(R"("F32")", "[2,3]", "[0,24]").substr(1),
+                  kSixFloats),
+       "__metadata__ entry 'xgrad.crc32.t' is '12345xyz', not a crc32 of 8 hex digits"},
+      {"checksum_of_missing_tensor",
+       file_bytes(R"({"__metadata__":{"xgrad.crc32.u":"00000000"},)" + entry(R"("F32")", "[2,3]", "[0,24]").substr(1),
+                  kSixFloats),
+       "checksum for tensor 'u', which the file does not hold"},
+      {"checksum_wrong",
+       file_bytes(R"({"__metadata__":{"xgrad.crc32.t":"00000000"},)" + entry(R"("F32")", "[2,3]", "[0,24]").substr(1),
+                  kSixFloats),
+       "tensor 't': its data fails the integrity check"},
   };
 }
 
@@ -287,6 +308,138 @@ TEST_F(Serialize, EveryByteFlipThrowsOrLoads) {
         ADD_FAILURE() << "byte " << i << " ^ " << int(flip) << ": not an xg::Error: " << e.what();
       }
     }
+}
+
+// --- integrity checksums -------------------------------------------------------------------
+
+std::uint64_t header_length(const std::string& bytes) {
+  std::uint64_t n = 0;
+  for (int i = 7; i >= 0; --i) n = n << 8 | static_cast<unsigned char>(bytes[std::size_t(i)]);
+  return n;
+}
+
+TEST_F(Serialize, ChecksumsAreStringMetadataOtherReadersAccept) {
+  const xg::StateDict d = sample_dict();
+  xg::save(d, path("a.safetensors"));
+  const std::string bytes = read_bytes(path("a.safetensors"));
+  const std::uint64_t n = header_length(bytes);
+  // Valid JSON whose __metadata__ maps strings to strings (all safetensors' readers require).
+  const auto header = nlohmann::json::parse(bytes.substr(8, n));
+  ASSERT_TRUE(header.contains("__metadata__"));
+  const auto& meta = header["__metadata__"];
+  ASSERT_TRUE(meta.is_object());
+  EXPECT_EQ(meta.size(), d.size());
+  for (const auto& [key, value] : meta.items()) EXPECT_TRUE(value.is_string()) << key;
+  for (const auto& [name, t] : d) {
+    const auto& info = header[name];
+    const std::uint64_t begin = info["data_offsets"][0], end = info["data_offsets"][1];
+    const std::string data = bytes.substr(8 + n + begin, end - begin);
+    char want[9];
+    std::snprintf(want, sizeof want, "%08lx",
+                  crc32(crc32(0L, Z_NULL, 0), reinterpret_cast<const Bytef*>(data.data()), uInt(data.size())));
+    EXPECT_EQ(meta["xgrad.crc32." + name], want) << name;
+  }
+  // Python's json (what safetensors' own header parsing amounts to) reads it too.
+  if (fs::exists("/usr/bin/python3")) {
+    write_bytes(path("header.json"), bytes.substr(8, n));
+    const std::string cmd =
+        "/usr/bin/python3 -c \"import json,sys; h=json.load(open(sys.argv[1])); "
+        "assert all(isinstance(v,str) for v in h['__metadata__'].values())\" " +
+        path("header.json").string();
+    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  }
+}
+
+TEST_F(Serialize, AFlippedDataBitIsAnErrorNamingTheTensor) {
+  // Every bit of the data region flipped in turn: before, each loaded silently.
+  const xg::StateDict d = {{"w", xg::ones({2, 2})}, {"b", xg::zeros({3}, xg::kFloat64)}};
+  xg::save(d, path("full.safetensors"));
+  const std::string bytes = read_bytes(path("full.safetensors"));
+  const std::uint64_t n = header_length(bytes);
+  const auto header = nlohmann::json::parse(bytes.substr(8, n));
+  for (std::size_t i = 8 + n; i < bytes.size(); ++i) {
+    const std::uint64_t at = i - 8 - n;
+    const std::string name = at < header["b"]["data_offsets"][1].get<std::uint64_t>() ? "b" : "w";
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string b = bytes;
+      b[i] = char(static_cast<unsigned char>(b[i]) ^ (1u << bit));
+      EXPECT_ERROR(xg::load_bytes(b, "flipped"), "load: flipped: tensor '", name.c_str(), "'",
+                   "fails the integrity check", "the file is corrupt");
+    }
+  }
+  expect_identical(d, xg::load_bytes(bytes));
+}
+
+TEST_F(Serialize, BracketsInsideStringsDoNotCountAsNesting) {
+  const xg::StateDict d = xg::load_bytes(file_bytes(
+      R"({"__metadata__":{"[[[[":"{{\"{{[[","a\\":"]]]]"},"t":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}})",
+      raw(std::vector<float>{1})));
+  EXPECT_EQ(values(d.at("t")), (std::vector<double>{1}));
+}
+
+TEST_F(Serialize, FilesWithoutChecksumsStillLoad) {
+  // What other writers (safetensors, the numpy script) write: no xgrad.crc32 entries.
+  write_bytes(path("plain.safetensors"),
+              file_bytes(R"({"__metadata__":{"format":"pt"},"x":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}})",
+                         raw(std::vector<float>{1.5f, -2.0f})));
+  EXPECT_EQ(values(xg::load(path("plain.safetensors")).at("x")), (std::vector<double>{1.5, -2.0}));
+}
+
+// --- the header parses in linear time ------------------------------------------------------
+
+// A file of `entries` zero-size tensors: header only, about 60 bytes per entry.
+std::string padded_file(std::size_t entries) {
+  std::string header = "{";
+  for (std::size_t i = 0; i < entries; ++i)
+    header += (i ? ",\"" : "\"") + std::to_string(i) + R"(":{"dtype":"F32","shape":[0],"data_offsets":[0,0]})";
+  return file_bytes(header + "}", "");
+}
+
+double seconds_to_load(const std::string& bytes) {
+  const auto start = std::chrono::steady_clock::now();
+  const xg::StateDict d = xg::load_bytes(bytes);
+  EXPECT_FALSE(d.empty());
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+TEST_F(Serialize, HeaderParsesInLinearTime) {
+  // A 1 MB header of empty entries, then a 10 MB one: linear time makes the ratio ~10. Before,
+  // nlohmann's parse callback (the depth limit) made it quadratic: 20k entries (1.4 MB) took 14 s,
+  // 1M over 10 minutes. The larger load runs in a child that is killed once it has taken 30 times
+  // as long as the smaller, so a quadratic parser fails here instead of hanging the suite.
+  const std::string small = padded_file(18'500), large = padded_file(180'000);
+  ASSERT_GT(small.size(), 1'000'000u);
+  ASSERT_GT(large.size(), 10'000'000u);
+  double t_small = seconds_to_load(small);
+  t_small = std::min(t_small, seconds_to_load(small));  // the faster of two, against noise
+  const double budget = 30 * t_small;
+
+  const auto start = std::chrono::steady_clock::now();
+  const pid_t pid = fork();
+  if (pid == 0) {
+    try {
+      (void)xg::load_bytes(large);
+    } catch (...) {
+      _exit(1);
+    }
+    _exit(0);
+  }
+  ASSERT_GT(pid, 0);
+  int status = 0;
+  double elapsed = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (elapsed > budget) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      FAIL() << "a 10 MB header took over " << budget << " s, 30 times the " << t_small << " s of a 1 MB one";
+    }
+    usleep(1000);
+  }
+  elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "loading the 10 MB header failed";
+  EXPECT_LT(elapsed / t_small, 30) << "1 MB: " << t_small << " s, 10 MB: " << elapsed << " s";
+  std::printf("header parse: 1 MB %.4f s, 10 MB %.4f s, ratio %.1f\n", t_small, elapsed, elapsed / t_small);
 }
 
 // --- interop with numpy ----------------------------------------------------------------------

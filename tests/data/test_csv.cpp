@@ -65,3 +65,41 @@ TEST(ReadCsv, FromAStreamAndAFile) {
   std::filesystem::remove(path);
   EXPECT_ERROR(data::read_csv(path), path.c_str(), "cannot open");
 }
+
+TEST(ParseCsv, AByteOrderMarkIsNotPartOfTheFirstField) {
+  // Before, "\xEF\xBB\xBF1" was not a number, so the first data row was taken as a header.
+  const data::CsvTable t = data::parse_csv(
+      "\xEF\xBB\xBF"
+      "1,2\n3,4\n");
+  EXPECT_EQ(t.columns, (std::vector<std::string>{"0", "1"}));
+  EXPECT_EQ(t.rows, 2u);
+  EXPECT_EQ(t.values, (std::vector<double>{1, 2, 3, 4}));
+  const data::CsvTable h = data::parse_csv(
+      "\xEF\xBB\xBF"
+      "x,y\n1,2\n");
+  EXPECT_EQ(h.columns, (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(h.column("x"), 0u);
+}
+
+TEST(ParseCsv, NumberSyntaxIsStrict) {
+  // "+-2" parsed as -2 before: the '+' was dropped and from_chars read the rest.
+  EXPECT_ERROR(data::parse_csv("a,b\n1,+-2\n"), "line 2, column 'b'", "'+-2' is not a finite number");
+  EXPECT_ERROR(data::parse_csv("a,b\n1,++2\n"), "'++2' is not");
+  EXPECT_ERROR(data::parse_csv("a,b\n1,-+2\n"), "'-+2' is not");
+  EXPECT_ERROR(data::parse_csv("a,b\n1,--2\n"), "'--2' is not");
+  EXPECT_ERROR(data::parse_csv("a,b\n1,0x10\n"), "'0x10' is not");
+  EXPECT_ERROR(data::parse_csv("a,b\n1,2 3\n"), "'2 3' is not");
+  const data::CsvTable t = data::parse_csv("a,b\n+2,-2\n+.5,1e-3\n");
+  EXPECT_EQ(t.values, (std::vector<double>{2, -2, 0.5, 1e-3}));
+}
+
+TEST(ParseCsv, ValuesBeyondFloatRangeAreErrorsNamingRowAndColumn) {
+  // 1e200 loaded before, and the variance of its column overflowed to inf downstream.
+  EXPECT_ERROR(data::parse_csv("a,b\n1,2\n3,1e200\n", "big.csv"), "big.csv", "line 3 (data row 2), column 'b'",
+               "'1e200' is out of range", "float32");
+  EXPECT_ERROR(data::parse_csv("a,b\n-3.5e38,1\n"), "column 'a'", "'-3.5e38' is out of range");
+  EXPECT_ERROR(data::parse_csv("1e200,1\n2,3\n"), "line 1 (data row 1), column '0'", "out of range");  // not a header
+  EXPECT_ERROR(data::parse_csv("a\n1e-400\n"), "'1e-400' is out of range");
+  const data::CsvTable t = data::parse_csv("a\n3.4e38\n-3.4e38\n1e-300\n");
+  EXPECT_EQ(t.values, (std::vector<double>{3.4e38, -3.4e38, 1e-300}));
+}

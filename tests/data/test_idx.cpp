@@ -139,18 +139,38 @@ TEST(ReadMaybeGzip, StopsAtTheSizeLimit) {
 TEST(FashionMnistFromIdx, ImagesAndLabelsMustAgree) {
   const data::IdxArray images = data::parse_idx(idx_bytes({3, 2, 2}, 12));
   const data::IdxArray labels = data::parse_idx(Bytes{0, 0, 8, 1, 0, 0, 0, 3, 9, 0, 4});
-  const data::FashionMnist f = data::fashion_mnist_from_idx(images, labels, "pair");
+  // 2x2 images: side 2 (the default, 28, is ImageDimsAreCheckedAtLoad's).
+  const data::FashionMnist f = data::fashion_mnist_from_idx(images, labels, "pair", 0, 2);
   EXPECT_EQ(f.images.shape(), (xg::Shape{3, 4}));
   EXPECT_EQ(f.images.dtype(), xg::kFloat32);
   EXPECT_FLOAT_EQ(f.images.data<float>()(2, 3), 11.0f / 255.0f);
   EXPECT_EQ(values(f.labels), (std::vector<double>{9, 0, 4}));
-  EXPECT_EQ(data::fashion_mnist_from_idx(images, labels, "pair", 2).labels.numel(), 2u);
+  EXPECT_EQ(data::fashion_mnist_from_idx(images, labels, "pair", 2, 2).labels.numel(), 2u);
 
   const data::IdxArray two_labels = data::parse_idx(Bytes{0, 0, 8, 1, 0, 0, 0, 2, 1, 2});
-  EXPECT_ERROR(data::fashion_mnist_from_idx(images, two_labels, "pair"), "pair", "3 images", "2 labels");
+  EXPECT_ERROR(data::fashion_mnist_from_idx(images, two_labels, "pair", 0, 2), "pair", "3 images", "2 labels");
   const data::IdxArray label_10 = data::parse_idx(Bytes{0, 0, 8, 1, 0, 0, 0, 3, 1, 10, 2});
-  EXPECT_ERROR(data::fashion_mnist_from_idx(images, label_10, "pair"), "label 1 is 10", "0 to 9");
+  EXPECT_ERROR(data::fashion_mnist_from_idx(images, label_10, "pair", 0, 2), "label 1 is 10", "0 to 9");
   EXPECT_ERROR(data::fashion_mnist_from_idx(labels, labels, "pair"), "image file has 1 dims");
+}
+
+TEST(FashionMnistFromIdx, ImageDimsAreCheckedAtLoad) {
+  // 10x10 images were announced as "28x28" and failed later at Linear; 1x784 ones (the right
+  // number of pixels, the wrong layout) were accepted.
+  const data::IdxArray labels = data::parse_idx(Bytes{0, 0, 8, 1, 0, 0, 0, 2, 5, 7});
+  const data::IdxArray small = data::parse_idx(idx_bytes({2, 10, 10}, 200));
+  EXPECT_ERROR(data::fashion_mnist_from_idx(small, labels, "pair"), "load_fashion_mnist: pair",
+               "the images are 10x10; Fashion-MNIST's are 28x28 (784 inputs to a model)");
+  const data::IdxArray flat = data::parse_idx(idx_bytes({2, 1, 784}, 2 * 784));
+  EXPECT_ERROR(data::fashion_mnist_from_idx(flat, labels, "pair"), "the images are 1x784");
+  const data::IdxArray right = data::parse_idx(idx_bytes({2, 28, 28}, 2 * 784));
+  EXPECT_EQ(data::fashion_mnist_from_idx(right, labels, "pair").images.shape(), (xg::Shape{2, 784}));
+  EXPECT_EQ(data::fashion_mnist_from_idx(small, labels, "pair", 0, 0).images.shape(), (xg::Shape{2, 100}));
+
+  TempDir dir;  // the same check through the file loader, naming both files
+  write_plain(dir.path / "t10k-images-idx3-ubyte", idx_bytes({2, 10, 10}, 200));
+  write_plain(dir.path / "t10k-labels-idx1-ubyte", Bytes{0, 0, 8, 1, 0, 0, 0, 2, 5, 7});
+  EXPECT_ERROR(data::load_fashion_mnist(dir.path, data::Split::Test), "t10k-images-idx3-ubyte", "the images are 10x10");
 }
 
 TEST(LoadFashionMnist, AMissingFileNamesTheDebianPackageAndThePath) {

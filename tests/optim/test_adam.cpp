@@ -87,4 +87,14 @@ TEST(Adam, BadOptionsAreErrors) {
   EXPECT_ERROR(optim::AdamW({p}, {.betas = {0.9, 1.0}}), "AdamW", "betas[1]");
 }
 
+TEST(Adam, EpsMustBePositiveAndLrFinite) {
+  // eps = 0 was accepted, and a zero gradient then gave 0 / 0 = NaN weights.
+  xg::Tensor p = param({0.0});
+  EXPECT_ERROR(optim::Adam({p}, {.eps = 0}), "Adam", "eps must be > 0 and finite", "got 0");
+  EXPECT_ERROR(optim::Adam({p}, {.eps = INFINITY}), "Adam", "eps must be > 0 and finite", "inf");
+  EXPECT_ERROR(optim::AdamW({p}, {.eps = 0}), "AdamW", "eps must be > 0");
+  EXPECT_ERROR(optim::Adam({p}, {.lr = INFINITY}), "Adam", "lr must be finite");
+  EXPECT_ERROR(optim::AdamW({p}, {.lr = INFINITY}), "AdamW", "lr must be finite");
+}
+
 }  // namespace

@@ -1,6 +1,7 @@
 // LR schedulers (optim/lr_scheduler.*, one_cycle_lr.*, reduce_lr_on_plateau.*): closed forms,
 // option checks, state dicts. Their PyTorch sequences are in test_torch_parity.cpp.
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <xgrad/optim/adam.hpp>
 #include <xgrad/optim/lr_scheduler.hpp>
@@ -122,6 +123,84 @@ TEST(Schedulers, BadOptionsAreErrors) {
   optim::SGD plain({q}, {.lr = 0.1});
   optim::OneCycleLR sched(plain, {.max_lr = 1, .total_steps = 10});
   EXPECT_EQ(plain.options().momentum, 0.95);
+}
+
+TEST(Schedulers, OptionsAreValidatedWhereTheyAreGiven) {
+  // Each was accepted before; the error, if any, came later from the optimizer.
+  Fixture f;
+  EXPECT_ERROR(optim::StepLR(f.opt, {.step_size = 2, .gamma = -1}), "StepLR", "gamma must be > 0 and finite", "got -1");
+  EXPECT_ERROR(optim::StepLR(f.opt, {.step_size = 2, .gamma = std::nan("")}), "StepLR", "gamma", "got nan");
+  EXPECT_ERROR(optim::MultiStepLR(f.opt, {.milestones = {2}, .gamma = INFINITY}), "MultiStepLR", "gamma", "inf");
+  EXPECT_ERROR(optim::ExponentialLR(f.opt, {.gamma = INFINITY}), "ExponentialLR", "gamma must be finite", "inf");
+  EXPECT_ERROR(optim::ExponentialLR(f.opt, {.gamma = -0.5}), "ExponentialLR", "gamma must be > 0", "-0.5");
+  EXPECT_ERROR(optim::OneCycleLR(f.opt, {.max_lr = INFINITY, .total_steps = 10}), "OneCycleLR", "max_lr must be finite",
+               "inf");
+  EXPECT_ERROR(optim::OneCycleLR(f.opt, {.max_lr = 1, .total_steps = 10, .div_factor = INFINITY}), "OneCycleLR",
+               "div_factor must be > 0 and finite");
+  EXPECT_ERROR(optim::CosineAnnealingLR(f.opt, {.t_max = 5, .eta_min = INFINITY}), "CosineAnnealingLR",
+               "eta_min must be >= 0 and finite");
+  EXPECT_ERROR(optim::ReduceLROnPlateau(f.opt, {.min_lr = INFINITY}), "ReduceLROnPlateau", "min_lr must be finite");
+  EXPECT_EQ(f.opt.lr(), 0.1);
+}
+
+TEST(OneCycleLR, StepCountsThatOverflowAreErrors) {
+  // epochs x steps_per_epoch overflowed int64 (UBSan), and tiny_yolo --epochs INT64_MAX said
+  // "total_steps must be > 0, got -4".
+  Fixture f;
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  EXPECT_ERROR(optim::OneCycleLR(f.opt, {.max_lr = 1, .epochs = kMax, .steps_per_epoch = 2}), "OneCycleLR",
+               "epochs 9223372036854775807 x steps_per_epoch 2 overflows the int64 step count");
+  EXPECT_ERROR(optim::OneCycleLR(f.opt, {.max_lr = 1, .epochs = kMax / 2 + 1, .steps_per_epoch = 2}), "OneCycleLR",
+               "overflows");
+  EXPECT_ERROR(optim::OneCycleLR(f.opt, {.max_lr = 1, .total_steps = kMax}), "OneCycleLR",
+               "total_steps must be below 2^63 - 1");
+  optim::OneCycleLR big(f.opt, {.max_lr = 1, .epochs = kMax / 4, .steps_per_epoch = 2});
+  EXPECT_EQ(big.total_steps(), kMax / 4 * 2);
+}
+
+TEST(ExponentialLR, AScheduleThatOverflowsIsTheSchedulersError) {
+  // gamma 10 reaches inf within ~310 epochs; before, the inf went into the optimizer.
+  Fixture f;
+  optim::ExponentialLR sched(f.opt, {.gamma = 10});
+  std::int64_t epoch = 0;
+  try {
+    for (; epoch < 1000; ++epoch) sched.step();
+    ADD_FAILURE() << "no error in 1000 epochs";
+  } catch (const xg::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("ExponentialLR: epoch"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("learning rate of parameter group 0 to inf"), std::string::npos) << e.what();
+  }
+  EXPECT_GT(epoch, 300);
+  EXPECT_TRUE(std::isfinite(f.opt.lr()));
+  EXPECT_EQ(sched.last_epoch(), epoch);  // the failed step did not count
+}
+
+TEST(Schedulers, LoadedStateMustBeValid) {
+  Fixture f;
+  optim::StepLR sched(f.opt, {.step_size = 2});
+  xg::StateDict sd = sched.state_dict();
+  sd["base_lrs"] = xg::tensor({std::nan("")}, xg::kFloat64);
+  EXPECT_ERROR(sched.load_state_dict(sd), "StepLR.load_state_dict", "'base_lrs' holds nan for parameter group 0",
+               "finite and >= 0");
+  sd = sched.state_dict();
+  sd["last_lr"] = xg::tensor({-0.1}, xg::kFloat64);
+  EXPECT_ERROR(sched.load_state_dict(sd), "'last_lr' holds -0.1");
+  sd = sched.state_dict();
+  sd["last_epoch"] = xg::from_xarray(xt::xarray<std::int64_t>(std::numeric_limits<std::int64_t>::max()));
+  EXPECT_ERROR(sched.load_state_dict(sd), "'last_epoch' must be in [-1, 2^63 - 1)", "9223372036854775807");
+  sd["last_epoch"] = xg::tensor(1e30, xg::kFloat64);  // its conversion to int64 was undefined
+  EXPECT_ERROR(sched.load_state_dict(sd), "'last_epoch' must be a whole number", "1e+30");
+  sd["last_epoch"] = xg::from_xarray(xt::xarray<std::int64_t>(-2));
+  EXPECT_ERROR(sched.load_state_dict(sd), "'last_epoch' must be in [-1");
+  EXPECT_EQ(sched.last_epoch(), 0);
+
+  optim::ReduceLROnPlateau plateau(f.opt, {});
+  xg::StateDict ps = plateau.state_dict();
+  ps["best"] = xg::tensor(std::nan(""), xg::kFloat64);
+  EXPECT_ERROR(plateau.load_state_dict(ps), "ReduceLROnPlateau.load_state_dict", "'best' is nan");
+  ps = plateau.state_dict();
+  ps["num_bad_epochs"] = xg::from_xarray(xt::xarray<std::int64_t>(-3));
+  EXPECT_ERROR(plateau.load_state_dict(ps), "'num_bad_epochs' must be in [0, 2^63 - 1), got -3");
 }
 
 TEST(Schedulers, StateDictRoundTrip) {

@@ -42,4 +42,11 @@ TEST(RMSprop, BadOptionsAreErrors) {
   EXPECT_ERROR(optim::RMSprop({p}, {.momentum = -0.9}), "RMSprop", "momentum must be >= 0", "-0.9");
 }
 
+TEST(RMSprop, EpsMustBePositiveAndLrFinite) {
+  // eps = 0 with a zero gradient divides 0 by 0.
+  xg::Tensor p = xg::zeros({1}, xg::kFloat64).requires_grad_();
+  EXPECT_ERROR(optim::RMSprop({p}, {.eps = 0}), "RMSprop", "eps must be > 0 and finite", "got 0");
+  EXPECT_ERROR(optim::RMSprop({p}, {.lr = INFINITY}), "RMSprop", "lr must be finite");
+}
+
 }  // namespace

@@ -81,4 +81,13 @@ TEST(SGD, BadOptionsAreErrors) {
                "dampening = 0", "dampening 0.1");
 }
 
+TEST(SGD, LrMustBeFinite) {
+  // lr = inf was accepted and turned every weight into inf or NaN at the first step.
+  xg::Tensor p = xg::zeros({2}, xg::kFloat64).requires_grad_();
+  EXPECT_ERROR(optim::SGD({p}, {.lr = INFINITY}), "SGD", "lr must be finite", "got inf");
+  optim::SGD opt({p}, {.lr = 0.1});
+  EXPECT_ERROR(opt.set_lr(0, INFINITY), "SGD", "lr must be finite");
+  EXPECT_EQ(opt.lr(), 0.1);
+}
+
 }  // namespace

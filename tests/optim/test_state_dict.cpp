@@ -1,7 +1,9 @@
 // Optimizer state dicts (optim/optimizer.*): what they hold, that resuming from one is exact, and
 // that a state that does not fit is refused without changing anything.
+#include <cmath>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <xgrad/optim/adam.hpp>
 #include <xgrad/optim/adamw.hpp>
 #include <xgrad/optim/lr_scheduler.hpp>
@@ -288,6 +290,45 @@ TEST_F(OptimizerLoadErrors, NotAnOptimizerState) {
   xg::StateDict bad = good;
   bad["state.x.exp_avg"] = xg::zeros({2});
   expect_refused(bad, {"unexpected key 'state.x.exp_avg'"});
+}
+
+TEST_F(OptimizerLoadErrors, StateMustBeFiniteAndSquaresNonNegative) {
+  // A negative exp_avg_sq loaded silently before, and the next step's sqrt made the weights NaN.
+  xg::StateDict bad = good;
+  xg::Tensor v = good.at("state.0.exp_avg_sq").clone().detach();
+  v.data<double>()(1, 2) = -0.5;
+  bad["state.0.exp_avg_sq"] = v;
+  expect_refused(bad, {"Adam.load_state_dict", "'state.0.exp_avg_sq' holds -0.5 at element 6",
+                       "finite and >= 0 (an average of squares)"});
+  bad = good;
+  xg::Tensor m = good.at("state.1.exp_avg").clone().detach();
+  m.data<double>()(3) = std::nan("");
+  bad["state.1.exp_avg"] = m;
+  expect_refused(bad, {"'state.1.exp_avg' holds nan at element 3", "must be finite"});
+  bad = good;
+  bad["state.0.exp_avg"] = xg::full({3, 4}, INFINITY, xg::kFloat64);
+  expect_refused(bad, {"'state.0.exp_avg' holds inf at element 0"});
+  // A step count the next step() cannot increment, or one a double cannot convert (undefined
+  // behaviour before: static_cast of 1e30 to int64).
+  bad = good;
+  bad["state.0.step"] = xg::from_xarray(xt::xarray<std::int64_t>(std::numeric_limits<std::int64_t>::max()));
+  expect_refused(bad, {"'state.0.step' must be one whole number >= 0 and below 2^63 - 1"});
+  bad = good;
+  bad["state.0.step"] = xg::tensor(1e30, xg::kFloat64);
+  expect_refused(bad, {"'state.0.step' must be one whole number"});
+  bad = good;
+  bad["state.0.step"] = xg::tensor(-1.0, xg::kFloat64);
+  expect_refused(bad, {"'state.0.step' must be one whole number"});
+}
+
+TEST(OptimizerLoad, RmspropSquareAveragesMustBeNonNegative) {
+  xg::Tensor p = xg::tensor({1.0, 2.0}, xg::kFloat64).requires_grad_();
+  optim::RMSprop opt({p}, {.lr = 0.01});
+  (p * p).sum().backward();
+  opt.step();
+  xg::StateDict sd = opt.state_dict();
+  sd["state.0.square_avg"] = xg::tensor({0.1, -1e-3}, xg::kFloat64);
+  EXPECT_ERROR(opt.load_state_dict(sd), "RMSprop.load_state_dict", "'state.0.square_avg' holds -0.001 at element 1");
 }
 
 TEST_F(OptimizerLoadErrors, StateFromAnotherOptimizer) {
