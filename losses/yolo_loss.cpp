@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include <xtensor/xadapt.hpp>
 
 #include "xgrad/core/activation.hpp"
 #include "xgrad/core/arithmetic.hpp"
@@ -24,8 +23,13 @@ const char* const kColumns[] = {"image_index", "class", "cx", "cy", "w", "h"};
 
 // A constant tensor of `dtype` holding `v`: 1-D, or of `shape` (row-major).
 Tensor column(const std::vector<double>& v, Dtype dtype, Shape shape = {}) {
-  xt::xarray<double> a = xt::adapt(v, shape.empty() ? Shape{v.size()} : shape);
-  return dtype == kFloat64 ? from_xarray(std::move(a)) : from_xarray(std::move(a)).to(dtype);
+  if (shape.empty()) shape = {v.size()};
+  const auto make = [&]<class T>(T) {
+    xt::xarray<T> a = xt::xarray<T>::from_shape(shape);
+    std::transform(v.begin(), v.end(), a.begin(), [](double x) { return static_cast<T>(x); });
+    return from_xarray(std::move(a));
+  };
+  return dtype == kFloat64 ? make(0.0) : make(0.0f);
 }
 
 std::vector<double> doubles(const Tensor& t) {
