@@ -3,13 +3,14 @@
 #include <cmath>
 
 #include "xgrad/core/ops/elementwise.hpp"
+#include "xgrad/core/ops/boxes.hpp"
 #include "xgrad/core/ops/reduction.hpp"
 #include "xgrad/losses/checks.hpp"
 
 namespace xgrad::losses {
 
 namespace {
-using Metric = Tensor (*)(const Tensor&, const Tensor&, double);
+using Metric = Tensor (*)(const Tensor&, const Tensor&, const BoxIouOptions&);
 
 Tensor box_loss(const char* op, Metric metric, const Tensor& boxes1, const Tensor& boxes2, const BoxLossOptions& o) {
   o.validate();

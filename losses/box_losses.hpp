@@ -1,6 +1,6 @@
 #pragma once
 // Box regression losses on (N, 4) boxes (x1, y1, x2, y2), as torchvision 0.14's ops, each one
-// minus a metric of box_iou.hpp (see there for the formulas):
+// minus a metric of core/ops/boxes.hpp (see there for the formulas), with its TorchVision eps policy:
 //
 //   box_iou_loss              1 - IoU         (torchvision 0.14 has none; its _loss_inter_union
 //                                              with the same eps)
@@ -17,7 +17,7 @@
 // (0.0 * loss.sum()), so a batch with no boxes to match trains on. torchvision's
 // complete_box_iou_loss uses its eps only in a, and 1e-7 elsewhere; xgrad uses eps throughout.
 #include "xgrad/core/tensor.hpp"
-#include "xgrad/losses/box_iou.hpp"
+#include "xgrad/losses/box_iou.hpp"  // the metrics, also as xgrad::losses names
 #include "xgrad/losses/loss_module.hpp"
 #include "xgrad/losses/reduction.hpp"
 

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "xgrad/core/ops/boxes.hpp"
+
 namespace xgrad::losses {
 
 namespace {
@@ -55,11 +57,7 @@ std::vector<YoloMatch> assign_by_anchor_ratio(const std::vector<YoloTarget>& tar
 }
 
 double yolo_box_iou(const std::array<double, 4>& a, const std::array<double, 4>& b) {
-  const double iw = std::min(a[0] + a[2] / 2, b[0] + b[2] / 2) - std::max(a[0] - a[2] / 2, b[0] - b[2] / 2);
-  const double ih = std::min(a[1] + a[3] / 2, b[1] + b[3] / 2) - std::max(a[1] - a[3] / 2, b[1] - b[3] / 2);
-  const double inter = std::max(iw, 0.0) * std::max(ih, 0.0);
-  const double uni = a[2] * a[3] + b[2] * b[3] - inter;
-  return uni > 0 ? inter / uni : 0.0;
+  return iou(Box::from_center(a[0], a[1], a[2], a[3]), Box::from_center(b[0], b[1], b[2], b[3]));
 }
 
 std::vector<YoloMatch> assign_responsible_by_iou(const std::vector<YoloTarget>& targets, const YoloGrid& grid,

@@ -60,7 +60,8 @@ using YoloDecodedBox = std::function<std::array<double, 4>(std::int64_t image, s
 std::vector<YoloMatch> assign_responsible_by_iou(const std::vector<YoloTarget>& targets, const YoloGrid& grid,
                                                  const YoloDecodedBox& decoded);
 
-// Plain IoU of two (cx, cy, w, h) boxes, 0 when both are empty; no gradient.
+// Plain IoU of two (cx, cy, w, h) boxes, 0 when both are empty; no gradient: xgrad::iou
+// (core/ops/boxes.hpp) of their corners.
 double yolo_box_iou(const std::array<double, 4>& a, const std::array<double, 4>& b);
 
 }  // namespace xgrad::losses

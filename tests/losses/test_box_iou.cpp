@@ -1,4 +1,3 @@
-#include <numbers>
 #include <xgrad/core/ops/indexing.hpp>
 #include <xgrad/losses/box_iou.hpp>
 
@@ -73,22 +72,11 @@ TEST(BoxIou, GiouHasAGradientWhenBoxesAreDisjoint) {
 TEST(BoxIou, Gradcheck) {
   // Random boxes in general position (no ties, no touching edges). CIoU is left out: its a is a
   // constant by definition (torchvision's no_grad), which finite differences cannot know; its
-  // atan op is checked below and its gradients against torchvision in test_torch_parity.
+  // atan2 op is checked in tests/core/ops/test_trig.cpp and its gradients against torchvision in
+  // test_torch_parity.
   for (auto metric : {&xl::box_iou, &xl::generalized_box_iou, &xl::distance_box_iou})
     expect_gradcheck([metric](const auto& in) { return metric(in[0], in[1], kEps); },
                      {random_boxes(6), random_boxes(6)});
-}
-
-TEST(BoxIou, AtanRatioOp) {
-  expect_gradcheck([](const auto& in) { return xl::detail::atan_ratio(in[0], in[1]); },
-                   {leaf({5}, 0.1, 3), leaf({5}, 0.1, 3)});
-  // h = 0: atan(w / 0) = pi/2 with gradient (0, -1/w); w = h = 0: 0 with gradient (0, 0).
-  xg::Tensor w = requires_grad(xg::tensor({2.0, 0.0}, xg::kFloat64)), h = requires_grad(xg::zeros({2}, xg::kFloat64));
-  const xg::Tensor angle = xl::detail::atan_ratio(w, h);
-  EXPECT_EQ(values(angle), (std::vector<double>{std::numbers::pi / 2, 0.0}));
-  xg::sum(angle).backward();
-  EXPECT_EQ(values(w.grad()), (std::vector<double>{0.0, 0.0}));
-  EXPECT_EQ(values(h.grad()), (std::vector<double>{-0.5, 0.0}));
 }
 
 TEST(BoxIou, PairwiseByBroadcasting) {

@@ -1,6 +1,7 @@
 // The YOLO loss (losses/yolo_loss.*, losses/yolo_assign.*): the reference preset against
 // tests/fixtures/losses/yolo.json (written by make_yolo_fixtures.py, a PyTorch re-implementation
-// of eriklindernoren/PyTorch-YOLOv3 master's compute_loss) to 1e-9 relative in float64; gradcheck
+// of eriklindernoren/PyTorch-YOLOv3 master's compute_loss) to 1e-9 relative in float64, and the
+// reference_v5_2021 preset against yolo_v5_2021.json (make_yolo_v5_2021_fixtures.py); gradcheck
 // for both assignment rules and every box loss; the assignment rules by hand; bad input.
 #include <cmath>
 #include <cstdio>
@@ -25,8 +26,8 @@ xg::Tensor from_json(const json& t) {
   return xg::from_xarray(std::move(a));
 }
 
-json load_cases() {
-  std::ifstream in(XGRAD_FIXTURES "/losses/yolo.json");
+json load_cases(const std::string& file) {
+  std::ifstream in(XGRAD_FIXTURES "/losses/" + file);
   if (!in) return json::array();
   return json::parse(in).at("cases");
 }
@@ -63,12 +64,15 @@ YoloLossConfig small_config(std::int64_t classes, std::vector<std::array<double,
 }
 }  // namespace
 
-TEST(YoloLoss, ReferencePresetMatchesPyTorchFixtures) {
-  const json cases = load_cases();
-  ASSERT_GE(cases.size(), 11u) << "missing or empty " XGRAD_FIXTURES "/losses/yolo.json";
+namespace {
+// Every case of a fixture file against the preset, its scales replaced by the case's.
+void expect_matches_fixtures(const std::string& file, YoloLossConfig (*preset)(std::int64_t), std::size_t min_cases) {
+  const json cases = load_cases(file);
+  ASSERT_GE(cases.size(), min_cases) << "missing or empty " XGRAD_FIXTURES "/losses/" << file;
+  g_worst_relative = 0;
   for (const json& c : cases) {
     const std::string name = c.at("name");
-    YoloLossConfig config = YoloLossConfig::reference(c.at("num_classes").get<std::int64_t>());
+    YoloLossConfig config = preset(c.at("num_classes").get<std::int64_t>());
     config.scales.clear();
     for (const json& s : c.at("scales"))
       config.scales.push_back(
@@ -85,7 +89,79 @@ TEST(YoloLoss, ReferencePresetMatchesPyTorchFixtures) {
       expect_close(name + " grad " + std::to_string(s), values(predictions[s].grad()),
                    values(from_json(c.at("grads")[s])));
   }
-  std::printf("yolo parity: %zu cases, largest relative error %.3g\n", cases.size(), g_worst_relative);
+  std::printf("%s parity: %zu cases, largest relative error %.3g\n", file.c_str(), cases.size(), g_worst_relative);
+}
+}  // namespace
+
+TEST(YoloLoss, ReferencePresetMatchesPyTorchFixtures) {
+  expect_matches_fixtures("yolo.json", &YoloLossConfig::reference, 11);
+}
+
+// tests/fixtures/losses/make_yolo_v5_2021_fixtures.py: the reference before mid-2021 (YOLOv5-style).
+TEST(YoloLoss, ReferenceV5_2021PresetMatchesPyTorchFixtures) {
+  expect_matches_fixtures("yolo_v5_2021.json", &YoloLossConfig::reference_v5_2021, 10);
+}
+
+TEST(YoloLoss, ReferenceV5_2021PresetIsTheReferenceWithYolov5sDecodeBalanceAndGains) {
+  const YoloLossConfig r = YoloLossConfig::reference(3), v5 = YoloLossConfig::reference_v5_2021(3);
+  EXPECT_EQ(r.decode, xl::YoloDecode::SigmoidExp);
+  EXPECT_TRUE(r.objectness_balance.empty());
+  EXPECT_FALSE(r.class_loss_for_one_class);
+  EXPECT_FALSE(r.total_times_batch);
+  EXPECT_EQ(v5.decode, xl::YoloDecode::ScaledSigmoid);
+  EXPECT_EQ(v5.objectness_balance, (std::vector<double>{4.0, 1.0, 0.4}));
+  EXPECT_EQ(v5.lambda_coord, 0.05 * 1.5);
+  EXPECT_EQ(v5.lambda_obj, 1.5);
+  EXPECT_EQ(v5.lambda_noobj, 1.5);
+  EXPECT_EQ(v5.lambda_cls, 0.31);
+  EXPECT_TRUE(v5.class_loss_for_one_class);
+  EXPECT_TRUE(v5.total_times_batch);
+  EXPECT_EQ(v5.box_loss, r.box_loss);
+  EXPECT_EQ(v5.scales.size(), r.scales.size());
+  EXPECT_EQ(v5.num_classes, 3);
+}
+
+TEST(YoloLoss, TotalTimesBatchLeavesThePartsAlone) {
+  // total = batch * (box + obj + noobj + cls); each scale's Obj and NoObj weighted by its balance.
+  xg::manual_seed(6);
+  YoloLossConfig a = small_config(2, {{1, 1}, {2, 2}});
+  a.scales.push_back({{{16, 16}, {24, 24}}, 16});
+  YoloLossConfig b = a;
+  b.total_times_batch = true;
+  b.objectness_balance = {2.0, 0.5, 7.0};  // the third is unused with two prediction tensors
+  const std::vector<xg::Tensor> p{leaf({3, 2, 4, 4, 7}), leaf({3, 2, 2, 2, 7})};
+  const xg::Tensor t = targets({{0, 1, 0.3, 0.6, 0.2, 0.2}, {2, 0, 0.9, 0.9, 0.4, 0.1}});
+  const auto plain = xl::yolo_loss(p, t, a), scaled = xl::yolo_loss(p, t, b);
+  EXPECT_NEAR(scaled.total.item(),
+              3 * (scaled.box.item() + scaled.obj.item() + scaled.noobj.item() + scaled.cls.item()), 1e-12);
+  EXPECT_EQ(scaled.box.item(), plain.box.item());
+  EXPECT_EQ(scaled.cls.item(), plain.cls.item());
+  const auto s0 = xl::yolo_loss({p[0]}, t, [&] {
+    YoloLossConfig c = a;
+    c.scales = {a.scales[0]};
+    return c;
+  }());
+  const auto s1 = xl::yolo_loss({p[1]}, t, [&] {
+    YoloLossConfig c = a;
+    c.scales = {a.scales[1]};
+    return c;
+  }());
+  EXPECT_NEAR(scaled.noobj.item(), 2.0 * s0.noobj.item() + 0.5 * s1.noobj.item(), 1e-14);
+  EXPECT_NEAR(scaled.obj.item(), 2.0 * s0.obj.item() + 0.5 * s1.obj.item(), 1e-14);
+}
+
+TEST(YoloLoss, ScaledSigmoidDecodeIsDifferentiable) {
+  for (YoloAssignment rule : {YoloAssignment::AnchorRatio, YoloAssignment::ResponsibleByIoU}) {
+    xg::manual_seed(8);
+    YoloLossConfig config = YoloLossConfig::reference_v5_2021(1);
+    config.scales = {{{{8, 8}, {16, 16}}, 8}};
+    config.assignment = rule;
+    config.box_loss = YoloBoxLoss::GIoU;
+    config.objectness_target = xl::YoloObjectnessTarget::One;
+    const xg::Tensor t = targets({{0, 0, 0.3, 0.6, 0.4, 0.3}, {1, 0, 0.7, 0.2, 0.6, 0.5}});
+    expect_gradcheck([&](const std::vector<xg::Tensor>& in) { return xl::yolo_loss(in, t, config).total; },
+                     {leaf({2, 2, 2, 2, 6}, -1.0, 1.0)});
+  }
 }
 
 TEST(YoloLoss, PartsAreDetachedAndSumToTheTotal) {
@@ -253,4 +329,9 @@ TEST(YoloLoss, BadInputIsAClearError) {
   EXPECT_ERROR(xl::YoloLoss({.num_classes = 0}), "num_classes must be at least 1");
   EXPECT_ERROR(xl::YoloLoss({.lambda_noobj = -1}), "lambda_noobj", "-1");
   EXPECT_ERROR(xl::YoloLoss({.label_smoothing = 1.5}), "label_smoothing", "1.5");
+  EXPECT_ERROR(xl::YoloLoss({.objectness_balance = {1.0, -2.0}}), "objectness_balance[1]", "-2");
+  YoloLossConfig short_balance = small_config(3, {{1, 1}, {2, 2}});
+  short_balance.scales.push_back(short_balance.scales[0]);
+  short_balance.objectness_balance = {4.0};
+  EXPECT_ERROR(xl::yolo_loss({p, p}, targets({}), short_balance), "2 prediction tensors", "objectness_balance has 1");
 }
