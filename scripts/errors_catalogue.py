@@ -44,7 +44,12 @@ TITLES = {
 by_folder = collections.defaultdict(dict)
 for r in records:
     path = pathlib.Path(r["file"])
-    folder = path.parent.name
+    if not path.is_absolute():  # __FILE__ relative to the compiler's directory (ccache's base_dir does this)
+        path = (build / "tests" / path).resolve()
+    r["file"] = str(path)
+    # the source folder the test mirrors: tests/core/ops/test_x.cpp is core's
+    parts = path.relative_to(root / "tests").parts if (root / "tests") in path.parents else path.parent.parts[-1:]
+    folder = parts[0]
     key = r["message"]
     if key not in by_folder[folder]:  # the first test that meets a message lists it
         by_folder[folder][key] = r
