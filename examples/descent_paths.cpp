@@ -23,8 +23,8 @@
 #include <memory>
 #include <string>
 #include <vector>
-#include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/factory.hpp>
+#include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/ops/indexing.hpp>
 #include <xgrad/optim/adam.hpp>
 #include <xgrad/optim/rmsprop.hpp>

@@ -33,12 +33,12 @@
 #include <fstream>
 #include <string>
 #include <vector>
-#include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/blas_info.hpp>
 #include <xgrad/core/factory.hpp>
+#include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/ops/matmul.hpp>
-#include <xgrad/core/serialize.hpp>
 #include <xgrad/core/ops/shape_ops.hpp>
+#include <xgrad/core/serialize.hpp>
 #include <xgrad/data/csv.hpp>
 #include <xgrad/models/linear_regression.hpp>
 #include <xgrad/models/linear_regression_trainer.hpp>

@@ -24,9 +24,9 @@
 #include <functional>
 #include <string>
 #include <vector>
-#include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/autograd.hpp>
 #include <xgrad/core/factory.hpp>
+#include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/ops/indexing.hpp>
 #include <xgrad/core/ops/reduction.hpp>
 #include <xgrad/losses/binary_cross_entropy.hpp>

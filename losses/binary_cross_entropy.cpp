@@ -3,8 +3,8 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
 
-#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/function.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/losses/checks.hpp"
 
 namespace xgrad::losses {

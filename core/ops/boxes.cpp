@@ -5,9 +5,9 @@
 #include <optional>
 #include <xtensor/xbroadcast.hpp>
 
-#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/core/function.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/ops/indexing.hpp"
 #include "xgrad/core/shape.hpp"
 

@@ -8,9 +8,9 @@
 #include <utility>
 
 #include "xgrad/core/detail/blas_threads.hpp"
-#include "xgrad/core/function.hpp"
 #include "xgrad/core/detail/gemm.hpp"
 #include "xgrad/core/detail/parallel.hpp"
+#include "xgrad/core/function.hpp"
 
 namespace xgrad {
 

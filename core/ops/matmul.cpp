@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "xgrad/core/function.hpp"
 #include "xgrad/core/detail/gemm.hpp"
+#include "xgrad/core/function.hpp"
 #include "xgrad/core/ops/shape_ops.hpp"
 
 namespace xgrad {

@@ -1,9 +1,8 @@
-#include "xgrad/core/ops/elementwise.hpp"
-
 #include <cmath>
 #include <xtensor/xmath.hpp>
 
 #include "xgrad/core/function.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 
 namespace xgrad {
 

@@ -1,10 +1,9 @@
-#include "xgrad/core/ops/elementwise.hpp"
-
 #include <xtensor/xbroadcast.hpp>
 #include <xtensor/xmath.hpp>
 #include <xtensor/xoperation.hpp>
 
 #include "xgrad/core/function.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 
 namespace xgrad {
 
