@@ -282,12 +282,12 @@ std::vector<std::uint8_t> read_images(const std::string& path, std::size_t count
                                       const std::string& label_path) {
   auto read = [](const std::string& file, std::size_t header, std::size_t bytes) {
     gzFile f = gzopen(file.c_str(), "rb");
-    if (!f) xg::fail("compare_xgrad", ": cannot open ", file);
+    if (!f) xg::fail("compare_xgrad", "cannot open ", file);
     std::vector<std::uint8_t> skip(header), out(bytes);
     const bool ok =
         gzread(f, skip.data(), unsigned(header)) == int(header) && gzread(f, out.data(), unsigned(bytes)) == int(bytes);
     gzclose(f);
-    if (!ok) xg::fail("compare_xgrad", ": ", file, " is shorter than ", header + bytes, " bytes");
+    if (!ok) xg::fail("compare_xgrad", file, " is shorter than ", header + bytes, " bytes");
     return out;
   };
   const std::vector<std::uint8_t> l = read(label_path, 8, count);
@@ -354,7 +354,7 @@ int main(int argc, char** argv) {
     for (std::string item; std::getline(list, item, ',');) w.insert(item);
     for (const auto& item : w)
       if (!std::set<std::string>{"W1", "W2", "W3", "W4", "W5", "W6", "W7"}.count(item))
-        xg::fail("compare_xgrad", ": unknown workload '", item, "'; choose among W1 to W7 (W8 is --memory)");
+        xg::fail("compare_xgrad", "unknown workload '", item, "'; choose among W1 to W7 (W8 is --memory)");
     if (w.count("W1")) linear_regression(s);
     if (w.count("W2") || w.count("W3")) fashion_mnist(s, w.count("W2"), w.count("W3"));
     if (w.count("W4")) tiny_yolo(s);

@@ -70,23 +70,23 @@ void check_forward(const char* op, const Storage& value, const std::vector<Tenso
   // a bad input came from outside the checked graph: data, a leaf, or work done with it off.
   for (std::size_t i = 0; i < inputs.size(); ++i)
     if (const auto bad_in = first_non_finite(inputs[i].storage()))
-      fail(op, ": anomaly in the forward pass: input ", i, " (", to_string(inputs[i].shape()), " ", inputs[i].dtype(),
+      fail(op, "anomaly in the forward pass: input ", i, " (", to_string(inputs[i].shape()), " ", inputs[i].dtype(),
            ") already holds a non-finite value at ", describe(*bad_in, inputs[i].shape()),
            "; it was made outside anomaly mode (data, a leaf tensor, or an op run with anomaly mode off)");
-  fail(op, ": anomaly in the forward pass: the output, of shape ", to_string(shape_of(value)), ", has ",
+  fail(op, "anomaly in the forward pass: the output, of shape ", to_string(shape_of(value)), ", has ",
        describe(*bad, shape_of(value)), " from finite inputs [", describe_inputs(inputs), "]");
 }
 
 void check_backward(const char* op, std::size_t input, const Storage& grad, const std::vector<Tensor>& inputs) {
   const auto bad = first_non_finite(grad);
   if (!bad) return;
-  fail(op, ": anomaly in the backward pass: the gradient for input ", input, " has ", describe(*bad, shape_of(grad)),
+  fail(op, "anomaly in the backward pass: the gradient for input ", input, " has ", describe(*bad, shape_of(grad)),
        "; every gradient before it was finite, so this op's backward made it (inputs [", describe_inputs(inputs), "])");
 }
 
 void check_seed(const Storage& grad) {
   if (const auto bad = first_non_finite(grad))
-    fail("backward", ": anomaly: the gradient passed to backward() has ", describe(*bad, shape_of(grad)));
+    fail("backward", "anomaly: the gradient passed to backward() has ", describe(*bad, shape_of(grad)));
 }
 
 }  // namespace detail

@@ -69,7 +69,7 @@ std::int64_t Node::live_count() { return live_nodes.load(); }
 void Node::accumulate(std::size_t i, Storage&& g) {
   TensorImpl& in = *inputs_[i].impl();
   if (g.index() != in.data.index() || !same_shape(g, in.data))
-    fail(name_, ": backward produced a gradient of shape ", to_string(shape_of(g)), " (", dtype_of(g), ") for input ",
+    fail(name_, "backward produced a gradient of shape ", to_string(shape_of(g)), " (", dtype_of(g), ") for input ",
          i, " of shape ", to_string(shape_of(in.data)), " (", dtype_of(in.data), ")");
   if (is_anomaly_enabled()) detail::check_backward(name_, i, g, inputs_);
   if (in.grad_fn) {
@@ -87,23 +87,23 @@ void Node::accumulate(std::size_t i, Storage&& g) {
 }
 
 void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph) {
-  if (!root.defined()) fail("backward", ": the tensor is undefined");
+  if (!root.defined()) fail("backward", "the tensor is undefined");
   if (!root.requires_grad())
     fail("backward",
-         ": the tensor does not require grad and has no grad_fn; call requires_grad_() "
+         "the tensor does not require grad and has no grad_fn; call requires_grad_() "
          "on the leaves you want gradients for (and not inside a NoGradGuard)");
   Storage seed = [&]() -> Storage {
     if (!gradient.defined()) {
       if (root.numel() != 1)
         fail("backward",
-             ": a gradient can be created implicitly only for a scalar output, but the "
+             "a gradient can be created implicitly only for a scalar output, but the "
              "output has shape ",
              to_string(root.shape()), "; pass backward(gradient) with a gradient of that shape");
       return std::visit([](const auto& a) -> Storage { return std::decay_t<decltype(a)>(xt::ones_like(a)); },
                         root.storage());
     }
     if (gradient.shape() != root.shape() || gradient.dtype() != root.dtype())
-      fail("backward", ": the gradient has shape ", to_string(gradient.shape()), " (", gradient.dtype(),
+      fail("backward", "the gradient has shape ", to_string(gradient.shape()), " (", gradient.dtype(),
            ") but the output has shape ", to_string(root.shape()), " (", root.dtype(), ")");
     return gradient.storage();
   }();
@@ -139,7 +139,7 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
   while (!stack.empty()) {
     Frame& top = stack.back();
     if (top.node->released_)
-      fail("backward", ": the graph through op '", top.node->name_,
+      fail("backward", "the graph through op '", top.node->name_,
            "' was already freed by an earlier backward(); pass retain_graph=true to the first "
            "backward() to run backward through it twice");
     if (top.next < top.node->inputs_.size()) {

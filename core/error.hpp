@@ -13,12 +13,12 @@ class Error : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-// Concatenates its arguments with operator<<: fail("add", ": shapes ", a, " and ", b).
+// Concatenates its arguments with operator<<: fail("add", "shapes ", a, " and ", b).
 template <class... Args>
 [[noreturn]] void fail(const char* op, Args&&... parts) {
   std::ostringstream out;
   out.precision(12);  // enough to tell apart two values a user passed, short enough to read
-  out << op;
+  out << op << ": ";
   (out << ... << std::forward<Args>(parts));
   throw Error(out.str());
 }

@@ -20,7 +20,7 @@ Tensor from_double(xt::xarray<double>&& a, Dtype dtype) {
     case kFloat64: return Tensor(Storage(std::move(a)));
     case kInt64: return Tensor(Storage(xt::xarray<std::int64_t>(xt::cast<std::int64_t>(a))));
   }
-  fail("tensor", ": unknown dtype");
+  fail("tensor", "unknown dtype");
 }
 
 std::size_t element_size(Dtype dtype) { return dtype == kFloat32 ? 4 : 8; }
@@ -34,7 +34,7 @@ Tensor sized(const char* op, const Shape& shape, Dtype dtype, F&& make) {
   try {
     return make();
   } catch (const std::bad_alloc&) {
-    fail(op, ": out of memory: cannot allocate ", bytes, " bytes for a ", dtype, " tensor of shape ", to_string(shape));
+    fail(op, "out of memory: cannot allocate ", bytes, " bytes for a ", dtype, " tensor of shape ", to_string(shape));
   }
 }
 
@@ -74,7 +74,7 @@ template <class L>
 void check_nested(std::initializer_list<L> list, const Shape& shape, std::vector<std::size_t>& path) {
   const std::size_t level = path.size();
   if (list.size() != shape[level])
-    fail("tensor", ": ragged nested list: at nesting level ", level, ", the list at ", list_path(path), " has ",
+    fail("tensor", "ragged nested list: at nesting level ", level, ", the list at ", list_path(path), " has ",
          list.size(), " element", list.size() == 1 ? "" : "s", " but the list at ",
          list_path(std::vector<std::size_t>(level, 0)), " has ", shape[level],
          "; every list at one level must have the same length");
@@ -138,7 +138,7 @@ Tensor full_as(const char* op, const Shape& shape, double value, Dtype dtype) {
       case kFloat64: return filled<double>(shape, value);
       case kInt64: return filled<std::int64_t>(shape, value);
     }
-    fail(op, ": unknown dtype");
+    fail(op, "unknown dtype");
   });
 }
 }  // namespace
@@ -152,13 +152,13 @@ Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
 Tensor arange(double end, Dtype dtype) { return arange(0.0, end, 1.0, dtype); }
 Tensor arange(double start, double end, double step, Dtype dtype) {
   if (step == 0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))
-    fail("arange", ": invalid range start=", start, " end=", end, " step=", step);
+    fail("arange", "invalid range start=", start, " end=", end, " step=", step);
   const double n = std::ceil((end - start) / step);
-  if (n < 0) fail("arange", ": step ", step, " does not lead from ", start, " to ", end);
+  if (n < 0) fail("arange", "step ", step, " does not lead from ", start, " to ", end);
   // Past 2^53 a double no longer counts every element (and the conversion below would be
   // undefined past 2^64); checked_bytes then refuses what does not fit in memory.
   if (!(n <= 0x1p53))
-    fail("arange", ": [", start, ", ", end, ") in steps of ", step, " holds ", n,
+    fail("arange", "[", start, ", ", end, ") in steps of ", step, " holds ", n,
          " elements, more than a tensor can (at most 2^53 here, and no more than fit in memory)");
   const Shape shape{static_cast<std::size_t>(n)};
   return sized("arange", shape, dtype, [&] {
@@ -185,13 +185,13 @@ Tensor get_rng_state() {
 void set_rng_state(const Tensor& state) {
   constexpr std::size_t expected = std::mt19937_64::state_size + 1;
   if (state.dtype() != kInt64 || state.dim() != 1 || state.numel() != expected)
-    fail("set_rng_state", ": expected an int64 tensor of shape (", expected, "), got ", state.dtype(), " ",
+    fail("set_rng_state", "expected an int64 tensor of shape (", expected, "), got ", state.dtype(), " ",
          ShapeText{state.shape()});
   std::stringstream text;
   for (std::int64_t w : state.data<std::int64_t>()) text << static_cast<std::uint64_t>(w) << ' ';
   std::mt19937_64 restored;
   text >> restored;
-  if (!text) fail("set_rng_state", ": the state words do not form a valid generator state");
+  if (!text) fail("set_rng_state", "the state words do not form a valid generator state");
   generator() = restored;
 }
 
@@ -218,7 +218,7 @@ Tensor randn(const Shape& shape, Dtype dtype) {
 }
 
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape) {
-  if (high <= low) fail("randint", ": empty range [", low, ", ", high, ")");
+  if (high <= low) fail("randint", "empty range [", low, ", ", high, ")");
   // In unsigned arithmetic, which wraps where high - low and low + draw would overflow int64
   // (the whole range [INT64_MIN, INT64_MAX) spans 2^64 - 1); the same numbers where they do not.
   const std::uint64_t span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
@@ -230,7 +230,7 @@ Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape) {
 }
 
 Tensor randperm(std::int64_t n) {
-  if (n < 0) fail("randperm", ": n must be non-negative, got ", n);
+  if (n < 0) fail("randperm", "n must be non-negative, got ", n);
   return sized("randperm", Shape{static_cast<std::size_t>(n)}, kInt64, [&] {
     xt::xarray<std::int64_t> a = xt::arange<std::int64_t>(n);
     // Fisher-Yates with our own index draws, so the order is the same on every platform.

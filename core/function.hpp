@@ -84,11 +84,11 @@ Tensor constant(xt::xarray<T>&& value) {
 // the op, since no differentiable op takes it.
 template <class F>
 decltype(auto) visit_float(const char* op, const Tensor& t, F&& f) {
-  if (!t.defined()) fail(op, ": the input tensor is undefined");
+  if (!t.defined()) fail(op, "the input tensor is undefined");
   switch (t.dtype()) {
     case kFloat32: return f(t.data<float>());
     case kFloat64: return f(t.data<double>());
-    default: fail(op, ": expected a float32 or float64 tensor, got ", t.dtype());
+    default: fail(op, "expected a float32 or float64 tensor, got ", t.dtype());
   }
 }
 
@@ -96,7 +96,7 @@ decltype(auto) visit_float(const char* op, const Tensor& t, F&& f) {
 template <class F>
 decltype(auto) visit_float(const char* op, const Tensor& a, const Tensor& b, F&& f) {
   if (a.defined() && b.defined() && a.dtype() != b.dtype())
-    fail(op, ": dtype mismatch: ", a.dtype(), " and ", b.dtype(), "; convert one with .to(xg::k",
+    fail(op, "dtype mismatch: ", a.dtype(), " and ", b.dtype(), "; convert one with .to(xg::k",
          a.dtype() == kFloat64 ? "Float64" : "Float32", ")");
   return visit_float(op, a, [&]<class T>(const xt::xarray<T>& x) { return f(x, b.data<T>()); });
 }

@@ -24,13 +24,13 @@ std::vector<Tensor> fresh(const std::vector<Tensor>& inputs) {
 GradcheckResult gradcheck(const GradcheckFn& fn, const std::vector<Tensor>& inputs, const GradcheckOptions& options) {
   for (std::size_t i = 0; i < inputs.size(); ++i)
     if (inputs[i].dtype() != kFloat64 && inputs[i].requires_grad())
-      fail("gradcheck", ": input ", i, " is ", inputs[i].dtype(), "; finite differences need float64 inputs");
+      fail("gradcheck", "input ", i, " is ", inputs[i].dtype(), "; finite differences need float64 inputs");
 
   const Tensor out0 = [&] {
     NoGradGuard no_grad;
     return fn(fresh(inputs));
   }();
-  if (out0.dtype() != kFloat64) fail("gradcheck", ": fn returned ", out0.dtype(), ", expected float64");
+  if (out0.dtype() != kFloat64) fail("gradcheck", "fn returned ", out0.dtype(), ", expected float64");
   const std::size_t n_out = out0.numel();
 
   // Analytic Jacobian rows: backward of one-hot output gradients.

@@ -77,7 +77,7 @@ std::pair<const char*, std::size_t> raw_bytes(const Tensor& t) {
 }
 
 [[noreturn]] void fail_io(const std::filesystem::path& path, const char* what, int err) {
-  fail("save", ": ", path.string(), ": ", what, ": ", std::strerror(err));
+  fail("save", path.string(), ": ", what, ": ", std::strerror(err));
 }
 
 // Owns the temporary file until it is renamed into place; removes it on any early exit.
@@ -154,7 +154,7 @@ class Reader {
 
   template <class... Args>
   [[noreturn]] void error(Args&&... parts) const {
-    fail("load", ": ", source_, ": ", std::forward<Args>(parts)...);
+    fail("load", source_, ": ", std::forward<Args>(parts)...);
   }
 
   StateDict read() {
@@ -375,10 +375,10 @@ void save(const StateDict& tensors, const std::filesystem::path& path) {
   std::string entries;
   std::uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
-    if (name.empty()) fail("save", ": ", path.string(), ": a tensor has an empty name");
+    if (name.empty()) fail("save", path.string(), ": a tensor has an empty name");
     if (name == "__metadata__")
-      fail("save", ": ", path.string(), ": '__metadata__' is reserved and cannot name a tensor");
-    if (!t.defined()) fail("save", ": ", path.string(), ": tensor '", name, "' is undefined");
+      fail("save", path.string(), ": '__metadata__' is reserved and cannot name a tensor");
+    if (!t.defined()) fail("save", path.string(), ": tensor '", name, "' is undefined");
     const auto [data, bytes] = raw_bytes(t);
     const nlohmann::ordered_json info = {{"dtype", safetensors_dtype(t.dtype())},
                                          {"shape", t.shape()},
@@ -386,7 +386,7 @@ void save(const StateDict& tensors, const std::filesystem::path& path) {
     try {
       entries += ',' + json(name).dump() + ':' + info.dump();
     } catch (const json::exception&) {
-      fail("save", ": ", path.string(), ": the tensor name '", name, "' is not valid UTF-8");
+      fail("save", path.string(), ": the tensor name '", name, "' is not valid UTF-8");
     }
     metadata[std::string(kCrcPrefix) + name] = hex32(crc32_of(data, bytes));
     offset += bytes;
@@ -409,7 +409,7 @@ void save(const StateDict& tensors, const std::filesystem::path& path) {
 }
 
 StateDict load(const std::filesystem::path& path) {
-  auto error = [&](auto&&... parts) { fail("load", ": ", path.string(), ": ", parts...); };
+  auto error = [&](auto&&... parts) { fail("load", path.string(), ": ", parts...); };
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
   if (status.type() == std::filesystem::file_type::not_found) error("no such file");

@@ -41,7 +41,7 @@ std::optional<std::size_t> try_numel(const Shape& shape) {
 std::size_t checked_numel(const char* op, const Shape& shape) {
   const std::optional<std::size_t> n = try_numel(shape);
   if (!n)
-    fail(op, ": shape ", to_string(shape), " has too many elements: its sizes",
+    fail(op, "shape ", to_string(shape), " has too many elements: its sizes",
          std::count(shape.begin(), shape.end(), 0) ? " (zeros aside)" : "",
          " multiply past 2^63 - 1, the most a tensor can index");
   return *n;
@@ -51,9 +51,9 @@ std::size_t checked_bytes(const char* op, const Shape& shape, std::size_t elemen
   const std::size_t n = checked_numel(op, shape);
   std::size_t bytes = 0;
   if (__builtin_mul_overflow(n, element_size, &bytes))
-    fail(op, ": shape ", to_string(shape), " of ", element_size, "-byte elements needs more than 2^64 bytes");
+    fail(op, "shape ", to_string(shape), " of ", element_size, "-byte elements needs more than 2^64 bytes");
   if (bytes > max_tensor_bytes())
-    fail(op, ": shape ", to_string(shape), " of ", element_size, "-byte elements needs ", bytes,
+    fail(op, "shape ", to_string(shape), " of ", element_size, "-byte elements needs ", bytes,
          " bytes, more than the ", max_tensor_bytes(), " bytes of memory this machine has");
   return bytes;
 }
@@ -78,7 +78,7 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
     const std::size_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     const std::size_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
     if (da != db && da != 1 && db != 1)
-      fail(op, ": shapes ", to_string(a), " and ", to_string(b), " cannot be broadcast (dim ", i, ": ", da, " vs ", db,
+      fail(op, "shapes ", to_string(a), " and ", to_string(b), " cannot be broadcast (dim ", i, ": ", da, " vs ", db,
            ")");
     out[i] = da == 1 ? db : da;
   }
@@ -88,7 +88,7 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
 std::size_t normalize_dim(const char* op, std::int64_t dim, std::size_t ndim) {
   const auto n = static_cast<std::int64_t>(ndim);
   if (dim < -n || dim >= n)
-    fail(op, ": dim ", dim, " is out of range for a tensor with ", ndim, " dimension", ndim == 1 ? "" : "s",
+    fail(op, "dim ", dim, " is out of range for a tensor with ", ndim, " dimension", ndim == 1 ? "" : "s",
          " (valid: ", -n, " to ", n - 1, ")");
   return static_cast<std::size_t>(dim < 0 ? dim + n : dim);
 }

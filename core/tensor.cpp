@@ -18,7 +18,7 @@ namespace {
 
 const TensorImpl& Tensor::checked() const {
   if (!impl_)
-    fail("Tensor", ": this tensor is undefined (default-constructed, or a grad() that no backward() reached)");
+    fail("Tensor", "this tensor is undefined (default-constructed, or a grad() that no backward() reached)");
   return *impl_;
 }
 TensorImpl& Tensor::checked() { return const_cast<TensorImpl&>(std::as_const(*this).checked()); }
@@ -46,10 +46,10 @@ bool Tensor::requires_grad() const { return checked().requires_grad; }
 Tensor& Tensor::requires_grad_(bool on) {
   TensorImpl& impl = checked();
   if (impl.grad_fn && !on)
-    fail("requires_grad_", ": cannot turn off requires_grad on a non-leaf tensor (made by '", impl.grad_fn->name(),
+    fail("requires_grad_", "cannot turn off requires_grad on a non-leaf tensor (made by '", impl.grad_fn->name(),
          "'); use detach() instead");
   if (on && dtype() == kInt64)
-    fail("requires_grad_", ": only float32 and float64 tensors can require gradients, not int64");
+    fail("requires_grad_", "only float32 and float64 tensors can require gradients, not int64");
   impl.requires_grad = on;
   return *this;
 }
@@ -60,13 +60,13 @@ Tensor Tensor::grad() const { return Tensor(checked().grad); }
 
 void Tensor::set_grad(const Tensor& g) {
   if (g.defined() && (g.shape() != shape() || g.dtype() != dtype()))
-    fail("set_grad", ": gradient of shape ", to_string(g.shape()), " (", g.dtype(), ") does not match the tensor's ",
+    fail("set_grad", "gradient of shape ", to_string(g.shape()), " (", g.dtype(), ") does not match the tensor's ",
          to_string(shape()), " (", dtype(), ")");
   checked().grad = g.impl_;
 }
 
 Tensor& Tensor::retain_grad() {
-  if (!requires_grad()) fail("retain_grad", ": the tensor does not require grad");
+  if (!requires_grad()) fail("retain_grad", "the tensor does not require grad");
   checked().retains_grad = true;
   return *this;
 }
@@ -79,7 +79,7 @@ Node* Tensor::grad_fn() const { return checked().grad_fn.get(); }
 
 double Tensor::item() const {
   if (numel() != 1)
-    fail("item", ": only a tensor with one element converts to a number, this one has shape ", to_string(shape()));
+    fail("item", "only a tensor with one element converts to a number, this one has shape ", to_string(shape()));
   return std::visit([](const auto& a) { return static_cast<double>(*a.begin()); }, checked().data);
 }
 
@@ -93,7 +93,7 @@ Tensor Tensor::to(Dtype target) const {
             case kFloat64: return constant<double>(xt::cast<double>(a));
             case kInt64: return constant<std::int64_t>(xt::cast<std::int64_t>(a));
           }
-          fail("to", ": unknown dtype");
+          fail("to", "unknown dtype");
         },
         storage());
   // float32 <-> float64: the gradient is converted back to the input's dtype.

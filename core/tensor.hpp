@@ -120,7 +120,7 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t);
 template <class T>
 xt::xarray<T>& Tensor::data() {
   auto* a = std::get_if<xt::xarray<T>>(&checked().data);
-  if (!a) fail("data", ": requested ", dtype_name(dtype_of<T>()), " but the tensor is ", dtype());
+  if (!a) fail("data", "requested ", dtype_name(dtype_of<T>()), " but the tensor is ", dtype());
   return *a;
 }
 

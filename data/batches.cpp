@@ -45,16 +45,16 @@ Tensor take_rows(const Tensor& t, const std::int64_t* rows, std::size_t count, s
 
 Batches::Batches(Tensor inputs, Tensor targets, std::size_t batch_size, bool shuffle)
     : inputs_(std::move(inputs)), targets_(std::move(targets)), batch_size_(batch_size), shuffle_(shuffle) {
-  if (!inputs_.defined() || !targets_.defined()) fail("Batches", ": inputs and targets must be defined tensors");
+  if (!inputs_.defined() || !targets_.defined()) fail("Batches", "inputs and targets must be defined tensors");
   if (inputs_.dim() == 0 || targets_.dim() == 0)
-    fail("Batches", ": inputs ", to_string(inputs_.shape()), " and targets ", to_string(targets_.shape()),
+    fail("Batches", "inputs ", to_string(inputs_.shape()), " and targets ", to_string(targets_.shape()),
          " need a first dim of examples");
   examples_ = inputs_.size(0);
   if (targets_.size(0) != examples_)
-    fail("Batches", ": ", examples_, " inputs but ", targets_.size(0), " targets; shapes ", to_string(inputs_.shape()),
+    fail("Batches", examples_, " inputs but ", targets_.size(0), " targets; shapes ", to_string(inputs_.shape()),
          " and ", to_string(targets_.shape()));
-  if (examples_ == 0) fail("Batches", ": the dataset is empty");
-  if (batch_size_ == 0) fail("Batches", ": the batch size must be positive");
+  if (examples_ == 0) fail("Batches", "the dataset is empty");
+  if (batch_size_ == 0) fail("Batches", "the batch size must be positive");
 }
 
 void Batches::start_epoch() {
@@ -65,7 +65,7 @@ void Batches::start_epoch() {
 
 Batch Batches::next() {
   if (!has_next())
-    fail("Batches::next", ": no batch left (position ", position_, " of ", batches_per_epoch(),
+    fail("Batches::next", "no batch left (position ", position_, " of ", batches_per_epoch(),
          "); call start_epoch() first");
   const std::size_t begin = position_ * batch_size_, count = std::min(batch_size_, examples_ - begin);
   const std::int64_t* rows = order_.data<std::int64_t>().data() + begin;
@@ -76,16 +76,16 @@ Batch Batches::next() {
 
 void Batches::resume(const Tensor& order, std::size_t position) {
   if (!order.defined() || order.dtype() != kInt64 || order.dim() != 1 || order.numel() != examples_)
-    fail("Batches::resume", ": the order must be an int64 tensor of shape (", examples_, "), got ",
+    fail("Batches::resume", "the order must be an int64 tensor of shape (", examples_, "), got ",
          order.defined() ? to_string(order.shape()) + " " + dtype_name(order.dtype()) : std::string("undefined"));
   std::vector<bool> seen(examples_, false);
   for (std::int64_t i : order.data<std::int64_t>()) {
     if (i < 0 || std::size_t(i) >= examples_ || seen[std::size_t(i)])
-      fail("Batches::resume", ": the order is not a permutation of 0..", examples_ - 1, " (entry ", i, ")");
+      fail("Batches::resume", "the order is not a permutation of 0..", examples_ - 1, " (entry ", i, ")");
     seen[std::size_t(i)] = true;
   }
   if (position > batches_per_epoch())
-    fail("Batches::resume", ": position ", position, " is past the epoch's ", batches_per_epoch(), " batches");
+    fail("Batches::resume", "position ", position, " is past the epoch's ", batches_per_epoch(), " batches");
   order_ = order.detach();
   position_ = position;
 }

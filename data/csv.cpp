@@ -29,7 +29,7 @@ std::vector<std::string> split_fields(std::string_view line, const std::string& 
     if (i < line.size() && line[i] == '"') {
       ++i;
       while (true) {
-        if (i >= line.size()) fail("parse_csv", ": ", source, ": line ", line_no, ": a quoted field is not closed");
+        if (i >= line.size()) fail("parse_csv", source, ": line ", line_no, ": a quoted field is not closed");
         if (line[i] == '"') {
           if (i + 1 < line.size() && line[i + 1] == '"') {
             field += '"';
@@ -43,7 +43,7 @@ std::vector<std::string> split_fields(std::string_view line, const std::string& 
       }
       while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
       if (i < line.size() && line[i] != ',')
-        fail("parse_csv", ": ", source, ": line ", line_no, ": text after the closing quote of field ",
+        fail("parse_csv", source, ": line ", line_no, ": text after the closing quote of field ",
              fields.size() + 1);
     } else {
       const std::size_t end = std::min(line.find(',', i), line.size());
@@ -93,7 +93,7 @@ std::size_t CsvTable::column(const std::string& name) const {
   if (!name.empty() && ec == std::errc() && end == name.data() + name.size() && index < columns.size()) return index;
   std::string names;
   for (const std::string& c : columns) names += (names.empty() ? "" : ", ") + c;
-  fail("CsvTable::column", ": no column '", name, "'; the columns are ", names, " (or an index below ", columns.size(),
+  fail("CsvTable::column", "no column '", name, "'; the columns are ", names, " (or an index below ", columns.size(),
        ")");
 }
 
@@ -133,32 +133,32 @@ CsvTable parse_csv(std::string_view text, const std::string& source) {
       for (std::size_t c = 0; c < fields.size(); ++c) table.columns.push_back(std::to_string(c));
     }
     if (fields.size() != table.columns.size())
-      fail("parse_csv", ": ", source, ": line ", line_no, " has ", fields.size(), " fields but the table has ",
+      fail("parse_csv", source, ": line ", line_no, " has ", fields.size(), " fields but the table has ",
            table.columns.size(), " columns");
     if (bad < fields.size())
-      fail("parse_csv", ": ", source, ": line ", line_no, ", column '", table.columns[bad], "': '", fields[bad],
+      fail("parse_csv", source, ": line ", line_no, ", column '", table.columns[bad], "': '", fields[bad],
            "' is not a finite number");
     if (too_big < fields.size())
-      fail("parse_csv", ": ", source, ": line ", line_no, " (data row ", table.rows + 1, "), column '",
+      fail("parse_csv", source, ": line ", line_no, " (data row ", table.rows + 1, "), column '",
            table.columns[too_big], "': '", fields[too_big], "' is out of range; values must lie within +-", kMaxValue,
            " (float32's range), so that sums of their squares stay finite");
     table.values.insert(table.values.end(), numbers.begin(), numbers.end());
     ++table.rows;
   }
-  if (table.rows == 0) fail("parse_csv", ": ", source, ": no data rows");
+  if (table.rows == 0) fail("parse_csv", source, ": no data rows");
   return table;
 }
 
 CsvTable parse_csv(std::istream& in, const std::string& source) {
   std::ostringstream text;
   text << in.rdbuf();
-  if (in.bad()) fail("parse_csv", ": ", source, ": cannot read the stream");
+  if (in.bad()) fail("parse_csv", source, ": cannot read the stream");
   return parse_csv(std::string_view(text.str()), source);
 }
 
 CsvTable read_csv(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) fail("read_csv", ": ", path.string(), ": cannot open the file");
+  if (!in) fail("read_csv", path.string(), ": cannot open the file");
   return parse_csv(in, path.string());
 }
 

@@ -18,7 +18,7 @@ std::filesystem::path find_file(const std::filesystem::path& dir, const std::str
   std::error_code ec;
   if (std::filesystem::is_regular_file(gz, ec)) return gz;
   if (std::filesystem::is_regular_file(plain, ec)) return plain;
-  fail("load_fashion_mnist", ": missing ", gz.string(), " (also looked for ", plain.string(),
+  fail("load_fashion_mnist", "missing ", gz.string(), " (also looked for ", plain.string(),
        "). Install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or point "
        "XGRAD_FASHION_MNIST_DIR (or the data-dir option) at a folder holding ",
        stem, "[.gz]");
@@ -35,20 +35,20 @@ FashionMnist fashion_mnist_from_idx(const IdxArray& images, const IdxArray& labe
                                     std::size_t limit, std::size_t side) {
   const char* op = "load_fashion_mnist";
   if (images.dims.size() != 3)
-    fail(op, ": ", source, ": the image file has ", images.dims.size(), " dims; expected 3 (count, rows, cols)");
-  if (labels.dims.size() != 1) fail(op, ": ", source, ": the label file has ", labels.dims.size(), " dims; expected 1");
+    fail(op, source, ": the image file has ", images.dims.size(), " dims; expected 3 (count, rows, cols)");
+  if (labels.dims.size() != 1) fail(op, source, ": the label file has ", labels.dims.size(), " dims; expected 1");
   // Checked here, at load: a model for the dataset takes side x side inputs, and 1x784 images
   // have the right count of pixels but not the layout.
   if (side != 0 && (images.dims[1] != side || images.dims[2] != side))
-    fail(op, ": ", source, ": the images are ", images.dims[1], "x", images.dims[2], "; Fashion-MNIST's are ", side,
+    fail(op, source, ": the images are ", images.dims[1], "x", images.dims[2], "; Fashion-MNIST's are ", side,
          "x", side, " (", side * side, " inputs to a model)");
   const std::size_t n = images.dims[0], pixels = images.dims[1] * images.dims[2];
   if (labels.dims[0] != n)
-    fail(op, ": ", source, ": the image file holds ", n, " images but the label file holds ", labels.dims[0],
+    fail(op, source, ": the image file holds ", n, " images but the label file holds ", labels.dims[0],
          " labels");
   for (std::size_t i = 0; i < n; ++i)
     if (labels.data[i] >= kFashionMnistClasses)
-      fail(op, ": ", source, ": label ", i, " is ", int(labels.data[i]), "; classes are 0 to ",
+      fail(op, source, ": label ", i, " is ", int(labels.data[i]), "; classes are 0 to ",
            kFashionMnistClasses - 1);
 
   const std::size_t keep = limit > 0 && limit < n ? limit : n;

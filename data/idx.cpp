@@ -40,34 +40,34 @@ std::uint32_t big_endian_u32(const std::uint8_t* p) {
 IdxArray parse_idx(std::span<const std::uint8_t> bytes, const std::string& source) {
   const char* op = "parse_idx";
   if (bytes.size() < 4)
-    fail(op, ": ", source, ": ", bytes.size(), " bytes is too short for the 4-byte IDX magic number");
+    fail(op, source, ": ", bytes.size(), " bytes is too short for the 4-byte IDX magic number");
   if (bytes[0] != 0 || bytes[1] != 0)
-    fail(op, ": ", source, ": not an IDX file: the magic number starts with bytes ", int(bytes[0]), ", ", int(bytes[1]),
+    fail(op, source, ": not an IDX file: the magic number starts with bytes ", int(bytes[0]), ", ", int(bytes[1]),
          " instead of 0, 0");
   const std::uint8_t type = bytes[2];
   if (type != 0x08)
-    fail(op, ": ", source, ": element type code 0x", std::hex, int(type), std::dec, " (", type_name(type),
+    fail(op, source, ": element type code 0x", std::hex, int(type), std::dec, " (", type_name(type),
          ") is not supported; only 0x8 (unsigned byte) is");
   const std::size_t ndims = bytes[3];
-  if (ndims == 0) fail(op, ": ", source, ": the header declares 0 dims");
+  if (ndims == 0) fail(op, source, ": the header declares 0 dims");
   const std::size_t header = 4 + 4 * ndims;
   if (bytes.size() < header)
-    fail(op, ": ", source, ": the header declares ", ndims, " dims, which need ", header, " bytes, but the buffer has ",
+    fail(op, source, ": the header declares ", ndims, " dims, which need ", header, " bytes, but the buffer has ",
          bytes.size());
 
   IdxArray out;
   std::size_t count = 1;
   for (std::size_t i = 0; i < ndims; ++i) {
     const std::size_t d = big_endian_u32(bytes.data() + 4 + 4 * i);
-    if (d == 0) fail(op, ": ", source, ": dim ", i, " has size 0");
+    if (d == 0) fail(op, source, ": dim ", i, " has size 0");
     if (count > std::numeric_limits<std::size_t>::max() / d)
-      fail(op, ": ", source, ": the product of the dims overflows at dim ", i, " (size ", d, ")");
+      fail(op, source, ": the product of the dims overflows at dim ", i, " (size ", d, ")");
     count *= d;
     out.dims.push_back(d);
   }
   const std::size_t available = bytes.size() - header;
   if (count != available)
-    fail(op, ": ", source, ": the dims declare ", count, " elements but ", available, " bytes follow the header",
+    fail(op, source, ": the dims declare ", count, " elements but ", available, " bytes follow the header",
          available < count ? " (truncated file?)" : " (trailing bytes)");
   out.data.assign(bytes.begin() + std::ptrdiff_t(header), bytes.end());
   return out;
@@ -77,24 +77,24 @@ std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path, std
   const std::string name = path.string();
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec))
-    fail("read_maybe_gzip", ": ", name, ": no such file", ec ? " (" + ec.message() + ")" : std::string());
+    fail("read_maybe_gzip", name, ": no such file", ec ? " (" + ec.message() + ")" : std::string());
   std::unique_ptr<gzFile_s, int (*)(gzFile)> file(gzopen(name.c_str(), "rb"), gzclose);
-  if (!file) fail("read_maybe_gzip", ": ", name, ": cannot open the file");
+  if (!file) fail("read_maybe_gzip", name, ": cannot open the file");
 
   std::vector<std::uint8_t> out;
   std::vector<std::uint8_t> chunk(std::size_t(1) << 20);
   while (true) {
     const int n = gzread(file.get(), chunk.data(), unsigned(chunk.size()));
-    if (n < 0) fail("read_maybe_gzip", ": ", name, ": cannot decompress: ", zlib_message(file.get(), name));
+    if (n < 0) fail("read_maybe_gzip", name, ": cannot decompress: ", zlib_message(file.get(), name));
     if (n == 0) break;
     if (out.size() + std::size_t(n) > max_bytes)
-      fail("read_maybe_gzip", ": ", name, ": decompresses to more than the limit of ", max_bytes, " bytes");
+      fail("read_maybe_gzip", name, ": decompresses to more than the limit of ", max_bytes, " bytes");
     out.insert(out.end(), chunk.begin(), chunk.begin() + n);
   }
   // gzread reports a stream that stops mid-way as a plain end of file; gzerror tells them apart.
   int code = Z_OK;
   gzerror(file.get(), &code);
-  if (code != Z_OK) fail("read_maybe_gzip", ": ", name, ": cannot decompress: ", zlib_message(file.get(), name));
+  if (code != Z_OK) fail("read_maybe_gzip", name, ": cannot decompress: ", zlib_message(file.get(), name));
   return out;
 }
 

@@ -61,13 +61,13 @@ constexpr int kSub = 4;  // supersamples per pixel side
 }  // namespace
 
 void ShapesOptions::validate() const {
-  if (image_size < 8) fail("ShapesOptions", ": image_size must be at least 8, got ", image_size);
+  if (image_size < 8) fail("ShapesOptions", "image_size must be at least 8, got ", image_size);
   if (min_objects < 1 || max_objects < min_objects)
-    fail("ShapesOptions", ": need 1 <= min_objects <= max_objects, got ", min_objects, " and ", max_objects);
+    fail("ShapesOptions", "need 1 <= min_objects <= max_objects, got ", min_objects, " and ", max_objects);
   if (min_side < 2 || max_side < min_side || max_side > image_size)
-    fail("ShapesOptions", ": need 2 <= min_side <= max_side <= image_size, got ", min_side, ", ", max_side, " and ",
+    fail("ShapesOptions", "need 2 <= min_side <= max_side <= image_size, got ", min_side, ", ", max_side, " and ",
          image_size);
-  if (!(noise >= 0 && noise <= 1)) fail("ShapesOptions", ": noise must be in [0, 1], got ", noise);
+  if (!(noise >= 0 && noise <= 1)) fail("ShapesOptions", "noise must be in [0, 1], got ", noise);
 }
 
 std::vector<ShapesObject> ShapesDataset::generate(std::uint64_t seed, std::int64_t index, const ShapesOptions& o,
@@ -135,7 +135,7 @@ std::vector<ShapesObject> ShapesDataset::generate(std::uint64_t seed, std::int64
 ShapesDataset::ShapesDataset(std::int64_t size, std::uint64_t seed, ShapesOptions options)
     : seed_(seed), options_(options) {
   options_.validate();
-  if (size < 1) fail("ShapesDataset", ": size must be positive, got ", size);
+  if (size < 1) fail("ShapesDataset", "size must be positive, got ", size);
   const std::size_t bytes = static_cast<std::size_t>(3 * options_.image_size * options_.image_size);
   pixels_.resize(bytes * static_cast<std::size_t>(size));
   objects_.resize(static_cast<std::size_t>(size));
@@ -145,7 +145,7 @@ ShapesDataset::ShapesDataset(std::int64_t size, std::uint64_t seed, ShapesOption
 
 void ShapesDataset::check_index(const char* op, std::int64_t index) const {
   if (index < 0 || index >= size())
-    fail(op, ": index ", index, " is out of range for a dataset of ", size(), " images");
+    fail(op, "index ", index, " is out of range for a dataset of ", size(), " images");
 }
 
 const std::vector<ShapesObject>& ShapesDataset::objects(std::int64_t index) const {

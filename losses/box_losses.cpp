@@ -24,7 +24,7 @@ Tensor box_loss(const char* op, Metric metric, const Tensor& boxes1, const Tenso
 
 void BoxLossOptions::validate() const {
   check_reduction("box loss", reduction);
-  if (!(eps >= 0) || !std::isfinite(eps)) fail("box loss", ": eps must be non-negative and finite, got ", eps);
+  if (!(eps >= 0) || !std::isfinite(eps)) fail("box loss", "eps must be non-negative and finite, got ", eps);
 }
 
 Tensor box_iou_loss(const Tensor& boxes1, const Tensor& boxes2, const BoxLossOptions& options) {

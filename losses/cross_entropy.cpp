@@ -26,17 +26,17 @@ Tensor weight_view(const Tensor& weight, std::size_t ndim) {
 Tensor with_probabilities(const Tensor& input, const Tensor& logp, const Tensor& target,
                           const CrossEntropyLossOptions& o) {
   if (target.dtype() != input.dtype())
-    fail(kOp, ": a float target holds class probabilities and must have the input's dtype ", input.dtype(), ", got ",
+    fail(kOp, "a float target holds class probabilities and must have the input's dtype ", input.dtype(), ", got ",
          target.dtype(), " (class indices must be int64)");
   if (target.shape() != input.shape())
-    fail(kOp, ": a float target holds class probabilities and needs the input's shape ", to_string(input.shape()),
+    fail(kOp, "a float target holds class probabilities and needs the input's shape ", to_string(input.shape()),
          ", got ", to_string(target.shape()), " (class indices must be int64)");
   const std::size_t classes = input.shape()[1];
   if (o.weight.defined() && o.weight.shape() != Shape{classes})
-    fail(kOp, ": weight has shape ", to_string(o.weight.shape()), " but the input has ", classes,
+    fail(kOp, "weight has shape ", to_string(o.weight.shape()), " but the input has ", classes,
          " classes; pass one weight per class, shape (", classes, ")");
   if (o.weight.defined() && o.weight.dtype() != input.dtype())
-    fail(kOp, ": weight is ", o.weight.dtype(), " but the input is ", input.dtype(), "; they must match");
+    fail(kOp, "weight is ", o.weight.dtype(), " but the input is ", input.dtype(), "; they must match");
   const double e = o.label_smoothing;
   const Tensor p = e > 0 ? target * (1 - e) + e / static_cast<double>(classes) : target;
   Tensor terms = logp * p;
@@ -109,23 +109,23 @@ void CrossEntropyLossOptions::validate() const {
   check_reduction(kOp, reduction);
   if (weight.defined()) detail::check_float(kOp, "weight", weight);
   if (!(label_smoothing >= 0 && label_smoothing <= 1))
-    fail(kOp, ": label_smoothing must be in [0, 1], got ", label_smoothing);
+    fail(kOp, "label_smoothing must be in [0, 1], got ", label_smoothing);
 }
 
 Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyLossOptions& options) {
   options.validate();
   detail::check_float(kOp, "input", input);
-  if (!target.defined()) fail(kOp, ": target is undefined");
+  if (!target.defined()) fail(kOp, "target is undefined");
   if (input.dim() == 1) {  // one sample: (C) with a 0-d class index or (C) probabilities
     const bool indices = target.dtype() == kInt64;
     if (indices ? target.dim() != 0 : target.shape() != input.shape())
-      fail(kOp, ": an input of shape ", to_string(input.shape()), " (one sample) needs a 0-d int64 class index or ",
+      fail(kOp, "an input of shape ", to_string(input.shape()), " (one sample) needs a 0-d int64 class index or ",
            to_string(input.shape()), " probabilities, got ", target.dtype(), " of shape ", to_string(target.shape()));
     const Tensor loss =
         cross_entropy(unsqueeze(input, 0), indices ? target.reshape({1}) : unsqueeze(target, 0), options);
     return options.reduction == Reduction::None ? loss.reshape({}) : loss;
   }
-  if (input.dim() == 0) fail(kOp, ": input must have shape (N, C), (N, C, d1, ..., dk) or (C), got ()");
+  if (input.dim() == 0) fail(kOp, "input must have shape (N, C), (N, C, d1, ..., dk) or (C), got ()");
 
   if (target.dtype() != kInt64) return with_probabilities(input, log_softmax(input, 1), target, options);
 

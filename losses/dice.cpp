@@ -12,14 +12,14 @@ namespace xgrad::losses {
 
 void DiceLossOptions::validate() const {
   check_reduction("dice_loss", reduction);
-  if (!(smooth >= 0) || !std::isfinite(smooth)) fail("dice_loss", ": smooth must be >= 0 and finite, got ", smooth);
+  if (!(smooth >= 0) || !std::isfinite(smooth)) fail("dice_loss", "smooth must be >= 0 and finite, got ", smooth);
 }
 
 Tensor dice_loss(const Tensor& input, const Tensor& target, const DiceLossOptions& options) {
   options.validate();
   detail::check_pair("dice_loss", input, target);
   if (input.dim() < 2)
-    fail("dice_loss", ": input must be (N, ...) with at least 2 dims, got ", to_string(input.shape()));
+    fail("dice_loss", "input must be (N, ...) with at least 2 dims, got ", to_string(input.shape()));
   const Tensor p = input.flatten(1), t = target.flatten(1);  // (N, D): one row per sample
   const Tensor overlap = sum(p * t, {1});
   const Tensor size = sum(p, {1}) + sum(t, {1});

@@ -11,9 +11,9 @@ namespace xgrad::losses {
 void SigmoidFocalLossOptions::validate() const {
   check_reduction("sigmoid_focal_loss", reduction);
   if (!(alpha <= 1) || std::isnan(alpha))
-    fail("sigmoid_focal_loss", ": alpha must be in [0, 1] (or negative for no weighting), got ", alpha);
+    fail("sigmoid_focal_loss", "alpha must be in [0, 1] (or negative for no weighting), got ", alpha);
   if (!(gamma >= 0) || !std::isfinite(gamma))
-    fail("sigmoid_focal_loss", ": gamma must be non-negative and finite, got ", gamma);
+    fail("sigmoid_focal_loss", "gamma must be non-negative and finite, got ", gamma);
 }
 
 Tensor sigmoid_focal_loss(const Tensor& input, const Tensor& target, const SigmoidFocalLossOptions& options) {

@@ -9,7 +9,7 @@ namespace xgrad::losses {
 
 void HuberLossOptions::validate() const {
   check_reduction("huber_loss", reduction);
-  if (!(delta > 0) || !std::isfinite(delta)) fail("huber_loss", ": delta must be positive and finite, got ", delta);
+  if (!(delta > 0) || !std::isfinite(delta)) fail("huber_loss", "delta must be positive and finite, got ", delta);
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossOptions& options) {

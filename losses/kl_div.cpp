@@ -19,7 +19,7 @@ Tensor x_log_x(const Tensor& x) {
 void KLDivLossOptions::validate() const {
   if (reduction != Reduction::None && reduction != Reduction::Mean && reduction != Reduction::Sum &&
       reduction != Reduction::BatchMean)
-    fail("kl_div", ": unknown reduction ", static_cast<int>(reduction));
+    fail("kl_div", "unknown reduction ", static_cast<int>(reduction));
 }
 
 Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivLossOptions& options) {

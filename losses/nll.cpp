@@ -24,23 +24,23 @@ ClassTargets class_targets(const char* op, const Tensor& input, const Tensor& ta
   check_float(op, "input", input);
   const Shape in = input.shape();
   if (in.size() < 2)
-    fail(op, ": input must have shape (N, C) or (N, C, d1, ..., dk), or (C) for one sample, got ", to_string(in));
+    fail(op, "input must have shape (N, C) or (N, C, d1, ..., dk), or (C) for one sample, got ", to_string(in));
   if (!target.defined() || target.dtype() != kInt64)
-    fail(op, ": class-index targets must be int64, got ", target.defined() ? dtype_name(target.dtype()) : "undefined",
+    fail(op, "class-index targets must be int64, got ", target.defined() ? dtype_name(target.dtype()) : "undefined",
          op == std::string_view("cross_entropy") ? " (a float target holds class probabilities of the input's shape)"
                                                  : "");
   Shape expected = in;
   expected.erase(expected.begin() + 1);
   if (target.shape() != expected)
-    fail(op, ": input of shape ", to_string(in), " needs a target of shape ", to_string(expected),
+    fail(op, "input of shape ", to_string(in), " needs a target of shape ", to_string(expected),
          " (the input's shape without the class dim 1), got ", to_string(target.shape()));
   const std::size_t classes = in[1];
   if (class_weight.defined()) {
     check_float(op, "weight", class_weight);
     if (class_weight.dtype() != input.dtype())
-      fail(op, ": weight is ", class_weight.dtype(), " but the input is ", input.dtype(), "; they must match");
+      fail(op, "weight is ", class_weight.dtype(), " but the input is ", input.dtype(), "; they must match");
     if (class_weight.shape() != Shape{classes})
-      fail(op, ": weight has shape ", to_string(class_weight.shape()), " but the input has ", classes,
+      fail(op, "weight has shape ", to_string(class_weight.shape()), " but the input has ", classes,
            " classes; pass one weight per class, shape (", classes, ")");
   }
 
@@ -52,7 +52,7 @@ ClassTargets class_targets(const char* op, const Tensor& input, const Tensor& ta
   for (std::size_t j = 0; j < t.size(); ++j) {
     const std::int64_t c = t.data()[j];
     if (c != ignore_index && (c < 0 || c >= n))
-      fail(op, ": target ", c, " (flat index ", j, ") is out of range for ", classes, " classes (valid: 0 to ", n - 1,
+      fail(op, "target ", c, " (flat index ", j, ") is out of range for ", classes, " classes (valid: 0 to ", n - 1,
            ", or ignore_index ", ignore_index, ")");
     index.data()[j] = c == ignore_index ? 0 : c;
   }
@@ -95,7 +95,7 @@ Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossOptions&
   detail::check_float("nll_loss", "input", input);
   if (input.dim() == 1) {  // one sample: (C) with a 0-d target
     if (!target.defined() || target.dim() != 0)
-      fail("nll_loss", ": an input of shape ", to_string(input.shape()), " (one sample) needs a 0-d target, got ",
+      fail("nll_loss", "an input of shape ", to_string(input.shape()), " (one sample) needs a 0-d target, got ",
            target.defined() ? to_string(target.shape()) : "undefined");
     const Tensor loss = nll_loss(unsqueeze(input, 0), target.reshape({1}), options);
     return options.reduction == Reduction::None ? loss.reshape({}) : loss;

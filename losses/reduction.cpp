@@ -21,9 +21,9 @@ std::ostream& operator<<(std::ostream& os, Reduction reduction) { return os << t
 
 void check_reduction(const char* op, Reduction reduction) {
   if (reduction == Reduction::BatchMean)
-    fail(op, ": Reduction::BatchMean is only defined for kl_div; use Reduction::Mean, Sum or None");
+    fail(op, "Reduction::BatchMean is only defined for kl_div; use Reduction::Mean, Sum or None");
   if (reduction != Reduction::None && reduction != Reduction::Mean && reduction != Reduction::Sum)
-    fail(op, ": unknown reduction ", static_cast<int>(reduction));
+    fail(op, "unknown reduction ", static_cast<int>(reduction));
 }
 
 Tensor reduce(const Tensor& loss, Reduction reduction, const char* op) {
@@ -36,7 +36,7 @@ Tensor reduce(const Tensor& loss, Reduction reduction, const char* op) {
     case Reduction::Mean: return loss.numel() == 0 ? sum(loss) / 0.0 : mean(loss);
     default: break;
   }
-  fail(op, ": unknown reduction ", static_cast<int>(reduction));
+  fail(op, "unknown reduction ", static_cast<int>(reduction));
 }
 
 }  // namespace xgrad::losses

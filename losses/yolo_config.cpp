@@ -50,29 +50,29 @@ YoloLossConfig YoloLossConfig::seed(std::int64_t num_classes) {
 }
 
 void YoloLossConfig::validate() const {
-  if (num_classes < 1) fail(kOp, ": num_classes must be at least 1, got ", num_classes);
+  if (num_classes < 1) fail(kOp, "num_classes must be at least 1, got ", num_classes);
   const std::pair<const char*, double> weights[] = {{"lambda_coord", lambda_coord},
                                                     {"lambda_obj", lambda_obj},
                                                     {"lambda_noobj", lambda_noobj},
                                                     {"lambda_cls", lambda_cls}};
   for (const auto& [name, value] : weights)
-    if (!(value >= 0) || !std::isfinite(value)) fail(kOp, ": ", name, " must be non-negative and finite, got ", value);
+    if (!(value >= 0) || !std::isfinite(value)) fail(kOp, name, " must be non-negative and finite, got ", value);
   if (!(label_smoothing >= 0 && label_smoothing <= 1))
-    fail(kOp, ": label_smoothing must lie in [0, 1], got ", label_smoothing);
+    fail(kOp, "label_smoothing must lie in [0, 1], got ", label_smoothing);
   for (std::size_t s = 0; s < objectness_balance.size(); ++s)
     if (!(objectness_balance[s] >= 0) || !std::isfinite(objectness_balance[s]))
-      fail(kOp, ": objectness_balance[", s, "] must be non-negative and finite, got ", objectness_balance[s]);
+      fail(kOp, "objectness_balance[", s, "] must be non-negative and finite, got ", objectness_balance[s]);
   if (!(anchor_ratio_threshold > 1))
-    fail(kOp, ": anchor_ratio_threshold must be greater than 1, got ", anchor_ratio_threshold);
+    fail(kOp, "anchor_ratio_threshold must be greater than 1, got ", anchor_ratio_threshold);
   if (assignment != YoloAssignment::AnchorRatio) return;
-  if (scales.empty() || scales.size() > 3) fail(kOp, ": the anchor rule needs 1 to 3 scales, got ", scales.size());
+  if (scales.empty() || scales.size() > 3) fail(kOp, "the anchor rule needs 1 to 3 scales, got ", scales.size());
   for (std::size_t s = 0; s < scales.size(); ++s) {
     if (!(scales[s].stride > 0) || !std::isfinite(scales[s].stride))
-      fail(kOp, ": scale ", s, " has stride ", scales[s].stride, "; it must be positive");
-    if (scales[s].anchors.empty()) fail(kOp, ": scale ", s, " has no anchors");
+      fail(kOp, "scale ", s, " has stride ", scales[s].stride, "; it must be positive");
+    if (scales[s].anchors.empty()) fail(kOp, "scale ", s, " has no anchors");
     for (const auto& a : scales[s].anchors)
       if (!(a[0] > 0 && a[1] > 0) || !std::isfinite(a[0]) || !std::isfinite(a[1]))
-        fail(kOp, ": scale ", s, " has anchor (", a[0], ", ", a[1], "); anchors must be positive");
+        fail(kOp, "scale ", s, " has anchor (", a[0], ", ", a[1], "); anchors must be positive");
   }
 }
 

@@ -42,55 +42,55 @@ struct Inputs {
 
 Inputs check_inputs(const std::vector<Tensor>& predictions, const Tensor& targets, const YoloLossConfig& c) {
   if (predictions.empty() || predictions.size() > 3)
-    fail(kOp, ": expected 1 to 3 prediction tensors (one per scale), got ", predictions.size());
+    fail(kOp, "expected 1 to 3 prediction tensors (one per scale), got ", predictions.size());
   if (c.assignment == YoloAssignment::AnchorRatio && predictions.size() != c.scales.size())
-    fail(kOp, ": got ", predictions.size(), " prediction tensors but the config has ", c.scales.size(),
+    fail(kOp, "got ", predictions.size(), " prediction tensors but the config has ", c.scales.size(),
          " scales of anchors; give one YoloScale per prediction tensor, in the same order");
   const std::int64_t width = 5 + c.num_classes;
   Inputs in{kFloat32, 0, {}};
   for (std::size_t s = 0; s < predictions.size(); ++s) {
     const Tensor& p = predictions[s];
-    if (!p.defined()) fail(kOp, ": predictions[", s, "] is undefined");
+    if (!p.defined()) fail(kOp, "predictions[", s, "] is undefined");
     if (p.dtype() != kFloat32 && p.dtype() != kFloat64)
-      fail(kOp, ": predictions[", s, "] must be float32 or float64, got ", p.dtype());
+      fail(kOp, "predictions[", s, "] must be float32 or float64, got ", p.dtype());
     if (p.dim() != 5)
-      fail(kOp, ": predictions[", s, "] has shape ", to_string(p.shape()),
+      fail(kOp, "predictions[", s, "] has shape ", to_string(p.shape()),
            "; expected 5 dims (batch, boxes, grid_y, grid_x, 5 + num_classes)");
     if (static_cast<std::int64_t>(p.shape()[4]) != width)
-      fail(kOp, ": predictions[", s, "] has last dim ", p.shape()[4], " but 5 + num_classes = 5 + ", c.num_classes,
+      fail(kOp, "predictions[", s, "] has last dim ", p.shape()[4], " but 5 + num_classes = 5 + ", c.num_classes,
            " = ", width, " (x, y, w, h, objectness and one logit per class)");
     if (s == 0) {
       in.dtype = p.dtype();
       in.batch = static_cast<std::int64_t>(p.shape()[0]);
     } else if (p.dtype() != in.dtype) {
-      fail(kOp, ": predictions[", s, "] is ", p.dtype(), " but predictions[0] is ", in.dtype, "; they must match");
+      fail(kOp, "predictions[", s, "] is ", p.dtype(), " but predictions[0] is ", in.dtype, "; they must match");
     } else if (static_cast<std::int64_t>(p.shape()[0]) != in.batch) {
-      fail(kOp, ": predictions[", s, "] has batch size ", p.shape()[0], " but predictions[0] has ", in.batch);
+      fail(kOp, "predictions[", s, "] has batch size ", p.shape()[0], " but predictions[0] has ", in.batch);
     }
     if (p.shape()[1] == 0 || p.shape()[2] == 0 || p.shape()[3] == 0)
-      fail(kOp, ": predictions[", s, "] has shape ", to_string(p.shape()), "; boxes and grid sizes must be positive");
+      fail(kOp, "predictions[", s, "] has shape ", to_string(p.shape()), "; boxes and grid sizes must be positive");
     if (c.assignment == YoloAssignment::AnchorRatio && p.shape()[1] != c.scales[s].anchors.size())
-      fail(kOp, ": predictions[", s, "] has ", p.shape()[1], " boxes per cell but scale ", s, " of the config has ",
+      fail(kOp, "predictions[", s, "] has ", p.shape()[1], " boxes per cell but scale ", s, " of the config has ",
            c.scales[s].anchors.size(), " anchors");
   }
-  if (!targets.defined()) fail(kOp, ": targets is undefined");
+  if (!targets.defined()) fail(kOp, "targets is undefined");
   if (targets.dim() != 2 || targets.shape()[1] != 6)
-    fail(kOp, ": targets has shape ", to_string(targets.shape()),
+    fail(kOp, "targets has shape ", to_string(targets.shape()),
          "; expected (T, 6) rows (image_index, class, cx, cy, w, h), or (0, 6) for none");
   const std::vector<double> v = doubles(targets);
   for (std::size_t r = 0; r < targets.shape()[0]; ++r) {
     const double* row = v.data() + 6 * r;
     for (std::size_t k = 0; k < 6; ++k)
       if (!std::isfinite(row[k]))
-        fail(kOp, ": targets[", r, "] has a non-finite ", kColumns[k], " (", row[k],
+        fail(kOp, "targets[", r, "] has a non-finite ", kColumns[k], " (", row[k],
              "); every target value must be finite");
     if (row[0] < 0 || row[0] >= static_cast<double>(in.batch) || row[0] != std::trunc(row[0]))
-      fail(kOp, ": targets[", r, "] has image index ", row[0], " but the batch has ", in.batch,
+      fail(kOp, "targets[", r, "] has image index ", row[0], " but the batch has ", in.batch,
            " images; it must be a whole number in [0, ", in.batch, ")");
     if (row[1] < 0 || row[1] >= static_cast<double>(c.num_classes) || row[1] != std::trunc(row[1]))
-      fail(kOp, ": targets[", r, "] has class ", row[1], " but there are ", c.num_classes,
+      fail(kOp, "targets[", r, "] has class ", row[1], " but there are ", c.num_classes,
            " classes; it must be a whole number in [0, ", c.num_classes, ")");
-    if (row[4] < 0 || row[5] < 0) fail(kOp, ": targets[", r, "] has a negative size (w ", row[4], ", h ", row[5], ")");
+    if (row[4] < 0 || row[5] < 0) fail(kOp, "targets[", r, "] has a negative size (w ", row[4], ", h ", row[5], ")");
     in.targets.push_back(
         {static_cast<std::int64_t>(row[0]), static_cast<std::int64_t>(row[1]), row[2], row[3], row[4], row[5]});
   }
@@ -252,7 +252,7 @@ YoloLossParts yolo_loss(const std::vector<Tensor>& predictions, const Tensor& ta
   double obj_part = 0, noobj_part = 0;
   const auto& balance = config.objectness_balance;
   if (!balance.empty() && balance.size() < predictions.size())
-    fail(kOp, ": got ", predictions.size(), " prediction tensors but objectness_balance has ", balance.size(),
+    fail(kOp, "got ", predictions.size(), " prediction tensors but objectness_balance has ", balance.size(),
          " weights; give one per prediction tensor, or none");
   for (std::size_t s = 0; s < predictions.size(); ++s) {
     const YoloScale* scale = config.assignment == YoloAssignment::AnchorRatio ? &config.scales[s] : nullptr;

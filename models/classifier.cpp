@@ -19,7 +19,7 @@ std::shared_ptr<Classifier> make_classifier(const std::string& kind, std::size_t
   if (kind == "softmax") return std::make_shared<SoftmaxClassifier>(in_features, num_classes);
   if (kind == "mlp") return std::make_shared<MLP>(in_features, hidden, num_classes);
   if (kind == "ovr") return std::make_shared<OneVsRest>(in_features, num_classes);
-  fail("make_classifier", ": unknown kind '", kind, "'; expected softmax, mlp or ovr");
+  fail("make_classifier", "unknown kind '", kind, "'; expected softmax, mlp or ovr");
 }
 
 }  // namespace xgrad::models

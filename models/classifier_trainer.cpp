@@ -46,13 +46,13 @@ const std::pair<const char*, double EpochRecord::*> kColumns[] = {{"train_loss",
 
 void ClassifierTrainerOptions::validate() const {
   if (optimizer != "sgd" && optimizer != "adam")
-    fail(kOp, ": unknown optimizer '", optimizer, "'; expected sgd or adam");
-  if (!(lr > 0) || !std::isfinite(lr)) fail(kOp, ": the learning rate must be positive, got ", lr);
-  if (!(momentum >= 0 && momentum < 1)) fail(kOp, ": momentum must be in [0, 1), got ", momentum);
-  if (batch_size == 0) fail(kOp, ": the batch size must be positive");
+    fail(kOp, "unknown optimizer '", optimizer, "'; expected sgd or adam");
+  if (!(lr > 0) || !std::isfinite(lr)) fail(kOp, "the learning rate must be positive, got ", lr);
+  if (!(momentum >= 0 && momentum < 1)) fail(kOp, "momentum must be in [0, 1), got ", momentum);
+  if (batch_size == 0) fail(kOp, "the batch size must be positive");
   if (schedule != "none" && schedule != "cosine")
-    fail(kOp, ": unknown schedule '", schedule, "'; expected none or cosine");
-  if (schedule == "cosine" && epochs == 0) fail(kOp, ": the cosine schedule needs the number of epochs");
+    fail(kOp, "unknown schedule '", schedule, "'; expected none or cosine");
+  if (schedule == "cosine" && epochs == 0) fail(kOp, "the cosine schedule needs the number of epochs");
 }
 
 ClassifierTrainer::ClassifierTrainer(std::shared_ptr<Classifier> model, Tensor inputs, Tensor labels,
@@ -73,13 +73,13 @@ double ClassifierTrainer::step() {
     epoch_loss_sum_ = epoch_seconds_ = 0;
   }
   if (!batches_.has_next())
-    fail(kOp, ": epoch ", epochs_done() + 1, " has no batch left; call end_epoch() before the next step");
+    fail(kOp, "epoch ", epochs_done() + 1, " has no batch left; call end_epoch() before the next step");
   const auto start = std::chrono::steady_clock::now();
   const data::Batch batch = batches_.next();
   Tensor loss = model_->loss(model_->forward(batch.inputs), batch.targets);
   const double value = loss.item();
   if (!std::isfinite(value))
-    fail(kOp, ": the loss became ", value, " at step ", global_step_ + 1, " (epoch ", epochs_done() + 1,
+    fail(kOp, "the loss became ", value, " at step ", global_step_ + 1, " (epoch ", epochs_done() + 1,
          "): training diverged; lower the learning rate (now ", options_.lr, ")");
   optimizer_->zero_grad();
   loss.backward();
@@ -94,7 +94,7 @@ bool ClassifierTrainer::epoch_finished() const { return in_epoch_ && !batches_.h
 
 EpochRecord ClassifierTrainer::end_epoch(const Evaluation& test) {
   if (!epoch_finished())
-    fail(kOp, ": end_epoch() after ", batches_.position(), " of ", steps_per_epoch(),
+    fail(kOp, "end_epoch() after ", batches_.position(), " of ", steps_per_epoch(),
          " batches; finish the epoch first");
   in_epoch_ = false;
   if (scheduler_) scheduler_->step();
@@ -133,7 +133,7 @@ void ClassifierTrainer::load_state_dict(const StateDict& dict) {
   // does not fit throws from their own loaders (which change nothing themselves).
   const auto batch_size = count(dict, "progress.batch_size"), examples = count(dict, "progress.examples");
   if (std::size_t(batch_size) != options_.batch_size || std::size_t(examples) != batches_.examples())
-    fail(kOp, ": the checkpoint was made with batch size ", batch_size, " on ", examples,
+    fail(kOp, "the checkpoint was made with batch size ", batch_size, " on ", examples,
          " examples; this run has batch size ", options_.batch_size, " on ", batches_.examples());
   const bool in_epoch = count(dict, "progress.in_epoch") != 0;
   const auto position = std::size_t(count(dict, "progress.step_in_epoch"));
@@ -145,7 +145,7 @@ void ClassifierTrainer::load_state_dict(const StateDict& dict) {
     for (const auto& [name, field] : kColumns) {
       const Tensor& column = entry(dict, std::string("history.") + name, kFloat64);
       if (column.numel() != epochs)
-        fail(kOp, ": checkpoint entry 'history.", name, "' has ", column.numel(), " values for ", epochs, " epochs");
+        fail(kOp, "checkpoint entry 'history.", name, "' has ", column.numel(), " values for ", epochs, " epochs");
       for (std::size_t e = 0; e < epochs; ++e) history[e].*field = column.data<double>()(e);
     }
   const Tensor& rng = entry(dict, "rng", kInt64);

@@ -41,9 +41,9 @@ std::vector<std::vector<Detection>> decode(const xt::xarray<T>& p, const losses:
 
 void DecodeOptions::validate() const {
   if (!(score_threshold >= 0 && score_threshold < 1))
-    fail("DecodeOptions", ": score_threshold must be in [0, 1), got ", score_threshold);
+    fail("DecodeOptions", "score_threshold must be in [0, 1), got ", score_threshold);
   if (!(iou_threshold >= 0 && iou_threshold <= 1))
-    fail("DecodeOptions", ": iou_threshold must be in [0, 1], got ", iou_threshold);
+    fail("DecodeOptions", "iou_threshold must be in [0, 1], got ", iou_threshold);
 }
 
 std::vector<std::vector<Detection>> decode_yolo(const Tensor& predictions, const losses::YoloScale& scale,
@@ -51,29 +51,29 @@ std::vector<std::vector<Detection>> decode_yolo(const Tensor& predictions, const
   options.validate();
   const Shape s = predictions.shape();
   if (s.size() != 5 || s[4] < 6)
-    fail("decode_yolo", ": expected predictions (N, anchors, grid_h, grid_w, 5 + C) with C >= 1, got ", ShapeText{s});
+    fail("decode_yolo", "expected predictions (N, anchors, grid_h, grid_w, 5 + C) with C >= 1, got ", ShapeText{s});
   if (s[1] != scale.anchors.size())
-    fail("decode_yolo", ": the predictions have ", s[1], " boxes per cell but the scale has ", scale.anchors.size(),
+    fail("decode_yolo", "the predictions have ", s[1], " boxes per cell but the scale has ", scale.anchors.size(),
          " anchors");
-  if (!(scale.stride > 0)) fail("decode_yolo", ": the stride must be positive, got ", scale.stride);
+  if (!(scale.stride > 0)) fail("decode_yolo", "the stride must be positive, got ", scale.stride);
   switch (predictions.dtype()) {
     case kFloat32: return decode(predictions.data<float>(), scale, options);
     case kFloat64: return decode(predictions.data<double>(), scale, options);
-    default: fail("decode_yolo", ": expected float32 or float64 predictions, got ", predictions.dtype());
+    default: fail("decode_yolo", "expected float32 or float64 predictions, got ", predictions.dtype());
   }
 }
 
 std::vector<std::vector<GroundTruth>> truths_from_targets(const Tensor& targets, std::int64_t images) {
   const Shape s = targets.shape();
   if (s.size() != 2 || s[1] != 6)
-    fail("truths_from_targets", ": expected targets (T, 6) rows (image, class, cx, cy, w, h), got ", ShapeText{s});
+    fail("truths_from_targets", "expected targets (T, 6) rows (image, class, cx, cy, w, h), got ", ShapeText{s});
   const Tensor t = targets.dtype() == kFloat64 ? targets : targets.to(kFloat64);
   const auto& v = t.data<double>();
   std::vector<std::vector<GroundTruth>> out(static_cast<std::size_t>(images));
   for (std::size_t r = 0; r < s[0]; ++r) {
     const double image = v(r, 0);
     if (!(image >= 0 && image < double(images)) || image != std::floor(image))
-      fail("truths_from_targets", ": row ", r, " has image index ", image, ", outside [0, ", images, ")");
+      fail("truths_from_targets", "row ", r, " has image index ", image, ", outside [0, ", images, ")");
     out[std::size_t(image)].push_back({Box::from_center(v(r, 2), v(r, 3), v(r, 4), v(r, 5)), std::int64_t(v(r, 1))});
   }
   return out;

@@ -14,7 +14,7 @@ namespace {
 // [X 1] as a float64 array, checked.
 xt::xarray<double> design_matrix(const char* op, const Tensor& x) {
   if (!x.defined() || x.dtype() != kFloat64 || x.dim() != 2 || x.size(0) == 0 || x.size(1) == 0)
-    fail(op, ": expected float64 features of shape (N, F) with N, F > 0, got ",
+    fail(op, "expected float64 features of shape (N, F) with N, F > 0, got ",
          x.defined() ? to_string(x.shape()) + " " + dtype_name(x.dtype()) : std::string("undefined"));
   const auto& a = x.data<double>();
   const std::size_t n = a.shape(0), f = a.shape(1);
@@ -37,7 +37,7 @@ Tensor LinearRegression::forward(const Tensor& x) { return squeeze(linear->forwa
 LeastSquares least_squares(const Tensor& x, const Tensor& y) {
   const xt::xarray<double> design = design_matrix("least_squares", x);
   if (!y.defined() || y.dtype() != kFloat64 || y.dim() != 1 || y.size(0) != design.shape(0))
-    fail("least_squares", ": expected float64 targets of shape (", design.shape(0), "), got ",
+    fail("least_squares", "expected float64 targets of shape (", design.shape(0), "), got ",
          y.defined() ? to_string(y.shape()) + " " + dtype_name(y.dtype()) : std::string("undefined"));
   // For a 1-D y, lstsq returns the solution as a 1-D array: w_1 ... w_F, b.
   const auto [solution, residuals, rank, singular] = xt::linalg::lstsq(design, y.data<double>());

@@ -34,10 +34,10 @@ const Tensor& entry(const StateDict& dict, const std::string& key, Dtype dtype) 
 
 void LinearRegressionTrainerOptions::validate() const {
   if (optimizer != "sgd" && optimizer != "momentum" && optimizer != "rmsprop" && optimizer != "adam")
-    fail(kOp, ": unknown optimizer '", optimizer, "'; expected sgd, momentum, rmsprop or adam");
-  if (!(lr > 0) || !std::isfinite(lr)) fail(kOp, ": the learning rate must be positive, got ", lr);
-  if (!(momentum >= 0 && momentum < 1)) fail(kOp, ": momentum must be in [0, 1), got ", momentum);
-  if (!(divergence_factor > 1)) fail(kOp, ": divergence_factor must be above 1, got ", divergence_factor);
+    fail(kOp, "unknown optimizer '", optimizer, "'; expected sgd, momentum, rmsprop or adam");
+  if (!(lr > 0) || !std::isfinite(lr)) fail(kOp, "the learning rate must be positive, got ", lr);
+  if (!(momentum >= 0 && momentum < 1)) fail(kOp, "momentum must be in [0, 1), got ", momentum);
+  if (!(divergence_factor > 1)) fail(kOp, "divergence_factor must be above 1, got ", divergence_factor);
 }
 
 LinearRegressionTrainer::LinearRegressionTrainer(std::shared_ptr<LinearRegression> model, Tensor x, Tensor y,
@@ -46,11 +46,11 @@ LinearRegressionTrainer::LinearRegressionTrainer(std::shared_ptr<LinearRegressio
   options_.validate();
   lr_limit_ = gradient_descent_lr_limit(x_);  // also checks x
   if (x_.size(1) != model_->linear->in_features)
-    fail(kOp, ": the data has ", x_.size(1), " features but the model ", model_->linear->in_features);
+    fail(kOp, "the data has ", x_.size(1), " features but the model ", model_->linear->in_features);
   if (!y_.defined() || y_.dtype() != kFloat64 || y_.dim() != 1 || y_.size(0) != x_.size(0))
-    fail(kOp, ": expected float64 targets of shape (", x_.size(0), "), got ",
+    fail(kOp, "expected float64 targets of shape (", x_.size(0), "), got ",
          y_.defined() ? to_string(y_.shape()) + " " + dtype_name(y_.dtype()) : std::string("undefined"));
-  if (model_->linear->weight.dtype() != kFloat64) fail(kOp, ": the model must be float64");
+  if (model_->linear->weight.dtype() != kFloat64) fail(kOp, "the model must be float64");
   optimizer_ = make_optimizer(options_, model_->parameters());
 }
 
@@ -111,7 +111,7 @@ StateDict LinearRegressionTrainer::state_dict() const {
 
 void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
   const Tensor& step_count = entry(dict, "progress.global_step", kInt64);
-  if (step_count.numel() != 1 || step_count.item() < 0) fail(kOp, ": 'progress.global_step' must be one count >= 0");
+  if (step_count.numel() != 1 || step_count.item() < 0) fail(kOp, "'progress.global_step' must be one count >= 0");
   const auto steps = std::size_t(step_count.item());
   const std::size_t width = x_.size(1) + 1;
   std::vector<RegressionStep> history(steps);
@@ -119,7 +119,7 @@ void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
     const Tensor &loss = entry(dict, "history.loss", kFloat64), &norm = entry(dict, "history.grad_norm", kFloat64),
                  &params = entry(dict, "history.params", kFloat64);
     if (loss.numel() != steps || norm.numel() != steps || params.shape() != Shape{steps, width})
-      fail(kOp, ": the checkpoint's history does not have ", steps, " steps of ", width,
+      fail(kOp, "the checkpoint's history does not have ", steps, " steps of ", width,
            " parameters: ", to_string(loss.shape()), ", ", to_string(norm.shape()), ", ", to_string(params.shape()));
     for (std::size_t s = 0; s < steps; ++s) {
       history[s].loss = loss.data<double>()(s);

@@ -10,7 +10,7 @@ namespace xgrad::models {
 
 double voc_average_precision(const std::vector<double>& recall, const std::vector<double>& precision) {
   if (recall.size() != precision.size())
-    fail("voc_average_precision", ": ", recall.size(), " recall values but ", precision.size(), " precision values");
+    fail("voc_average_precision", recall.size(), " recall values but ", precision.size(), " precision values");
   // The devkit pads with (0, 0) in front and (1, 0) behind, makes precision non-increasing from
   // the right, and sums the rectangles where recall changes.
   std::vector<double> r{0.0}, p{0.0};
@@ -30,12 +30,12 @@ MeanAp mean_average_precision(const std::vector<std::vector<Detection>>& detecti
                               double iou_threshold) {
   const char* op = "mean_average_precision";
   if (detections.size() != truths.size())
-    fail(op, ": detections for ", detections.size(), " images but true boxes for ", truths.size());
-  if (num_classes < 1) fail(op, ": num_classes must be positive, got ", num_classes);
-  if (!(iou_threshold >= 0 && iou_threshold <= 1)) fail(op, ": iou_threshold must be in [0, 1], got ", iou_threshold);
+    fail(op, "detections for ", detections.size(), " images but true boxes for ", truths.size());
+  if (num_classes < 1) fail(op, "num_classes must be positive, got ", num_classes);
+  if (!(iou_threshold >= 0 && iou_threshold <= 1)) fail(op, "iou_threshold must be in [0, 1], got ", iou_threshold);
   const auto check_class = [&](const char* what, std::size_t image, std::int64_t cls) {
     if (cls < 0 || cls >= num_classes)
-      fail(op, ": ", what, " of image ", image, " has class ", cls, ", outside [0, ", num_classes, ")");
+      fail(op, what, " of image ", image, " has class ", cls, ", outside [0, ", num_classes, ")");
   };
 
   const std::size_t C = static_cast<std::size_t>(num_classes);
@@ -56,7 +56,7 @@ MeanAp mean_average_precision(const std::vector<std::vector<Detection>>& detecti
     for (std::size_t k = 0; k < detections[i].size(); ++k) {
       const Detection& d = detections[i][k];
       check_class("a detection", i, d.cls);
-      if (!std::isfinite(d.score)) fail(op, ": detection ", k, " of image ", i, " has score ", d.score);
+      if (!std::isfinite(d.score)) fail(op, "detection ", k, " of image ", i, " has score ", d.score);
       per_class[static_cast<std::size_t>(d.cls)].push_back({i, k, d.score});
     }
   }

@@ -12,16 +12,16 @@ namespace {
 
 void check(const char* op, const std::vector<Box>& boxes, const std::vector<double>& scores, double iou_threshold) {
   if (boxes.size() != scores.size())
-    fail(op, ": got ", boxes.size(), " boxes but ", scores.size(), " scores; give one score per box");
-  if (!std::isfinite(iou_threshold)) fail(op, ": iou_threshold must be finite, got ", iou_threshold);
+    fail(op, "got ", boxes.size(), " boxes but ", scores.size(), " scores; give one score per box");
+  if (!std::isfinite(iou_threshold)) fail(op, "iou_threshold must be finite, got ", iou_threshold);
   for (std::size_t i = 0; i < boxes.size(); ++i) {
     const Box& b = boxes[i];
     if (!std::isfinite(b.x1) || !std::isfinite(b.y1) || !std::isfinite(b.x2) || !std::isfinite(b.y2) ||
         !std::isfinite(scores[i]))
-      fail(op, ": box ", i, " (", b.x1, ", ", b.y1, ", ", b.x2, ", ", b.y2, ") with score ", scores[i],
+      fail(op, "box ", i, " (", b.x1, ", ", b.y1, ", ", b.x2, ", ", b.y2, ") with score ", scores[i],
            " is not finite");
     if (b.x2 < b.x1 || b.y2 < b.y1)
-      fail(op, ": box ", i, " (", b.x1, ", ", b.y1, ", ", b.x2, ", ", b.y2, ") has x2 < x1 or y2 < y1");
+      fail(op, "box ", i, " (", b.x1, ", ", b.y1, ", ", b.x2, ", ", b.y2, ") has x2 < x1 or y2 < y1");
   }
 }
 
@@ -63,7 +63,7 @@ std::vector<std::size_t> batched_nms(const std::vector<Box>& boxes, const std::v
                                      const std::vector<std::int64_t>& classes, double iou_threshold) {
   check("batched_nms", boxes, scores, iou_threshold);
   if (classes.size() != boxes.size())
-    fail("batched_nms", ": got ", boxes.size(), " boxes but ", classes.size(), " class indices");
+    fail("batched_nms", "got ", boxes.size(), " boxes but ", classes.size(), " class indices");
   return greedy(boxes, scores, iou_threshold, [&](std::size_t i, std::size_t j) { return classes[i] == classes[j]; });
 }
 

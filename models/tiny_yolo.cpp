@@ -26,7 +26,7 @@ TinyYoloConfig TinyYoloConfig::small() {
 TinyYoloConfig TinyYoloConfig::preset(const std::string& name) {
   if (name == "w4") return w4();
   if (name == "small") return small();
-  fail("TinyYoloConfig::preset", ": unknown preset \"", name, "\"; known: small, w4");
+  fail("TinyYoloConfig::preset", "unknown preset \"", name, "\"; known: small, w4");
 }
 
 std::int64_t TinyYoloConfig::stride() const {
@@ -47,21 +47,21 @@ losses::YoloLossConfig TinyYoloConfig::loss_config() const {
 
 void TinyYoloConfig::validate() const {
   const char* op = "TinyYoloConfig";
-  if (num_classes < 1) fail(op, ": num_classes must be positive, got ", num_classes);
-  if (in_channels < 1) fail(op, ": in_channels must be positive, got ", in_channels);
-  if (backbone.empty()) fail(op, ": the backbone has no layers");
+  if (num_classes < 1) fail(op, "num_classes must be positive, got ", num_classes);
+  if (in_channels < 1) fail(op, "in_channels must be positive, got ", in_channels);
+  if (backbone.empty()) fail(op, "the backbone has no layers");
   for (std::size_t i = 0; i < backbone.size(); ++i) {
     const ConvSpec& c = backbone[i];
     if (c.out_channels < 1 || c.kernel < 1 || c.kernel % 2 == 0 || c.stride < 1)
-      fail(op, ": backbone layer ", i, " needs positive channels, an odd kernel and a positive stride, got (",
+      fail(op, "backbone layer ", i, " needs positive channels, an odd kernel and a positive stride, got (",
            c.out_channels, ", ", c.kernel, ", ", c.stride, ")");
   }
   if (image_size < 1 || image_size % stride() != 0)
-    fail(op, ": image_size ", image_size, " must be a positive multiple of the backbone's stride ", stride());
-  if (anchors.empty()) fail(op, ": no anchors");
+    fail(op, "image_size ", image_size, " must be a positive multiple of the backbone's stride ", stride());
+  if (anchors.empty()) fail(op, "no anchors");
   for (const auto& a : anchors)
     if (!(a[0] > 0 && a[1] > 0 && std::isfinite(a[0]) && std::isfinite(a[1])))
-      fail(op, ": anchors must be positive and finite, got (", a[0], ", ", a[1], ")");
+      fail(op, "anchors must be positive and finite, got (", a[0], ", ", a[1], ")");
 }
 
 TinyYolo::TinyYolo(TinyYoloConfig config) : config_(std::move(config)) {
@@ -86,7 +86,7 @@ Tensor TinyYolo::forward(const Tensor& images) {
   const Shape s = images.shape();
   const std::int64_t S = config_.image_size;
   if (s.size() != 4 || s[1] != std::size_t(config_.in_channels) || s[2] != std::size_t(S) || s[3] != std::size_t(S))
-    fail("TinyYolo", ": expected images of shape (N, ", config_.in_channels, ", ", S, ", ", S, "), got ", ShapeText{s});
+    fail("TinyYolo", "expected images of shape (N, ", config_.in_channels, ", ", S, ", ", S, "), got ", ShapeText{s});
   const Tensor raw = head->forward(backbone->forward(images));  // (N, A (5 + C), G, G)
   const std::int64_t n = static_cast<std::int64_t>(s[0]), g = config_.grid();
   const std::int64_t anchors = static_cast<std::int64_t>(config_.anchors.size());

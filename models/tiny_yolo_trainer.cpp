@@ -30,11 +30,11 @@ std::int64_t int_entry(const StateDict& dict, const std::string& key) { return c
 
 void TinyYoloTrainOptions::validate() const {
   const char* op = "TinyYoloTrainOptions";
-  if (epochs < 1) fail(op, ": epochs must be positive, got ", epochs);
-  if (batch_size < 1) fail(op, ": batch_size must be positive, got ", batch_size);
-  if (!(lr > 0) || !std::isfinite(lr)) fail(op, ": lr must be positive and finite, got ", lr);
-  if (!(weight_decay >= 0)) fail(op, ": weight_decay must be non-negative, got ", weight_decay);
-  if (!(clip_grad_norm >= 0)) fail(op, ": clip_grad_norm must be non-negative (0: off), got ", clip_grad_norm);
+  if (epochs < 1) fail(op, "epochs must be positive, got ", epochs);
+  if (batch_size < 1) fail(op, "batch_size must be positive, got ", batch_size);
+  if (!(lr > 0) || !std::isfinite(lr)) fail(op, "lr must be positive and finite, got ", lr);
+  if (!(weight_decay >= 0)) fail(op, "weight_decay must be non-negative, got ", weight_decay);
+  if (!(clip_grad_norm >= 0)) fail(op, "clip_grad_norm must be non-negative (0: off), got ", clip_grad_norm);
 }
 
 TinyYoloTrainer::TinyYoloTrainer(TinyYoloConfig model, TinyYoloTrainOptions options, std::int64_t dataset_size,
@@ -45,8 +45,8 @@ TinyYoloTrainer::TinyYoloTrainer(TinyYoloConfig model, TinyYoloTrainOptions opti
       batches_(std::move(batches)),
       loss_(loss ? *loss : model.loss_config()) {
   options_.validate();
-  if (dataset_size < 1) fail("TinyYoloTrainer", ": the dataset is empty");
-  if (!batches_) fail("TinyYoloTrainer", ": no batch function");
+  if (dataset_size < 1) fail("TinyYoloTrainer", "the dataset is empty");
+  if (!batches_) fail("TinyYoloTrainer", "no batch function");
   // Every batch full: BatchNorm's statistics and the loss's scale do not jump on a short last one.
   steps_per_epoch_ = std::max<std::int64_t>(1, dataset_size / options_.batch_size);
   manual_seed(options_.seed);
@@ -58,7 +58,7 @@ TinyYoloTrainer::TinyYoloTrainer(TinyYoloConfig model, TinyYoloTrainOptions opti
 }
 
 TrainStep TinyYoloTrainer::step() {
-  if (finished()) fail("TinyYoloTrainer::step", ": the run is over (", options_.epochs, " epochs)");
+  if (finished()) fail("TinyYoloTrainer::step", "the run is over (", options_.epochs, " epochs)");
   if (step_in_epoch_ == 0) order_ = randperm(dataset_size_);
   const std::int64_t batch = std::min(options_.batch_size, dataset_size_);
   const auto& order = order_.data<std::int64_t>();
@@ -71,7 +71,7 @@ TrainStep TinyYoloTrainer::step() {
   TrainStep out{parts.total.item(), parts.box.item(), parts.obj.item(),
                 parts.noobj.item(), parts.cls.item(), optimizer_->lr()};
   if (!std::isfinite(out.total))
-    fail("TinyYoloTrainer::step", ": the loss is ", out.total, " at global step ", global_step_, " (box ", out.box,
+    fail("TinyYoloTrainer::step", "the loss is ", out.total, " at global step ", global_step_, " (box ", out.box,
          ", obj ", out.obj, ", noobj ", out.noobj, ", cls ", out.cls, "); try a lower lr");
   optimizer_->zero_grad();
   parts.total.backward();
@@ -119,21 +119,21 @@ void TinyYoloTrainer::load_state_dict(const StateDict& dict) {
   for (const auto& [key, mine] : run_record()) {
     const Tensor& theirs = entry(dict, key);
     if (theirs.dtype() != mine.dtype() || theirs.numel() != 1 || theirs.to(kFloat64).item() != mine.to(kFloat64).item())
-      fail(op, ": the checkpoint is of another run: its ", key.substr(4), " is ", theirs.to(kFloat64).item(),
+      fail(op, "the checkpoint is of another run: its ", key.substr(4), " is ", theirs.to(kFloat64).item(),
            ", this run's is ", mine.to(kFloat64).item());
   }
   const std::int64_t epoch = int_entry(dict, "progress.epoch"), step = int_entry(dict, "progress.step_in_epoch");
   const std::int64_t global = int_entry(dict, "progress.global_step");
   if (epoch < 0 || epoch > options_.epochs || step < 0 || step >= steps_per_epoch_ ||
       global != epoch * steps_per_epoch_ + step)
-    fail(op, ": inconsistent progress: epoch ", epoch, ", step in epoch ", step, ", global step ", global, " with ",
+    fail(op, "inconsistent progress: epoch ", epoch, ", step in epoch ", step, ", global step ", global, " with ",
          steps_per_epoch_, " steps per epoch");
   const Tensor& order = entry(dict, "order");
   const bool has_order = order.numel() > 0;
   if (order.dtype() != kInt64 || order.dim() != 1 || (has_order && order.numel() != std::size_t(dataset_size_)))
-    fail(op, ": \"order\" must be int64 of ", dataset_size_, " indices, got ", order.dtype(), " ",
+    fail(op, "\"order\" must be int64 of ", dataset_size_, " indices, got ", order.dtype(), " ",
          ShapeText{order.shape()});
-  if (step > 0 && !has_order) fail(op, ": the checkpoint is mid-epoch but has no order");
+  if (step > 0 && !has_order) fail(op, "the checkpoint is mid-epoch but has no order");
 
   model_->load_state_dict(under(dict, "model."));
   optimizer_->load_state_dict(dict, "optimizer.");
@@ -148,7 +148,7 @@ void TinyYoloTrainer::load_state_dict(const StateDict& dict) {
 MeanAp evaluate_map(TinyYolo& model, std::int64_t size, const BatchFn& batches, std::int64_t batch_size,
                     const DecodeOptions& options, double iou_threshold) {
   if (size < 1 || batch_size < 1)
-    fail("evaluate_map", ": need positive size and batch_size, got ", size, " and ", batch_size);
+    fail("evaluate_map", "need positive size and batch_size, got ", size, " and ", batch_size);
   const bool was_training = model.is_training();
   model.eval();
   std::vector<std::vector<Detection>> detections;

@@ -14,10 +14,10 @@ BatchNorm::BatchNorm(const char* layer, std::int64_t features, BatchNormOptions 
       layer_(layer),
       min_dim_(min_dim),
       max_dim_(max_dim) {
-  if (features < 1) fail(layer, ": num_features must be positive, got ", features);
-  if (!(opts.eps >= 0)) fail(layer, ": eps must be non-negative, got ", opts.eps);
+  if (features < 1) fail(layer, "num_features must be positive, got ", features);
+  if (!(opts.eps >= 0)) fail(layer, "eps must be non-negative, got ", opts.eps);
   if (opts.momentum && !(*opts.momentum >= 0 && *opts.momentum <= 1))
-    fail(layer, ": momentum must be in [0, 1], got ", *opts.momentum);
+    fail(layer, "momentum must be in [0, 1], got ", *opts.momentum);
   if (opts.affine) {
     weight = register_parameter("weight", ones({num_features}));
     bias = register_parameter("bias", zeros({num_features}));
@@ -47,22 +47,22 @@ void BatchNorm::reset_parameters() {
 }
 
 Tensor BatchNorm::forward(const Tensor& x) {
-  if (!x.defined()) fail(layer_, ": the input is undefined");
+  if (!x.defined()) fail(layer_, "the input is undefined");
   const Shape s = x.shape();
   if (s.size() < min_dim_ || s.size() > max_dim_)
-    fail(layer_, ": expected a ", min_dim_ == max_dim_ ? "4-D input (N, C, H, W)" : "2-D or 3-D input (N, C[, L])",
+    fail(layer_, "expected a ", min_dim_ == max_dim_ ? "4-D input (N, C, H, W)" : "2-D or 3-D input (N, C[, L])",
          ", got shape ", to_string(s));
   if (s[1] != num_features)
-    fail(layer_, ": the input has shape ", to_string(s), " with ", s[1], " channels but num_features is ",
+    fail(layer_, "the input has shape ", to_string(s), " with ", s[1], " channels but num_features is ",
          num_features);
   const Tensor& reference = options.affine ? weight : running_mean;
   if (reference.defined() && x.dtype() != reference.dtype())
-    fail(layer_, ": the input is ", x.dtype(), " but the layer is ", reference.dtype(),
+    fail(layer_, "the input is ", x.dtype(), " but the layer is ", reference.dtype(),
          "; convert one of them with .to()");
 
   const std::size_t n = x.numel() / num_features;  // values per channel
   if (is_training() && n <= 1)
-    fail(layer_, ": expected more than 1 value per channel when training, got input shape ", to_string(s));
+    fail(layer_, "expected more than 1 value per channel when training, got input shape ", to_string(s));
   // As PyTorch's module: batch statistics in training and whenever there are no running ones;
   // momentum None means the cumulative average, 1 / num_batches_tracked.
   // The count moves only once the step has gone through.

@@ -16,7 +16,7 @@ void with_grad(const char* op, Tensor grad, F&& f) {
   switch (grad.dtype()) {
     case kFloat32: f(grad.data<float>()); break;
     case kFloat64: f(grad.data<double>()); break;
-    default: fail(op, ": gradients must be float32 or float64, got ", grad.dtype());
+    default: fail(op, "gradients must be float32 or float64, got ", grad.dtype());
   }
 }
 
@@ -44,11 +44,11 @@ double norm_of(const Tensor& grad, double p) {
 
 double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, double norm_type, bool error_if_nonfinite) {
   const char* op = "clip_grad_norm_";
-  if (!(max_norm >= 0)) fail(op, ": max_norm must be >= 0, got ", max_norm);
-  if (!(norm_type > 0)) fail(op, ": norm_type must be > 0 (or infinity), got ", norm_type);
+  if (!(max_norm >= 0)) fail(op, "max_norm must be >= 0, got ", max_norm);
+  if (!(norm_type > 0)) fail(op, "norm_type must be > 0 (or infinity), got ", norm_type);
   std::vector<Tensor> grads;
   for (const Tensor& p : params) {
-    if (!p.defined()) fail(op, ": a parameter is an undefined tensor");
+    if (!p.defined()) fail(op, "a parameter is an undefined tensor");
     if (p.grad().defined()) grads.push_back(p.grad());
   }
   if (grads.empty()) return 0.0;
@@ -64,7 +64,7 @@ double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, doubl
     total = norm_type == 2 ? std::sqrt(total) : norm_type == 1 ? total : std::pow(total, 1.0 / norm_type);
   }
   if (error_if_nonfinite && !std::isfinite(total))
-    fail(op, ": the total norm of order ", norm_type, " of the gradients is ", total,
+    fail(op, "the total norm of order ", norm_type, " of the gradients is ", total,
          ", so they cannot be clipped; pass error_if_nonfinite = false to scale by it anyway");
 
   const double coef = std::min(max_norm / (total + 1e-6), 1.0);
@@ -79,9 +79,9 @@ double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, doubl
 
 void clip_grad_value_(const std::vector<Tensor>& params, double clip_value) {
   const char* op = "clip_grad_value_";
-  if (!(clip_value >= 0)) fail(op, ": clip_value must be >= 0, got ", clip_value);
+  if (!(clip_value >= 0)) fail(op, "clip_value must be >= 0, got ", clip_value);
   for (const Tensor& p : params) {
-    if (!p.defined()) fail(op, ": a parameter is an undefined tensor");
+    if (!p.defined()) fail(op, "a parameter is an undefined tensor");
     if (!p.grad().defined()) continue;
     with_grad(op, p.grad(), [&](auto& a) {
       using T = typename std::decay_t<decltype(a)>::value_type;

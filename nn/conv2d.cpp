@@ -10,11 +10,11 @@ namespace xgrad::nn {
 
 namespace {
 std::size_t positive(const char* what, std::int64_t n) {
-  if (n < 1) fail("Conv2d", ": ", what, " must be positive, got ", n);
+  if (n < 1) fail("Conv2d", what, " must be positive, got ", n);
   return std::size_t(n);
 }
 Size2 checked(const char* what, Size2 s, std::int64_t min) {
-  if (s.h < min || s.w < min) fail("Conv2d", ": ", what, " must be at least ", min, ", got ", s);
+  if (s.h < min || s.w < min) fail("Conv2d", what, " must be at least ", min, ", got ", s);
   return s;
 }
 }  // namespace
@@ -41,7 +41,7 @@ void Conv2d::reset_parameters() {
 
 Tensor Conv2d::forward(const Tensor& x) {
   if (x.defined() && x.dtype() != weight.dtype())
-    fail("Conv2d", ": the input is ", x.dtype(), " but the layer is ", weight.dtype(),
+    fail("Conv2d", "the input is ", x.dtype(), " but the layer is ", weight.dtype(),
          "; convert one of them with .to()");
   return conv2d(x, weight, bias, stride, padding);
 }

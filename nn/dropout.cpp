@@ -8,11 +8,11 @@
 namespace xgrad::nn {
 
 Dropout::Dropout(double prob) : p(prob) {
-  if (!(p >= 0 && p <= 1)) fail("Dropout", ": p must be in [0, 1], got ", p);
+  if (!(p >= 0 && p <= 1)) fail("Dropout", "p must be in [0, 1], got ", p);
 }
 
 Tensor Dropout::forward(const Tensor& x) {
-  if (!x.defined()) fail("Dropout", ": the input is undefined");
+  if (!x.defined()) fail("Dropout", "the input is undefined");
   if (!is_training() || p == 0) return x;
   if (p == 1) return x * 0.0;  // 1 / (1 - p) would be inf, and inf * 0 NaN
   // The mask is a constant: the gradient flows through the kept elements, scaled alike.

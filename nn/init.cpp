@@ -11,7 +11,7 @@ namespace xgrad::nn::init {
 namespace {
 // Overwrites t's values with `values` (float64, same shape), converted to t's dtype.
 Tensor assign(const char* op, Tensor t, const Tensor& values) {
-  if (!t.defined()) fail(op, ": the tensor is undefined");
+  if (!t.defined()) fail(op, "the tensor is undefined");
   visit_float(op, t, [&]<class T>(const xt::xarray<T>&) {
     t.data<T>() = xt::cast<T>(values.data<double>());
     return 0;
@@ -22,7 +22,7 @@ Tensor assign(const char* op, Tensor t, const Tensor& values) {
 std::size_t fan(const char* op, const Tensor& t, FanMode mode) {
   const auto [in, out] = calculate_fan_in_and_fan_out(t);
   const std::size_t f = mode == FanMode::FanIn ? in : out;
-  if (f == 0) fail(op, ": the tensor of shape ", to_string(t.shape()), " has a fan of 0");
+  if (f == 0) fail(op, "the tensor of shape ", to_string(t.shape()), " has a fan of 0");
   return f;
 }
 }  // namespace
@@ -37,32 +37,32 @@ double calculate_gain(Nonlinearity nonlinearity, double param) {
     case Nonlinearity::LeakyReLU: return std::sqrt(2.0 / (1.0 + param * param));
     case Nonlinearity::SELU: return 3.0 / 4.0;
   }
-  fail("calculate_gain", ": unknown nonlinearity");
+  fail("calculate_gain", "unknown nonlinearity");
 }
 
 std::pair<std::size_t, std::size_t> calculate_fan_in_and_fan_out(const Tensor& t) {
-  if (!t.defined()) fail("calculate_fan_in_and_fan_out", ": the tensor is undefined");
+  if (!t.defined()) fail("calculate_fan_in_and_fan_out", "the tensor is undefined");
   const Shape s = t.shape();
   if (s.size() < 2)
-    fail("calculate_fan_in_and_fan_out", ": fans need a tensor of at least 2 dims, got shape ", to_string(s));
+    fail("calculate_fan_in_and_fan_out", "fans need a tensor of at least 2 dims, got shape ", to_string(s));
   std::size_t receptive = 1;
   for (std::size_t i = 2; i < s.size(); ++i) receptive *= s[i];
   return {s[1] * receptive, s[0] * receptive};
 }
 
 Tensor uniform_(Tensor t, double low, double high) {
-  if (!t.defined()) fail("uniform_", ": the tensor is undefined");
+  if (!t.defined()) fail("uniform_", "the tensor is undefined");
   return assign("uniform_", t, rand(t.shape(), kFloat64) * (high - low) + low);
 }
 
 Tensor normal_(Tensor t, double mean, double std) {
-  if (!t.defined()) fail("normal_", ": the tensor is undefined");
-  if (std < 0) fail("normal_", ": std must be non-negative, got ", std);
+  if (!t.defined()) fail("normal_", "the tensor is undefined");
+  if (std < 0) fail("normal_", "std must be non-negative, got ", std);
   return assign("normal_", t, randn(t.shape(), kFloat64) * std + mean);
 }
 
 Tensor constant_(Tensor t, double value) {
-  if (!t.defined()) fail("constant_", ": the tensor is undefined");
+  if (!t.defined()) fail("constant_", "the tensor is undefined");
   return assign("constant_", t, full(t.shape(), value, kFloat64));
 }
 Tensor zeros_(Tensor t) { return constant_(t, 0.0); }

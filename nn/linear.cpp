@@ -10,7 +10,7 @@ namespace xgrad::nn {
 
 namespace {
 std::size_t positive(const char* what, std::int64_t n) {
-  if (n < 1) fail("Linear", ": ", what, " must be positive, got ", n);
+  if (n < 1) fail("Linear", what, " must be positive, got ", n);
   return std::size_t(n);
 }
 }  // namespace
@@ -31,12 +31,12 @@ void Linear::reset_parameters() {
 }
 
 Tensor Linear::forward(const Tensor& x) {
-  if (!x.defined()) fail("Linear", ": the input is undefined");
+  if (!x.defined()) fail("Linear", "the input is undefined");
   if (x.dim() == 0 || x.shape().back() != in_features)
-    fail("Linear", ": the input has shape ", to_string(x.shape()), " but in_features is ", in_features,
+    fail("Linear", "the input has shape ", to_string(x.shape()), " but in_features is ", in_features,
          "; the last dim must match");
   if (x.dtype() != weight.dtype())
-    fail("Linear", ": the input is ", x.dtype(), " but the layer is ", weight.dtype(),
+    fail("Linear", "the input is ", x.dtype(), " but the layer is ", weight.dtype(),
          "; convert one of them with .to()");
   return linear(x, weight, bias);
 }

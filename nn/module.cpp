@@ -40,7 +40,7 @@ std::ostream& operator<<(std::ostream& os, const LoadResult& r) {
 }
 
 Tensor Module::forward(const Tensor&) {
-  fail("forward", ": ", name(), " does not define forward(const Tensor&); override it or call its own forward");
+  fail("forward", name(), " does not define forward(const Tensor&); override it or call its own forward");
 }
 
 std::string Module::name() const {
@@ -56,24 +56,24 @@ std::string Module::name() const {
 }
 
 void Module::check_new_name(const char* what, const std::string& name) const {
-  if (name.empty()) fail(what, ": ", this->name(), ": the name is empty");
+  if (name.empty()) fail(what, this->name(), ": the name is empty");
   if (name.find('.') != std::string::npos)
-    fail(what, ": ", this->name(), ": name '", name, "' contains '.', which separates the parts of dotted names");
+    fail(what, this->name(), ": name '", name, "' contains '.', which separates the parts of dotted names");
   auto taken = [&](const auto& list) {
     return std::any_of(list.begin(), list.end(), [&](const auto& e) { return e.first == name; });
   };
   if (taken(parameters_) || taken(buffers_) || taken(children_))
-    fail(what, ": ", this->name(), " already has a parameter, buffer or module named '", name, "'");
+    fail(what, this->name(), " already has a parameter, buffer or module named '", name, "'");
 }
 
 Tensor Module::register_parameter(const std::string& name, Tensor t, bool requires_grad) {
   check_new_name("register_parameter", name);
-  if (!t.defined()) fail("register_parameter", ": ", this->name(), ": parameter '", name, "' is undefined");
+  if (!t.defined()) fail("register_parameter", this->name(), ": parameter '", name, "' is undefined");
   if (t.dtype() == kInt64)
-    fail("register_parameter", ": ", this->name(), ": parameter '", name,
+    fail("register_parameter", this->name(), ": parameter '", name,
          "' is int64; parameters are float32 or float64");
   if (!t.is_leaf())
-    fail("register_parameter", ": ", this->name(), ": parameter '", name,
+    fail("register_parameter", this->name(), ": parameter '", name,
          "' was computed by an op; register a leaf (use detach())");
   t.requires_grad_(requires_grad);
   parameters_.emplace_back(name, t);
@@ -82,17 +82,17 @@ Tensor Module::register_parameter(const std::string& name, Tensor t, bool requir
 
 Tensor Module::register_buffer(const std::string& name, Tensor t) {
   check_new_name("register_buffer", name);
-  if (!t.defined()) fail("register_buffer", ": ", this->name(), ": buffer '", name, "' is undefined");
+  if (!t.defined()) fail("register_buffer", this->name(), ": buffer '", name, "' is undefined");
   buffers_.emplace_back(name, t);
   return t;
 }
 
 void Module::add_child(const std::string& name, std::shared_ptr<Module> module) {
   check_new_name("register_module", name);
-  if (!module) fail("register_module", ": ", this->name(), ": module '", name, "' is null");
+  if (!module) fail("register_module", this->name(), ": module '", name, "' is null");
   for (const auto& [prefix, m] : module->walk(true))
     if (m == this)
-      fail("register_module", ": ", this->name(), ": registering '", name,
+      fail("register_module", this->name(), ": registering '", name,
            "' would make the module its own descendant");
   children_.emplace_back(name, std::move(module));
 }
@@ -170,7 +170,7 @@ void Module::zero_grad() {
 }
 
 Module& Module::to(Dtype dtype) {
-  if (dtype == kInt64) fail("to", ": ", name(), ": a module converts to float32 or float64, not int64");
+  if (dtype == kInt64) fail("to", name(), ": a module converts to float32 or float64, not int64");
   for (const auto& [name, t] : collect(true, true, true)) convert_in_place(t, dtype);
   for (const auto& [name, t] : collect(false, true, true)) convert_in_place(t, dtype);
   return *this;
@@ -213,7 +213,7 @@ LoadResult Module::load_state_dict(const StateDict& dict, bool strict) {
       problems << "\n  unexpected key '" << name << "'"
                << (t.defined() ? " (the dict has " + describe(t) + ")" : std::string());
     }
-  if (strict && !result.ok()) fail("load_state_dict", ": ", name(), ": the state dict does not fit:", problems.str());
+  if (strict && !result.ok()) fail("load_state_dict", name(), ": the state dict does not fit:", problems.str());
   for (const auto& [dst, src] : to_copy) dst.impl()->data = src.storage();  // a copy of the values
   return result;
 }

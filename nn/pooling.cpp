@@ -10,10 +10,10 @@ Size2 resolved(Size2 stride, Size2 kernel) { return stride == Size2(0) ? kernel 
 
 // The op checks these again on every call; checking here too reports a bad layer where it is built.
 void check_window(const char* layer, Size2 kernel, Size2 stride, Size2 padding) {
-  if (kernel.h < 1 || kernel.w < 1) fail(layer, ": kernel_size must be positive, got ", kernel);
-  if (stride.h < 1 || stride.w < 1) fail(layer, ": stride must be positive, got ", stride);
+  if (kernel.h < 1 || kernel.w < 1) fail(layer, "kernel_size must be positive, got ", kernel);
+  if (stride.h < 1 || stride.w < 1) fail(layer, "stride must be positive, got ", stride);
   if (padding.h < 0 || padding.w < 0 || 2 * padding.h > kernel.h || 2 * padding.w > kernel.w)
-    fail(layer, ": padding ", padding, " must be between 0 and half the kernel size ", kernel);
+    fail(layer, "padding ", padding, " must be between 0 and half the kernel size ", kernel);
 }
 
 template <class... Args>
@@ -44,7 +44,7 @@ std::string AvgPool2d::extra_repr() const {
 }
 
 AdaptiveAvgPool2d::AdaptiveAvgPool2d(Size2 size) : output_size(size) {
-  if (size.h < 1 || size.w < 1) fail("AdaptiveAvgPool2d", ": output_size must be positive, got ", size);
+  if (size.h < 1 || size.w < 1) fail("AdaptiveAvgPool2d", "output_size must be positive, got ", size);
 }
 Tensor AdaptiveAvgPool2d::forward(const Tensor& x) { return adaptive_avg_pool2d(x, output_size); }
 std::string AdaptiveAvgPool2d::extra_repr() const { return text("output_size=", output_size); }

@@ -23,7 +23,7 @@ Tensor Sequential::forward(const Tensor& x) {
 }
 
 const std::shared_ptr<Module>& Sequential::operator[](std::size_t i) const {
-  if (i >= size()) fail("Sequential", ": index ", i, " is out of range for ", size(), " modules");
+  if (i >= size()) fail("Sequential", "index ", i, " is out of range for ", size(), " modules");
   return named_children()[i].second;
 }
 

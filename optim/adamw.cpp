@@ -8,14 +8,14 @@
 namespace xgrad::optim {
 
 void AdamWOptions::validate() const {
-  if (!(lr >= 0)) fail("AdamW", ": lr must be >= 0, got ", lr);
-  if (!std::isfinite(lr)) fail("AdamW", ": lr must be finite, got ", lr);
-  if (!(betas[0] >= 0 && betas[0] < 1)) fail("AdamW", ": betas[0] must be in [0, 1), got ", betas[0]);
-  if (!(betas[1] >= 0 && betas[1] < 1)) fail("AdamW", ": betas[1] must be in [0, 1), got ", betas[1]);
-  if (!(eps >= 0)) fail("AdamW", ": eps must be >= 0, got ", eps);
+  if (!(lr >= 0)) fail("AdamW", "lr must be >= 0, got ", lr);
+  if (!std::isfinite(lr)) fail("AdamW", "lr must be finite, got ", lr);
+  if (!(betas[0] >= 0 && betas[0] < 1)) fail("AdamW", "betas[0] must be in [0, 1), got ", betas[0]);
+  if (!(betas[1] >= 0 && betas[1] < 1)) fail("AdamW", "betas[1] must be in [0, 1), got ", betas[1]);
+  if (!(eps >= 0)) fail("AdamW", "eps must be >= 0, got ", eps);
   // eps = 0 divides 0 by 0 wherever a gradient (hence the second moment) is zero.
-  if (!(eps > 0 && std::isfinite(eps))) fail("AdamW", ": eps must be > 0 and finite, got ", eps);
-  if (!(weight_decay >= 0)) fail("AdamW", ": weight_decay must be >= 0, got ", weight_decay);
+  if (!(eps > 0 && std::isfinite(eps))) fail("AdamW", "eps must be > 0 and finite, got ", eps);
+  if (!(weight_decay >= 0)) fail("AdamW", "weight_decay must be >= 0, got ", weight_decay);
 }
 
 AdamW::AdamW(std::vector<Tensor> params, AdamWOptions options)

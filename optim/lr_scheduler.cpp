@@ -25,7 +25,7 @@ std::vector<double> LRScheduler::current_lrs() const {
 
 void LRScheduler::step() {
   if (last_epoch_ == std::numeric_limits<std::int64_t>::max())
-    fail(name_.c_str(), ": stepped past epoch ", last_epoch_, ", the last an int64 counts");
+    fail(name_.c_str(), "stepped past epoch ", last_epoch_, ", the last an int64 counts");
   ++last_epoch_;
   std::vector<double> lrs;
   try {
@@ -34,7 +34,7 @@ void LRScheduler::step() {
     // is this scheduler's error, not the optimizer's.
     for (std::size_t g = 0; g < lrs.size(); ++g)
       if (!(std::isfinite(lrs[g]) && lrs[g] >= 0))
-        fail(name_.c_str(), ": epoch ", last_epoch_, " would set the learning rate of parameter group ", g, " to ",
+        fail(name_.c_str(), "epoch ", last_epoch_, " would set the learning rate of parameter group ", g, " to ",
              lrs[g], " (from ", optimizer_.lr(g), "); the schedule must keep it finite and >= 0");
   } catch (...) {
     --last_epoch_;
@@ -64,9 +64,9 @@ void LRScheduler::load_state_dict(const StateDict& dict, const std::string& pref
 // --- StepLR ------------------------------------------------------------------------------------
 
 StepLR::StepLR(Optimizer& optimizer, StepLROptions options) : LRScheduler(optimizer, "StepLR"), options_(options) {
-  if (options_.step_size < 1) fail("StepLR", ": step_size must be >= 1, got ", options_.step_size);
+  if (options_.step_size < 1) fail("StepLR", "step_size must be >= 1, got ", options_.step_size);
   if (!(options_.gamma > 0 && std::isfinite(options_.gamma)))
-    fail("StepLR", ": gamma must be > 0 and finite, got ", options_.gamma);
+    fail("StepLR", "gamma must be > 0 and finite, got ", options_.gamma);
   step();
 }
 
@@ -82,9 +82,9 @@ std::vector<double> StepLR::get_lr() {
 MultiStepLR::MultiStepLR(Optimizer& optimizer, MultiStepLROptions options)
     : LRScheduler(optimizer, "MultiStepLR"), options_(std::move(options)) {
   for (std::int64_t m : options_.milestones)
-    if (m < 0) fail("MultiStepLR", ": milestones must be >= 0, got ", m);
+    if (m < 0) fail("MultiStepLR", "milestones must be >= 0, got ", m);
   if (!(options_.gamma > 0 && std::isfinite(options_.gamma)))
-    fail("MultiStepLR", ": gamma must be > 0 and finite, got ", options_.gamma);
+    fail("MultiStepLR", "gamma must be > 0 and finite, got ", options_.gamma);
   step();
 }
 
@@ -100,8 +100,8 @@ std::vector<double> MultiStepLR::get_lr() {
 
 ExponentialLR::ExponentialLR(Optimizer& optimizer, ExponentialLROptions options)
     : LRScheduler(optimizer, "ExponentialLR"), options_(options) {
-  if (!(options_.gamma > 0)) fail("ExponentialLR", ": gamma must be > 0, got ", options_.gamma);
-  if (!std::isfinite(options_.gamma)) fail("ExponentialLR", ": gamma must be finite, got ", options_.gamma);
+  if (!(options_.gamma > 0)) fail("ExponentialLR", "gamma must be > 0, got ", options_.gamma);
+  if (!std::isfinite(options_.gamma)) fail("ExponentialLR", "gamma must be finite, got ", options_.gamma);
   step();
 }
 
@@ -116,9 +116,9 @@ std::vector<double> ExponentialLR::get_lr() {
 
 CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, CosineAnnealingLROptions options)
     : LRScheduler(optimizer, "CosineAnnealingLR"), options_(options) {
-  if (options_.t_max < 1) fail("CosineAnnealingLR", ": t_max must be >= 1, got ", options_.t_max);
+  if (options_.t_max < 1) fail("CosineAnnealingLR", "t_max must be >= 1, got ", options_.t_max);
   if (!(options_.eta_min >= 0 && std::isfinite(options_.eta_min)))
-    fail("CosineAnnealingLR", ": eta_min must be >= 0 and finite, got ", options_.eta_min);
+    fail("CosineAnnealingLR", "eta_min must be >= 0 and finite, got ", options_.eta_min);
   step();
 }
 
@@ -145,10 +145,10 @@ std::vector<double> CosineAnnealingLR::get_lr() {
 LinearLR::LinearLR(Optimizer& optimizer, LinearLROptions options)
     : LRScheduler(optimizer, "LinearLR"), options_(options) {
   if (!(options_.start_factor > 0 && options_.start_factor <= 1))
-    fail("LinearLR", ": start_factor must be in (0, 1], got ", options_.start_factor);
+    fail("LinearLR", "start_factor must be in (0, 1], got ", options_.start_factor);
   if (!(options_.end_factor >= 0 && options_.end_factor <= 1))
-    fail("LinearLR", ": end_factor must be in [0, 1], got ", options_.end_factor);
-  if (options_.total_iters < 1) fail("LinearLR", ": total_iters must be >= 1, got ", options_.total_iters);
+    fail("LinearLR", "end_factor must be in [0, 1], got ", options_.end_factor);
+  if (options_.total_iters < 1) fail("LinearLR", "total_iters must be >= 1, got ", options_.total_iters);
   step();
 }
 

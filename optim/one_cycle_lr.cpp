@@ -10,28 +10,28 @@ namespace xgrad::optim {
 OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options)
     : LRScheduler(optimizer, "OneCycleLR"), options_(options) {
   const OneCycleLROptions& o = options_;
-  if (!(o.max_lr > 0)) fail("OneCycleLR", ": max_lr must be > 0, got ", o.max_lr);
-  if (!std::isfinite(o.max_lr)) fail("OneCycleLR", ": max_lr must be finite, got ", o.max_lr);
+  if (!(o.max_lr > 0)) fail("OneCycleLR", "max_lr must be > 0, got ", o.max_lr);
+  if (!std::isfinite(o.max_lr)) fail("OneCycleLR", "max_lr must be finite, got ", o.max_lr);
   if (o.total_steps > 0) {
     total_steps_ = o.total_steps;
   } else if (o.total_steps < 0) {
-    fail("OneCycleLR", ": total_steps must be > 0, got ", o.total_steps);
+    fail("OneCycleLR", "total_steps must be > 0, got ", o.total_steps);
   } else {
     if (o.epochs <= 0 || o.steps_per_epoch <= 0)
-      fail("OneCycleLR", ": set total_steps, or epochs and steps_per_epoch (both > 0); got epochs ", o.epochs,
+      fail("OneCycleLR", "set total_steps, or epochs and steps_per_epoch (both > 0); got epochs ", o.epochs,
            " and steps_per_epoch ", o.steps_per_epoch);
     if (__builtin_mul_overflow(o.epochs, o.steps_per_epoch, &total_steps_))
-      fail("OneCycleLR", ": epochs ", o.epochs, " x steps_per_epoch ", o.steps_per_epoch,
+      fail("OneCycleLR", "epochs ", o.epochs, " x steps_per_epoch ", o.steps_per_epoch,
            " overflows the int64 step count");
   }
   // step() counts to total_steps inclusive, so the count must leave room for one more.
   if (total_steps_ == std::numeric_limits<std::int64_t>::max())
-    fail("OneCycleLR", ": total_steps must be below 2^63 - 1, got ", total_steps_);
-  if (!(o.pct_start >= 0 && o.pct_start <= 1)) fail("OneCycleLR", ": pct_start must be in [0, 1], got ", o.pct_start);
+    fail("OneCycleLR", "total_steps must be below 2^63 - 1, got ", total_steps_);
+  if (!(o.pct_start >= 0 && o.pct_start <= 1)) fail("OneCycleLR", "pct_start must be in [0, 1], got ", o.pct_start);
   if (!(o.div_factor > 0 && std::isfinite(o.div_factor)))
-    fail("OneCycleLR", ": div_factor must be > 0 and finite, got ", o.div_factor);
+    fail("OneCycleLR", "div_factor must be > 0 and finite, got ", o.div_factor);
   if (!(o.final_div_factor > 0 && std::isfinite(o.final_div_factor)))
-    fail("OneCycleLR", ": final_div_factor must be > 0 and finite, got ", o.final_div_factor);
+    fail("OneCycleLR", "final_div_factor must be > 0 and finite, got ", o.final_div_factor);
 
   const double initial_lr = o.max_lr / o.div_factor;
   const double min_lr = initial_lr / o.final_div_factor;
@@ -47,7 +47,7 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options)
   double start = 0;
   for (const Phase& p : phases_) {
     if (p.end_step == start)
-      fail("OneCycleLR", ": a phase of zero length (pct_start ", o.pct_start, " of ", total_steps_,
+      fail("OneCycleLR", "a phase of zero length (pct_start ", o.pct_start, " of ", total_steps_,
            " steps); change pct_start or total_steps");
     start = p.end_step;
   }
@@ -58,7 +58,7 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options)
     else if (optimizer.has_option("beta1"))
       momentum_name_ = "beta1";
     else
-      fail("OneCycleLR", ": cycle_momentum needs an optimizer with momentum or betas, and ", optimizer.name(),
+      fail("OneCycleLR", "cycle_momentum needs an optimizer with momentum or betas, and ", optimizer.name(),
            " has neither; set .cycle_momentum = false");
     for (std::size_t g = 0; g < optimizer.num_param_groups(); ++g) optimizer.set_option(g, momentum_name_, max_m);
   }
@@ -75,7 +75,7 @@ double OneCycleLR::anneal(double start, double end, double pct) const {
 std::vector<double> OneCycleLR::get_lr() {
   const std::int64_t step_num = last_epoch_;
   if (step_num > total_steps_)
-    fail("OneCycleLR", ": stepped ", step_num + 1, " times, but total_steps is ", total_steps_);
+    fail("OneCycleLR", "stepped ", step_num + 1, " times, but total_steps is ", total_steps_);
   const double t = static_cast<double>(step_num);
   double start_step = 0, lr = 0, momentum = 0;
   for (std::size_t i = 0; i < phases_.size(); ++i) {

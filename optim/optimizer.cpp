@@ -83,7 +83,7 @@ Optimizer::Optimizer(std::string name, bool counts_steps) : name_(std::move(name
 
 const std::vector<Tensor>& Optimizer::params(std::size_t group) const {
   if (group >= groups_.size())
-    fail(name_.c_str(), ": parameter group ", group, " does not exist; there are ", groups_.size());
+    fail(name_.c_str(), "parameter group ", group, " does not exist; there are ", groups_.size());
   return groups_[group].params;
 }
 
@@ -96,23 +96,23 @@ std::vector<Tensor> Optimizer::parameters() const {
 void Optimizer::add_params(std::vector<Tensor> params) {
   const char* op = name_.c_str();
   const std::size_t g = groups_.size();
-  if (params.empty()) fail(op, ": parameter group ", g, " is empty; a group needs at least one parameter");
+  if (params.empty()) fail(op, "parameter group ", g, " is empty; a group needs at least one parameter");
   for (std::size_t i = 0; i < params.size(); ++i) {
     const Tensor& p = params[i];
-    if (!p.defined()) fail(op, ": parameter ", i, " of group ", g, " is an undefined tensor");
+    if (!p.defined()) fail(op, "parameter ", i, " of group ", g, " is an undefined tensor");
     if (p.dtype() != kFloat32 && p.dtype() != kFloat64)
-      fail(op, ": can only optimize float32 or float64 tensors, but parameter ", i, " of group ", g, " is ", p.dtype());
+      fail(op, "can only optimize float32 or float64 tensors, but parameter ", i, " of group ", g, " is ", p.dtype());
     if (!p.is_leaf())
-      fail(op, ": can't optimize a non-leaf tensor: parameter ", i, " of group ", g, " was computed by '",
+      fail(op, "can't optimize a non-leaf tensor: parameter ", i, " of group ", g, " was computed by '",
            p.grad_fn()->name(), "'; optimize the leaf tensors it was computed from, or detach() it");
     // Listed twice, a parameter would be updated twice per step.
     for (std::size_t j = 0; j < i; ++j)
       if (params[j].impl() == p.impl())
-        fail(op, ": parameter ", i, " of group ", g, " is listed twice (also as ", j, ")");
+        fail(op, "parameter ", i, " of group ", g, " is listed twice (also as ", j, ")");
     for (std::size_t h = 0; h < groups_.size(); ++h)
       for (std::size_t j = 0; j < groups_[h].params.size(); ++j)
         if (groups_[h].params[j].impl() == p.impl())
-          fail(op, ": parameter ", i, " of group ", g, " is already parameter ", j, " of group ", h,
+          fail(op, "parameter ", i, " of group ", g, " is already parameter ", j, " of group ", h,
                "; a parameter can be in one group only, once");
   }
   const std::size_t first = states_.size();
@@ -130,7 +130,7 @@ Tensor& Optimizer::buffer(ParamState& state, const std::string& name, const Tens
   auto it = state.buffers.find(name);
   if (it == state.buffers.end()) it = state.buffers.emplace(name, zeros_like(param)).first;
   if (it->second.shape() != param.shape() || it->second.dtype() != param.dtype())
-    fail((name_ + ".step").c_str(), ": the state '", name, "' has shape ", to_string(it->second.shape()), " (",
+    fail((name_ + ".step").c_str(), "the state '", name, "' has shape ", to_string(it->second.shape()), " (",
          it->second.dtype(), ") but its parameter now has shape ", to_string(param.shape()), " (", param.dtype(),
          "); a parameter must keep its shape and dtype while an optimizer holds it");
   return it->second;
@@ -139,7 +139,7 @@ Tensor& Optimizer::buffer(ParamState& state, const std::string& name, const Tens
 Tensor Optimizer::grad_of(const Tensor& param) const {
   Tensor grad = param.grad();
   if (grad.defined() && (grad.shape() != param.shape() || grad.dtype() != param.dtype()))
-    fail((name_ + ".step").c_str(), ": a gradient of shape ", to_string(grad.shape()), " (", grad.dtype(),
+    fail((name_ + ".step").c_str(), "a gradient of shape ", to_string(grad.shape()), " (", grad.dtype(),
          ") for a parameter of shape ", to_string(param.shape()), " (", param.dtype(), ")");
   return grad;
 }
@@ -172,12 +172,12 @@ double Optimizer::option(std::size_t group, std::string_view name) const {
   visit_options(group, [&](std::string_view n, double v) {
     if (n == name) value = v;
   });
-  if (!value) fail(name_.c_str(), ": has no option '", name, "'; its options are ", join(option_names()));
+  if (!value) fail(name_.c_str(), "has no option '", name, "'; its options are ", join(option_names()));
   return *value;
 }
 
 void Optimizer::set_option(std::size_t group, std::string_view name, double value) {
-  if (!has_option(name)) fail(name_.c_str(), ": has no option '", name, "'; its options are ", join(option_names()));
+  if (!has_option(name)) fail(name_.c_str(), "has no option '", name, "'; its options are ", join(option_names()));
   assign_options(group, {{std::string(name), value}});
 }
 
@@ -209,19 +209,19 @@ void Optimizer::load_state_dict(const StateDict& dict, const std::string& prefix
     if (!key.starts_with(prefix)) continue;
     const auto k = parse_key(std::string_view(key).substr(prefix.size()));
     if (!k) {
-      if (!prefix.empty()) fail(where, ": unexpected key '", key, "' under the prefix '", prefix, "'");
-      fail(where, ": unexpected key '", key,
+      if (!prefix.empty()) fail(where, "unexpected key '", key, "' under the prefix '", prefix, "'");
+      fail(where, "unexpected key '", key,
            "'; to load from a checkpoint that holds more than the optimizer, pass the prefix its keys start with");
     }
-    if (!t.defined()) fail(where, ": the tensor of '", key, "' is undefined");
+    if (!t.defined()) fail(where, "the tensor of '", key, "' is undefined");
     (k->section == "state" ? saved_states : saved_groups)[k->index][k->field] = t;
   }
   if (saved_groups.empty())
-    fail(where, ": the state dict holds no optimizer state (no key '", prefix, "param_groups.0.params')");
+    fail(where, "the state dict holds no optimizer state (no key '", prefix, "param_groups.0.params')");
 
   // 2. Groups: the same number, each with as many parameters as ours and every option.
   if (saved_groups.size() != groups_.size() || saved_groups.rbegin()->first != groups_.size() - 1)
-    fail(where, ": the saved state has ", saved_groups.size(), " parameter groups, this optimizer has ",
+    fail(where, "the saved state has ", saved_groups.size(), " parameter groups, this optimizer has ",
          groups_.size());
   std::map<std::int64_t, std::size_t> global_of_saved;  // saved parameter index -> ours
   std::vector<std::size_t> group_of(states_.size());
@@ -230,33 +230,33 @@ void Optimizer::load_state_dict(const StateDict& dict, const std::string& prefix
   for (std::size_t g = 0; g < groups_.size(); ++g) {
     auto& fields = saved_groups[g];
     const auto pit = fields.find("params");
-    if (pit == fields.end()) fail(where, ": parameter group ", g, " has no 'params' entry");
+    if (pit == fields.end()) fail(where, "parameter group ", g, " has no 'params' entry");
     const Tensor& ids = pit->second;
     if (ids.dtype() != kInt64 || ids.dim() != 1)
-      fail(where, ": 'param_groups.", g, ".params' must be a 1-d int64 tensor, got shape ", to_string(ids.shape()),
+      fail(where, "'param_groups.", g, ".params' must be a 1-d int64 tensor, got shape ", to_string(ids.shape()),
            " of ", ids.dtype());
     const Group& group = groups_[g];
     if (ids.numel() != group.params.size())
-      fail(where, ": parameter group ", g, " holds ", ids.numel(), " parameters in the saved state but ",
+      fail(where, "parameter group ", g, " holds ", ids.numel(), " parameters in the saved state but ",
            group.params.size(), " in this optimizer");
     for (std::size_t j = 0; j < ids.numel(); ++j) {
       const std::int64_t id = ids.data<std::int64_t>()(j);
       if (!global_of_saved.emplace(id, group.first_index + j).second)
-        fail(where, ": parameter index ", id, " appears twice in the saved parameter groups");
+        fail(where, "parameter index ", id, " appears twice in the saved parameter groups");
       group_of[group.first_index + j] = g;
     }
     for (const auto& [field, t] : fields) {
       if (field == "params") continue;
       if (std::find(option_list.begin(), option_list.end(), field) == option_list.end())
-        fail(where, ": parameter group ", g, " has an option '", field, "' that ", name_,
+        fail(where, "parameter group ", g, " has an option '", field, "' that ", name_,
              " does not have; its options are ", join(option_list));
       if (t.numel() != 1)
-        fail(where, ": option '", field, "' of parameter group ", g, " must hold one number, got shape ",
+        fail(where, "option '", field, "' of parameter group ", g, " must hold one number, got shape ",
              to_string(t.shape()));
       options[g][field] = t.item();
     }
     for (const auto& o : option_list)
-      if (!options[g].count(o)) fail(where, ": parameter group ", g, " lacks the option '", o, "'");
+      if (!options[g].count(o)) fail(where, "parameter group ", g, " lacks the option '", o, "'");
   }
 
   // 3. Per-parameter states, checked against the parameter each maps to.
@@ -268,7 +268,7 @@ void Optimizer::load_state_dict(const StateDict& dict, const std::string& prefix
   for (const auto& [id, fields] : saved_states) {
     const auto git = global_of_saved.find(static_cast<std::int64_t>(id));
     if (git == global_of_saved.end())
-      fail(where, ": the saved state has an entry for parameter ", id, ", which no saved parameter group lists");
+      fail(where, "the saved state has an entry for parameter ", id, ", which no saved parameter group lists");
     const std::size_t gi = git->second;
     const Tensor& p = groups_[group_of[gi]].params[gi - groups_[group_of[gi]].first_index];
     ParamState& s = states[gi].emplace();
@@ -276,26 +276,26 @@ void Optimizer::load_state_dict(const StateDict& dict, const std::string& prefix
       if (counts_steps_ && field == "step") {
         const std::optional<std::int64_t> step = step_count(t);
         if (!step)
-          fail(where, ": 'state.", id, ".step' must be one whole number >= 0 and below 2^63 - 1, got ",
+          fail(where, "'state.", id, ".step' must be one whole number >= 0 and below 2^63 - 1, got ",
                t.numel() == 1 ? std::to_string(t.item()) : "shape " + to_string(t.shape()));
         s.step = *step;
         continue;
       }
       if (std::find(known.begin(), known.end(), field) == known.end())
-        fail(where, ": unknown state '", field, "' for parameter ", id, "; ", name_, " keeps ", join(keeps));
-      if (t.dtype() == kInt64) fail(where, ": 'state.", id, ".", field, "' is int64; it must be float32 or float64");
+        fail(where, "unknown state '", field, "' for parameter ", id, "; ", name_, " keeps ", join(keeps));
+      if (t.dtype() == kInt64) fail(where, "'state.", id, ".", field, "' is int64; it must be float32 or float64");
       if (t.shape() != p.shape())
-        fail(where, ": 'state.", id, ".", field, "' has shape ", to_string(t.shape()),
+        fail(where, "'state.", id, ".", field, "' has shape ", to_string(t.shape()),
              " but the parameter it maps to has shape ", to_string(p.shape()));
       Tensor value = t.to(p.dtype()).detach();
       const bool nonnegative = std::find(squares.begin(), squares.end(), field) != squares.end();
       const auto bad = dispatch_float(where, value, [&]<class T>() { return first_bad(value.data<T>(), nonnegative); });
       if (bad)
-        fail(where, ": 'state.", id, ".", field, "' holds ", bad->second, " at element ", bad->first, "; it must be ",
+        fail(where, "'state.", id, ".", field, "' holds ", bad->second, " at element ", bad->first, "; it must be ",
              nonnegative ? "finite and >= 0 (an average of squares)" : "finite");
       s.buffers[field] = std::move(value);
     }
-    if (counts_steps_ && !fields.count("step")) fail(where, ": the state of parameter ", id, " has no 'step'");
+    if (counts_steps_ && !fields.count("step")) fail(where, "the state of parameter ", id, " has no 'step'");
   }
 
   // 4. Options, then the buffers they require; undo the options if anything fails.
@@ -308,7 +308,7 @@ void Optimizer::load_state_dict(const StateDict& dict, const std::string& prefix
       if (!states[i]) continue;
       for (const auto& b : required_buffers(group_of[i]))
         if (!states[i]->buffers.count(b))
-          fail(where, ": the state of parameter ", i, " lacks '", b, "', which ", name_, " needs with these options");
+          fail(where, "the state of parameter ", i, " lacks '", b, "', which ", name_, " needs with these options");
     }
   } catch (...) {
     for (std::size_t g = 0; g < groups_.size(); ++g) assign_options(g, previous[g]);

@@ -136,7 +136,7 @@ class OptimizerWithOptions : public Optimizer {
  protected:
   OptimizerWithOptions(std::string name, bool counts_steps, std::vector<ParamGroup<Options>> groups)
       : Optimizer(std::move(name), counts_steps) {
-    if (groups.empty()) fail(this->name().c_str(), ": got no parameter groups");
+    if (groups.empty()) fail(this->name().c_str(), "got no parameter groups");
     for (auto& g : groups) add_param_group(std::move(g));
   }
 
@@ -160,7 +160,7 @@ class OptimizerWithOptions : public Optimizer {
     });
     if (found != values.size())
       for (const auto& [name, value] : values)
-        if (!has_option(name)) fail(this->name().c_str(), ": has no option '", name, "'");
+        if (!has_option(name)) fail(this->name().c_str(), "has no option '", name, "'");
     next.validate();
     options_[group] = next;
   }
@@ -170,7 +170,7 @@ class OptimizerWithOptions : public Optimizer {
  private:
   std::size_t checked_group(std::size_t group) const {
     if (group >= options_.size())
-      fail(name().c_str(), ": parameter group ", group, " does not exist; there are ", options_.size());
+      fail(name().c_str(), "parameter group ", group, " does not exist; there are ", options_.size());
     return group;
   }
 };
@@ -181,7 +181,7 @@ decltype(auto) dispatch_float(const char* op, const Tensor& param, F&& f) {
   switch (param.dtype()) {
     case kFloat32: return f.template operator()<float>();
     case kFloat64: return f.template operator()<double>();
-    default: fail(op, ": parameters must be float32 or float64, got ", param.dtype());
+    default: fail(op, "parameters must be float32 or float64, got ", param.dtype());
   }
 }
 

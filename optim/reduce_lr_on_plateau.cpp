@@ -11,13 +11,13 @@ namespace xgrad::optim {
 ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, ReduceLROnPlateauOptions options)
     : optimizer_(optimizer), options_(options) {
   const auto& o = options_;
-  if (!(o.factor >= 0 && o.factor < 1)) fail("ReduceLROnPlateau", ": factor must be in [0, 1), got ", o.factor);
-  if (o.patience < 0) fail("ReduceLROnPlateau", ": patience must be >= 0, got ", o.patience);
-  if (!(o.threshold >= 0)) fail("ReduceLROnPlateau", ": threshold must be >= 0, got ", o.threshold);
-  if (o.cooldown < 0) fail("ReduceLROnPlateau", ": cooldown must be >= 0, got ", o.cooldown);
-  if (!(o.min_lr >= 0)) fail("ReduceLROnPlateau", ": min_lr must be >= 0, got ", o.min_lr);
-  if (!std::isfinite(o.min_lr)) fail("ReduceLROnPlateau", ": min_lr must be finite, got ", o.min_lr);
-  if (!(o.eps >= 0)) fail("ReduceLROnPlateau", ": eps must be >= 0, got ", o.eps);
+  if (!(o.factor >= 0 && o.factor < 1)) fail("ReduceLROnPlateau", "factor must be in [0, 1), got ", o.factor);
+  if (o.patience < 0) fail("ReduceLROnPlateau", "patience must be >= 0, got ", o.patience);
+  if (!(o.threshold >= 0)) fail("ReduceLROnPlateau", "threshold must be >= 0, got ", o.threshold);
+  if (o.cooldown < 0) fail("ReduceLROnPlateau", "cooldown must be >= 0, got ", o.cooldown);
+  if (!(o.min_lr >= 0)) fail("ReduceLROnPlateau", "min_lr must be >= 0, got ", o.min_lr);
+  if (!std::isfinite(o.min_lr)) fail("ReduceLROnPlateau", "min_lr must be finite, got ", o.min_lr);
+  if (!(o.eps >= 0)) fail("ReduceLROnPlateau", "eps must be >= 0, got ", o.eps);
   best_ =
       o.mode == PlateauMode::Min ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
 }
@@ -73,7 +73,7 @@ void ReduceLROnPlateau::load_state_dict(const StateDict& dict, const std::string
   const detail::StateReader in("ReduceLROnPlateau.load_state_dict", dict, prefix,
                                {"best", "num_bad_epochs", "cooldown_counter", "last_epoch", "last_lr"});
   const double best = in.number("best");
-  if (std::isnan(best)) fail("ReduceLROnPlateau.load_state_dict", ": '", prefix, "best' is nan; it must be a number");
+  if (std::isnan(best)) fail("ReduceLROnPlateau.load_state_dict", "'", prefix, "best' is nan; it must be a number");
   const std::int64_t num_bad_epochs = in.integer("num_bad_epochs");
   const std::int64_t cooldown_counter = in.integer("cooldown_counter");
   const std::int64_t last_epoch = in.integer("last_epoch");

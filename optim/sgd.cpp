@@ -8,12 +8,12 @@
 namespace xgrad::optim {
 
 void SGDOptions::validate() const {
-  if (!(lr >= 0)) fail("SGD", ": lr must be >= 0, got ", lr);
-  if (!std::isfinite(lr)) fail("SGD", ": lr must be finite, got ", lr);
-  if (!(momentum >= 0)) fail("SGD", ": momentum must be >= 0, got ", momentum);
-  if (!(weight_decay >= 0)) fail("SGD", ": weight_decay must be >= 0, got ", weight_decay);
+  if (!(lr >= 0)) fail("SGD", "lr must be >= 0, got ", lr);
+  if (!std::isfinite(lr)) fail("SGD", "lr must be finite, got ", lr);
+  if (!(momentum >= 0)) fail("SGD", "momentum must be >= 0, got ", momentum);
+  if (!(weight_decay >= 0)) fail("SGD", "weight_decay must be >= 0, got ", weight_decay);
   if (nesterov && (momentum <= 0 || dampening != 0))
-    fail("SGD", ": nesterov needs momentum > 0 and dampening = 0, got momentum ", momentum, " and dampening ",
+    fail("SGD", "nesterov needs momentum > 0 and dampening = 0, got momentum ", momentum, " and dampening ",
          dampening);
 }
 

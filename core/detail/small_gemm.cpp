@@ -224,7 +224,7 @@ bool small_gemm_has_avx512() {
 
 void set_small_gemm_path(SmallGemmPath path) {
   if (path == SmallGemmPath::kAvx512 && !small_gemm_has_avx512())
-    fail("set_small_gemm_path", ": the AVX-512 path was asked for, but this CPU does not run AVX-512F");
+    fail("set_small_gemm_path", "the AVX-512 path was asked for, but this CPU does not run AVX-512F");
   g_path.store(path, std::memory_order_relaxed);
 }
 
@@ -235,7 +235,7 @@ bool small_gemm_uses_avx512() {
 
 void small_sgemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, const float* b,
                  float beta, float* c) {
-  if (ta && tb) fail("small_sgemm", ": both operands transposed is not supported (m ", m, ", n ", n, ", k ", k, ")");
+  if (ta && tb) fail("small_sgemm", "both operands transposed is not supported (m ", m, ", n ", n, ", k ", k, ")");
   if (m == 0 || n == 0) return;  // as BLAS: nothing to write, and A and B are not read
   // op(A)(i, p) is a[i * k + p], or a[p * m + i] when A is stored transposed.
   const std::size_t a_row = ta ? 1 : k, a_col = ta ? m : 1;

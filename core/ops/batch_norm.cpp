@@ -79,10 +79,10 @@ void for_each_channel(const Layout& l, F f) {
 void check_channel_tensor(const char* name, const Tensor& t, const Tensor& input, std::size_t c) {
   if (!t.defined()) return;
   if (t.shape() != Shape{c})
-    fail(kOp, ": ", name, " has shape ", to_string(t.shape()), " but the input ", to_string(input.shape()), " has ", c,
+    fail(kOp, name, " has shape ", to_string(t.shape()), " but the input ", to_string(input.shape()), " has ", c,
          " channels; expected (", c, ")");
   if (t.dtype() != input.dtype())
-    fail(kOp, ": the input is ", input.dtype(), " but ", name, " is ", t.dtype(), "; convert one of them with .to()");
+    fail(kOp, "the input is ", input.dtype(), " but ", name, " is ", t.dtype(), "; convert one of them with .to()");
 }
 
 // What the backward needs per channel: the mean and 1 / sqrt(var + eps) the forward used.
@@ -94,9 +94,9 @@ struct Stats {
 
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
                   const Tensor& bias, bool training, double momentum, double eps) {
-  if (!input.defined()) fail(kOp, ": the input is undefined");
+  if (!input.defined()) fail(kOp, "the input is undefined");
   const Shape s = input.shape();
-  if (s.size() < 2) fail(kOp, ": expected an input (N, C, ...) with at least 2 dims, got shape ", to_string(s));
+  if (s.size() < 2) fail(kOp, "expected an input (N, C, ...) with at least 2 dims, got shape ", to_string(s));
   std::size_t inner = 1;
   for (std::size_t d = 2; d < s.size(); ++d) inner *= s[d];
   const Layout l{s[0], s[1], inner};
@@ -105,13 +105,13 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
   check_channel_tensor("weight", weight, input, l.c);
   check_channel_tensor("bias", bias, input, l.c);
   if (running_mean.defined() != running_var.defined())
-    fail(kOp, ": running_mean and running_var must both be given or both be undefined");
-  if (!(eps >= 0)) fail(kOp, ": eps must be non-negative, got ", eps);
-  if (!(momentum >= 0 && momentum <= 1)) fail(kOp, ": momentum must be in [0, 1], got ", momentum);
+    fail(kOp, "running_mean and running_var must both be given or both be undefined");
+  if (!(eps >= 0)) fail(kOp, "eps must be non-negative, got ", eps);
+  if (!(momentum >= 0 && momentum <= 1)) fail(kOp, "momentum must be in [0, 1], got ", momentum);
   if (!training && !running_mean.defined())
-    fail(kOp, ": eval mode (training = false) needs running_mean and running_var; pass them or set training");
+    fail(kOp, "eval mode (training = false) needs running_mean and running_var; pass them or set training");
   if (training && l.n * l.inner <= 1)
-    fail(kOp, ": Expected more than 1 value per channel when training, got input shape ", to_string(s));
+    fail(kOp, "Expected more than 1 value per channel when training, got input shape ", to_string(s));
 
   return visit_float(kOp, input, [&]<class T>(const xt::xarray<T>& xa) {
     const T* x = xa.data();
@@ -125,7 +125,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
       for (std::size_t ch = 0; ch < l.c; ++ch) {
         const double v = double(rv[ch]);
         if (!(v + eps > 0))
-          fail(kOp, ": running_var + eps must be positive, got running_var[", ch, "] = ", v, " and eps = ", eps);
+          fail(kOp, "running_var + eps must be positive, got running_var[", ch, "] = ", v, " and eps = ", eps);
         st.mean[ch] = double(rm[ch]);
         st.invstd[ch] = 1 / std::sqrt(v + eps);
       }

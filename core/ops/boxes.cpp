@@ -17,20 +17,20 @@ namespace {
 const char* layout(BoxFormat f) { return f == BoxFormat::XYXY ? "(x1, y1, x2, y2)" : "(cx, cy, w, h)"; }
 
 void check_boxes(const char* op, const char* name, const Tensor& boxes, BoxFormat f) {
-  if (!boxes.defined()) fail(op, ": ", name, " is undefined");
+  if (!boxes.defined()) fail(op, name, " is undefined");
   if (boxes.dtype() != kFloat32 && boxes.dtype() != kFloat64)
-    fail(op, ": ", name, " must be float32 or float64, got ", boxes.dtype());
+    fail(op, name, " must be float32 or float64, got ", boxes.dtype());
   if (boxes.dim() == 0 || boxes.shape().back() != 4)
-    fail(op, ": ", name, " has shape ", to_string(boxes.shape()), "; boxes are (..., 4) as ", layout(f));
+    fail(op, name, " has shape ", to_string(boxes.shape()), "; boxes are (..., 4) as ", layout(f));
 }
 
 // Checks a pair of box tensors and returns the broadcast shape of their leading dims.
 Shape check_pair(const char* op, const Tensor& boxes1, const Tensor& boxes2, const BoxIouOptions& o) {
-  if (!(o.eps >= 0) || !std::isfinite(o.eps)) fail(op, ": eps must be non-negative and finite, got ", o.eps);
+  if (!(o.eps >= 0) || !std::isfinite(o.eps)) fail(op, "eps must be non-negative and finite, got ", o.eps);
   check_boxes(op, "boxes1", boxes1, o.format);
   check_boxes(op, "boxes2", boxes2, o.format);
   if (boxes1.dtype() != boxes2.dtype())
-    fail(op, ": boxes1 is ", boxes1.dtype(), " but boxes2 is ", boxes2.dtype(), "; they must match");
+    fail(op, "boxes1 is ", boxes1.dtype(), " but boxes2 is ", boxes2.dtype(), "; they must match");
   return broadcast_shapes(op, boxes1.shape(), boxes2.shape());
 }
 

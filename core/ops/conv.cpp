@@ -311,33 +311,33 @@ Columns<T> columns(const Geometry& g, const Plan& plan, const T* input, std::siz
 }
 
 Geometry geometry(const Tensor& input, const Tensor& weight, const Tensor& bias, Size2 stride, Size2 padding) {
-  if (!input.defined() || !weight.defined()) fail("conv2d", ": the input or the weight is undefined");
+  if (!input.defined() || !weight.defined()) fail("conv2d", "the input or the weight is undefined");
   const Shape xs = input.shape(), ws = weight.shape();
   if (xs.size() != 4)
-    fail("conv2d", ": expected a 4-D input (N, C, H, W), got shape ", to_string(xs),
+    fail("conv2d", "expected a 4-D input (N, C, H, W), got shape ", to_string(xs),
          xs.size() == 3 ? "; add a batch dim with unsqueeze(0)" : "");
-  if (ws.size() != 4) fail("conv2d", ": expected a 4-D weight (out, in, kh, kw), got shape ", to_string(ws));
+  if (ws.size() != 4) fail("conv2d", "expected a 4-D weight (out, in, kh, kw), got shape ", to_string(ws));
   if (xs[1] != ws[1])
-    fail("conv2d", ": the input has ", xs[1], " channels but the weight ", to_string(ws), " expects ", ws[1]);
+    fail("conv2d", "the input has ", xs[1], " channels but the weight ", to_string(ws), " expects ", ws[1]);
   if (bias.defined() && bias.shape() != Shape{ws[0]})
-    fail("conv2d", ": the bias has shape ", to_string(bias.shape()), " but the weight ", to_string(ws), " needs (",
+    fail("conv2d", "the bias has shape ", to_string(bias.shape()), " but the weight ", to_string(ws), " needs (",
          ws[0], ")");
   if (input.dtype() != weight.dtype() || (bias.defined() && bias.dtype() != weight.dtype()))
-    fail("conv2d", ": dtype mismatch: input ", input.dtype(), ", weight ", weight.dtype(),
+    fail("conv2d", "dtype mismatch: input ", input.dtype(), ", weight ", weight.dtype(),
          bias.defined() ? ", bias " : "", bias.defined() ? dtype_name(bias.dtype()) : "");
-  if (stride.h < 1 || stride.w < 1) fail("conv2d", ": stride must be positive, got ", stride);
-  if (padding.h < 0 || padding.w < 0) fail("conv2d", ": padding must be non-negative, got ", padding);
-  if (ws[2] == 0 || ws[3] == 0) fail("conv2d", ": the kernel ", to_string(ws), " is empty");
+  if (stride.h < 1 || stride.w < 1) fail("conv2d", "stride must be positive, got ", stride);
+  if (padding.h < 0 || padding.w < 0) fail("conv2d", "padding must be non-negative, got ", padding);
+  if (ws[2] == 0 || ws[3] == 0) fail("conv2d", "the kernel ", to_string(ws), " is empty");
   const auto ph = std::size_t(padding.h), pw = std::size_t(padding.w);
   if (xs[2] + 2 * ph < ws[2] || xs[3] + 2 * pw < ws[3])
-    fail("conv2d", ": the kernel (", ws[2], ", ", ws[3], ") is larger than the padded input (", xs[2] + 2 * ph, ", ",
+    fail("conv2d", "the kernel (", ws[2], ", ", ws[3], ") is larger than the padded input (", xs[2] + 2 * ph, ", ",
          xs[3] + 2 * pw, ") of input shape ", to_string(xs), " with padding ", padding);
   Geometry g{xs[0], xs[1], xs[2], xs[3], ws[0], ws[2], ws[3], std::size_t(stride.h), std::size_t(stride.w),
              ph,    pw,    0,     0};
   g.oh = (g.h + 2 * ph - g.kh) / g.sh + 1;
   g.ow = (g.w + 2 * pw - g.kw) / g.sw + 1;
   if (g.cols() > std::size_t(INT_MAX) || g.rows() > std::size_t(INT_MAX) || g.o > std::size_t(INT_MAX))
-    fail("conv2d", ": input ", to_string(xs), " with weight ", to_string(ws), " is too large for a BLAS gemm");
+    fail("conv2d", "input ", to_string(xs), " with weight ", to_string(ws), " is too large for a BLAS gemm");
   return g;
 }
 }  // namespace

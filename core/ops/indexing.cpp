@@ -40,20 +40,20 @@ Shape strides_of(const Shape& shape) {
 
 const xt::xarray<std::int64_t>& indices(const char* op, const Tensor& index) {
   if (!index.defined() || index.dtype() != kInt64)
-    fail(op, ": the index must be an int64 tensor, got ", index.defined() ? dtype_name(index.dtype()) : "undefined");
+    fail(op, "the index must be an int64 tensor, got ", index.defined() ? dtype_name(index.dtype()) : "undefined");
   return index.data<std::int64_t>();
 }
 
 std::size_t checked_index(const char* op, std::int64_t i, std::size_t size, std::size_t dim) {
   const auto n = static_cast<std::int64_t>(size);
-  if (i < -n || i >= n) fail(op, ": index ", i, " is out of range for dim ", dim, " of size ", size);
+  if (i < -n || i >= n) fail(op, "index ", i, " is out of range for dim ", dim, " of size ", size);
   return static_cast<std::size_t>(i < 0 ? i + n : i);
 }
 }  // namespace
 
 Tensor slice(const Tensor& x, std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step) {
   const std::size_t d = normalize_dim("slice", dim, x.dim());
-  if (step <= 0) fail("slice", ": step must be positive, got ", step);
+  if (step <= 0) fail("slice", "step must be positive, got ", step);
   const auto n = static_cast<std::int64_t>(x.shape()[d]);
   auto clamp_index = [n](std::int64_t i) { return std::clamp(i < 0 ? i + n : i, std::int64_t{0}, n); };
   const std::int64_t s = clamp_index(start), e = std::max(clamp_index(end), s);
@@ -66,7 +66,7 @@ Tensor select(const Tensor& x, std::int64_t dim, std::int64_t index) {
 }
 
 Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
-  if (tensors.empty()) fail("cat", ": needs at least one tensor");
+  if (tensors.empty()) fail("cat", "needs at least one tensor");
   const Shape first = tensors[0].shape();
   const std::size_t d = normalize_dim("cat", dim, first.size());
   Shape out_shape = first;
@@ -74,11 +74,11 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     Shape s = tensors[i].shape();
     if (tensors[i].dtype() != tensors[0].dtype())
-      fail("cat", ": tensor ", i, " is ", tensors[i].dtype(), " but tensor 0 is ", tensors[0].dtype());
+      fail("cat", "tensor ", i, " is ", tensors[i].dtype(), " but tensor 0 is ", tensors[0].dtype());
     const std::size_t len = s.size() == first.size() ? s[d] : 0;
     if (s.size() == first.size()) s[d] = first[d];
     if (s != first)
-      fail("cat", ": tensor ", i, " has shape ", to_string(tensors[i].shape()), " but tensor 0 has ", to_string(first),
+      fail("cat", "tensor ", i, " has shape ", to_string(tensors[i].shape()), " but tensor 0 has ", to_string(first),
            "; all dims but ", dim, " must match");
     out_shape[d] += len;
   }
@@ -97,11 +97,11 @@ Tensor cat(const std::vector<Tensor>& tensors, std::int64_t dim) {
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, std::int64_t dim) {
-  if (tensors.empty()) fail("stack", ": needs at least one tensor");
+  if (tensors.empty()) fail("stack", "needs at least one tensor");
   const std::size_t d = normalize_dim("stack", dim, tensors[0].dim() + 1);
   for (std::size_t i = 1; i < tensors.size(); ++i)
     if (tensors[i].shape() != tensors[0].shape())
-      fail("stack", ": tensor ", i, " has shape ", to_string(tensors[i].shape()), " but tensor 0 has ",
+      fail("stack", "tensor ", i, " has shape ", to_string(tensors[i].shape()), " but tensor 0 has ",
            to_string(tensors[0].shape()), "; stack needs equal shapes");
   std::vector<Tensor> parts;
   for (const Tensor& t : tensors) parts.push_back(unsqueeze(t, static_cast<std::int64_t>(d)));
@@ -113,11 +113,11 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
   const Shape in_shape = x.shape(), idx_shape = index.shape();
   const std::size_t d = normalize_dim("gather", dim, in_shape.size());
   if (idx_shape.size() != in_shape.size())
-    fail("gather", ": index has shape ", to_string(idx_shape), " but the input has shape ", to_string(in_shape),
+    fail("gather", "index has shape ", to_string(idx_shape), " but the input has shape ", to_string(in_shape),
          "; they need the same number of dims");
   for (std::size_t i = 0; i < in_shape.size(); ++i)
     if (i != d && idx_shape[i] > in_shape[i])
-      fail("gather", ": index shape ", to_string(idx_shape), " exceeds input shape ", to_string(in_shape), " at dim ",
+      fail("gather", "index shape ", to_string(idx_shape), " exceeds input shape ", to_string(in_shape), " at dim ",
            i);
   // The flat position in x of every index entry, computed once and shared by forward and backward.
   const Shape in_strides = strides_of(in_shape), idx_strides = strides_of(idx_shape);
@@ -143,7 +143,7 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
 
 Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
   const auto& idx = indices("index_select", index);
-  if (index.dim() != 1) fail("index_select", ": the index must be 1-D, got shape ", to_string(index.shape()));
+  if (index.dim() != 1) fail("index_select", "the index must be 1-D, got shape ", to_string(index.shape()));
   const std::size_t d = normalize_dim("index_select", dim, x.dim());
   std::vector<std::size_t> rows;
   for (auto i : idx) rows.push_back(checked_index("index_select", i, x.shape()[d], d));

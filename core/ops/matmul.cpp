@@ -41,7 +41,7 @@ struct Plan {
 Tensor matmul_nd(const Tensor& a, const Tensor& b) {
   const Shape sa = a.shape(), sb = b.shape();
   if (sa[sa.size() - 1] != sb[sb.size() - 2])
-    fail("matmul", ": inner dimensions differ: ", to_string(sa), " @ ", to_string(sb));
+    fail("matmul", "inner dimensions differ: ", to_string(sa), " @ ", to_string(sb));
   const Shape ba(sa.begin(), sa.end() - 2), bb(sb.begin(), sb.end() - 2);
   const Shape batch = broadcast_shapes("matmul", ba, bb);
   Plan p{sa[sa.size() - 2],
@@ -84,43 +84,43 @@ Tensor matmul_nd(const Tensor& a, const Tensor& b) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
-  if (!a.defined() || !b.defined()) fail("matmul", ": an operand is undefined");
+  if (!a.defined() || !b.defined()) fail("matmul", "an operand is undefined");
   if (a.dim() == 0 || b.dim() == 0)
-    fail("matmul", ": both operands need at least one dimension, got shapes ", to_string(a.shape()), " and ",
+    fail("matmul", "both operands need at least one dimension, got shapes ", to_string(a.shape()), " and ",
          to_string(b.shape()));
   // 1-D operands: a row vector on the left, a column on the right, squeezed out afterwards.
   if (a.dim() == 1 && b.dim() == 1) {
     if (a.shape()[0] != b.shape()[0])
-      fail("matmul", ": inner dimensions differ: ", to_string(a.shape()), " @ ", to_string(b.shape()));
+      fail("matmul", "inner dimensions differ: ", to_string(a.shape()), " @ ", to_string(b.shape()));
     return reshape(matmul_nd(unsqueeze(a, 0), unsqueeze(b, 1)), {});
   }
   if (a.dim() == 1) {
     if (a.shape()[0] != b.shape()[b.dim() - 2])
-      fail("matmul", ": inner dimensions differ: ", to_string(a.shape()), " @ ", to_string(b.shape()));
+      fail("matmul", "inner dimensions differ: ", to_string(a.shape()), " @ ", to_string(b.shape()));
     return squeeze(matmul_nd(unsqueeze(a, 0), b), -2);
   }
   if (b.dim() == 1) {
     if (a.shape().back() != b.shape()[0])
-      fail("matmul", ": inner dimensions differ: ", to_string(a.shape()), " @ ", to_string(b.shape()));
+      fail("matmul", "inner dimensions differ: ", to_string(a.shape()), " @ ", to_string(b.shape()));
     return squeeze(matmul_nd(a, unsqueeze(b, 1)), -1);
   }
   return matmul_nd(a, b);
 }
 
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
-  if (!input.defined() || !weight.defined()) fail("linear", ": the input or the weight is undefined");
+  if (!input.defined() || !weight.defined()) fail("linear", "the input or the weight is undefined");
   if (weight.dim() != 2)
-    fail("linear", ": the weight must be 2-D (out_features, in_features), got shape ", to_string(weight.shape()));
+    fail("linear", "the weight must be 2-D (out_features, in_features), got shape ", to_string(weight.shape()));
   const Shape xs = input.shape();
   const std::size_t out = weight.shape()[0], in = weight.shape()[1];
   if (xs.empty() || xs.back() != in)
-    fail("linear", ": the input has shape ", to_string(xs), " but the weight ", to_string(weight.shape()), " takes ",
+    fail("linear", "the input has shape ", to_string(xs), " but the weight ", to_string(weight.shape()), " takes ",
          in, " features; the input's last dim must be ", in);
   if (bias.defined() && bias.shape() != Shape{out})
-    fail("linear", ": the bias has shape ", to_string(bias.shape()), " but the weight ", to_string(weight.shape()),
+    fail("linear", "the bias has shape ", to_string(bias.shape()), " but the weight ", to_string(weight.shape()),
          " needs (", out, ")");
   if (bias.defined() && bias.dtype() != weight.dtype())
-    fail("linear", ": dtype mismatch: the weight is ", weight.dtype(), " but the bias is ", bias.dtype());
+    fail("linear", "dtype mismatch: the weight is ", weight.dtype(), " but the bias is ", bias.dtype());
   const std::size_t rows = numel(Shape(xs.begin(), xs.end() - 1));
   Shape ys = xs;
   ys.back() = out;

@@ -51,9 +51,9 @@ Plan plan_for(const Tensor& x, Windows rows, Windows cols) {
 }
 
 void check_input(const char* op, const Tensor& x) {
-  if (!x.defined()) fail(op, ": the input tensor is undefined");
+  if (!x.defined()) fail(op, "the input tensor is undefined");
   if (x.dim() != 4)
-    fail(op, ": expected a 4-D input (N, C, H, W), got shape ", to_string(x.shape()),
+    fail(op, "expected a 4-D input (N, C, H, W), got shape ", to_string(x.shape()),
          x.dim() == 3 ? "; add a batch dim with unsqueeze(0)" : "");
 }
 
@@ -61,14 +61,14 @@ void check_input(const char* op, const Tensor& x) {
 Plan sliding_plan(const char* op, const Tensor& x, Size2 kernel, Size2& stride, Size2 padding) {
   check_input(op, x);
   if (stride == Size2(0)) stride = kernel;
-  if (kernel.h < 1 || kernel.w < 1) fail(op, ": kernel size must be positive, got ", kernel);
-  if (stride.h < 1 || stride.w < 1) fail(op, ": stride must be positive, got ", stride);
+  if (kernel.h < 1 || kernel.w < 1) fail(op, "kernel size must be positive, got ", kernel);
+  if (stride.h < 1 || stride.w < 1) fail(op, "stride must be positive, got ", stride);
   if (padding.h < 0 || padding.w < 0 || 2 * padding.h > kernel.h || 2 * padding.w > kernel.w)
-    fail(op, ": padding ", padding, " must be between 0 and half the kernel size ", kernel);
+    fail(op, "padding ", padding, " must be between 0 and half the kernel size ", kernel);
   const Shape s = x.shape();
   const auto h = std::int64_t(s[2]), w = std::int64_t(s[3]);
   if (h + 2 * padding.h < kernel.h || w + 2 * padding.w < kernel.w)
-    fail(op, ": the kernel ", kernel, " is larger than the padded input (", h + 2 * padding.h, ", ", w + 2 * padding.w,
+    fail(op, "the kernel ", kernel, " is larger than the padded input (", h + 2 * padding.h, ", ", w + 2 * padding.w,
          ") of input shape ", to_string(s), " with padding ", padding);
   const auto oh = std::size_t((h + 2 * padding.h - kernel.h) / stride.h + 1);
   const auto ow = std::size_t((w + 2 * padding.w - kernel.w) / stride.w + 1);
@@ -161,10 +161,10 @@ Tensor avg_pool2d(const Tensor& x, Size2 kernel, Size2 stride, Size2 padding, bo
 Tensor adaptive_avg_pool2d(const Tensor& x, Size2 output_size) {
   check_input("adaptive_avg_pool2d", x);
   if (output_size.h < 1 || output_size.w < 1)
-    fail("adaptive_avg_pool2d", ": output size must be positive, got ", output_size);
+    fail("adaptive_avg_pool2d", "output size must be positive, got ", output_size);
   const Shape s = x.shape();
   if (s[2] == 0 || s[3] == 0)
-    fail("adaptive_avg_pool2d", ": cannot pool an input with an empty plane, shape ", to_string(s));
+    fail("adaptive_avg_pool2d", "cannot pool an input with an empty plane, shape ", to_string(s));
   return average("adaptive_avg_pool2d", x,
                  plan_for(x, adaptive(s[2], std::size_t(output_size.h)), adaptive(s[3], std::size_t(output_size.w))),
                  false);

@@ -20,7 +20,7 @@ std::vector<std::size_t> reduce_axes(const char* op, const std::vector<std::int6
   }
   for (auto d : dims) {
     const std::size_t a = normalize_dim(op, d, ndim);
-    if (std::find(axes.begin(), axes.end(), a) != axes.end()) fail(op, ": dim ", d, " appears more than once");
+    if (std::find(axes.begin(), axes.end(), a) != axes.end()) fail(op, "dim ", d, " appears more than once");
     axes.push_back(a);
   }
   std::sort(axes.begin(), axes.end());
@@ -93,7 +93,7 @@ xt::xarray<std::int64_t> arg_extreme(const xt::xarray<T>& a, std::size_t d) {
 template <int Sign>
 Tensor extreme_all(const char* op, const Tensor& x) {
   return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) {
-    if (a.size() == 0) fail(op, ": cannot reduce an empty tensor of shape ", to_string(shape_of(a)));
+    if (a.size() == 0) fail(op, "cannot reduce an empty tensor of shape ", to_string(shape_of(a)));
     const T* p = a.data();
     // std::max_element skips NaN; the max of a tensor holding NaN is NaN, as in PyTorch.
     T best = p[0];
@@ -113,7 +113,7 @@ template <int Sign>
 Tensor extreme_dim(const char* op, const Tensor& x, std::int64_t dim, bool keepdim) {
   return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) {
     const std::size_t d = normalize_dim(op, dim, a.dimension());
-    if (a.shape()[d] == 0) fail(op, ": cannot reduce dim ", dim, " of size 0");
+    if (a.shape()[d] == 0) fail(op, "cannot reduce dim ", dim, " of size 0");
     xt::xarray<std::int64_t> idx = arg_extreme<Sign>(a, d);
     const Shape kept = shape_of(idx);
     // Pick a[..., idx, ...] along d: the values at the indices found.
@@ -141,7 +141,7 @@ template <int Sign>
 Tensor arg_dim(const char* op, const Tensor& x, std::int64_t dim, bool keepdim) {
   return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) {
     const std::size_t d = normalize_dim(op, dim, a.dimension());
-    if (a.shape()[d] == 0) fail(op, ": cannot reduce dim ", dim, " of size 0");
+    if (a.shape()[d] == 0) fail(op, "cannot reduce dim ", dim, " of size 0");
     xt::xarray<std::int64_t> idx = arg_extreme<Sign>(a, d);
     if (!keepdim) idx.reshape(dropped_shape(shape_of(idx), {d}));
     return constant<std::int64_t>(std::move(idx));
@@ -150,7 +150,7 @@ Tensor arg_dim(const char* op, const Tensor& x, std::int64_t dim, bool keepdim) 
 
 template <int Sign>
 Tensor arg_all(const char* op, const Tensor& x) {
-  if (x.numel() == 0) fail(op, ": cannot reduce an empty tensor");
+  if (x.numel() == 0) fail(op, "cannot reduce an empty tensor");
   return arg_dim<Sign>(op, x.reshape({-1}), 0, false);
 }
 }  // namespace
@@ -171,7 +171,7 @@ Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim
     const auto axes = reduce_axes("mean", dims, a.dimension());
     const Shape kept = kept_shape(shape_of(a), axes);
     const std::size_t count = a.size() / std::max<std::size_t>(1, numel(dropped_shape(shape_of(a), axes)));
-    if (count == 0) fail("mean", ": cannot average over an empty dim of shape ", to_string(shape_of(a)));
+    if (count == 0) fail("mean", "cannot average over an empty dim of shape ", to_string(shape_of(a)));
     const T n = static_cast<T>(count);
     xt::xarray<T> r = kernels::sum_axes(a, axes);
     r /= n;

@@ -30,10 +30,10 @@ Tensor reshape(const Tensor& x, const std::vector<std::int64_t>& shape) {
   std::ptrdiff_t infer = -1;
   for (std::size_t i = 0; i < shape.size(); ++i) {
     if (shape[i] == -1) {
-      if (infer >= 0) fail("reshape", ": only one dimension can be -1");
+      if (infer >= 0) fail("reshape", "only one dimension can be -1");
       infer = static_cast<std::ptrdiff_t>(i);
     } else if (shape[i] < 0) {
-      fail("reshape", ": invalid size ", shape[i], " at dim ", i);
+      fail("reshape", "invalid size ", shape[i], " at dim ", i);
     } else {
       out[i] = static_cast<std::size_t>(shape[i]);
       known *= out[i];
@@ -43,7 +43,7 @@ Tensor reshape(const Tensor& x, const std::vector<std::int64_t>& shape) {
   if (numel(out) != total || (infer >= 0 && known == 0)) {
     std::string wanted = "(";
     for (std::size_t i = 0; i < shape.size(); ++i) wanted += (i ? ", " : "") + std::to_string(shape[i]);
-    fail("reshape", ": shape ", wanted, ") is invalid for a tensor of shape ", to_string(x.shape()), " (", total,
+    fail("reshape", "shape ", wanted, ") is invalid for a tensor of shape ", to_string(x.shape()), " (", total,
          " elements)");
   }
   if (x.dtype() == kInt64) {  // indices reshape too, without a gradient
@@ -58,7 +58,7 @@ Tensor flatten(const Tensor& x, std::int64_t start_dim, std::int64_t end_dim) {
   if (x.dim() == 0) return reshape(x, {1});
   const std::size_t s = normalize_dim("flatten", start_dim, x.dim());
   const std::size_t e = normalize_dim("flatten", end_dim, x.dim());
-  if (s > e) fail("flatten", ": start_dim ", start_dim, " comes after end_dim ", end_dim);
+  if (s > e) fail("flatten", "start_dim ", start_dim, " comes after end_dim ", end_dim);
   const Shape in = x.shape();
   std::vector<std::int64_t> out;
   for (std::size_t i = 0; i < in.size(); ++i)
@@ -99,11 +99,11 @@ xt::xarray<T> permuted(const xt::xarray<T>& a, const std::vector<std::size_t>& p
 Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims) {
   const std::size_t n = x.dim();
   if (dims.size() != n)
-    fail("permute", ": got ", dims.size(), " dims for a tensor with ", n, " dimensions, shape ", to_string(x.shape()));
+    fail("permute", "got ", dims.size(), " dims for a tensor with ", n, " dimensions, shape ", to_string(x.shape()));
   std::vector<std::size_t> perm(n), inverse(n, n);
   for (std::size_t i = 0; i < n; ++i) {
     perm[i] = normalize_dim("permute", dims[i], n);
-    if (inverse[perm[i]] != n) fail("permute", ": dim ", dims[i], " appears more than once");
+    if (inverse[perm[i]] != n) fail("permute", "dim ", dims[i], " appears more than once");
     inverse[perm[i]] = i;
   }
   return visit_float("permute", x, [&]<class T>(const xt::xarray<T>& a) {

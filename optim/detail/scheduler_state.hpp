@@ -31,19 +31,19 @@ class StateReader {
       if (!key.starts_with(prefix)) continue;
       const std::string name = key.substr(prefix.size());
       if (std::find(names.begin(), names.end(), name) == names.end())
-        fail(where_.c_str(), ": unexpected key '", key, "'",
+        fail(where_.c_str(), "unexpected key '", key, "'",
              prefix.empty()
                  ? "; to load from a checkpoint that holds more, pass the prefix the scheduler's keys start with"
                  : "");
     }
     for (const auto& name : names)
-      if (!dict.count(prefix + name)) fail(where_.c_str(), ": the state dict has no key '", prefix + name, "'");
+      if (!dict.count(prefix + name)) fail(where_.c_str(), "the state dict has no key '", prefix + name, "'");
   }
 
   double number(const std::string& name) const {
     const Tensor& t = dict_.at(prefix_ + name);
     if (!t.defined() || t.numel() != 1)
-      fail(where_.c_str(), ": '", prefix_ + name, "' must hold one number, got shape ",
+      fail(where_.c_str(), "'", prefix_ + name, "' must hold one number, got shape ",
            t.defined() ? to_string(t.shape()) : std::string("(undefined)"));
     return t.item();
   }
@@ -58,11 +58,11 @@ class StateReader {
       n = t.data<std::int64_t>().data()[0];
     } else {
       if (v != std::floor(v) || !(v >= -0x1p63 && v < 0x1p63))
-        fail(where_.c_str(), ": '", prefix_ + name, "' must be a whole number, got ", v);
+        fail(where_.c_str(), "'", prefix_ + name, "' must be a whole number, got ", v);
       n = static_cast<std::int64_t>(v);
     }
     if (n < min || n == std::numeric_limits<std::int64_t>::max())
-      fail(where_.c_str(), ": '", prefix_ + name, "' must be in [", min, ", 2^63 - 1), got ", n);
+      fail(where_.c_str(), "'", prefix_ + name, "' must be in [", min, ", 2^63 - 1), got ", n);
     return n;
   }
 
@@ -71,7 +71,7 @@ class StateReader {
     std::vector<double> v = numbers(name, count);
     for (std::size_t g = 0; g < v.size(); ++g)
       if (!(std::isfinite(v[g]) && v[g] >= 0))
-        fail(where_.c_str(), ": '", prefix_ + name, "' holds ", v[g], " for parameter group ", g,
+        fail(where_.c_str(), "'", prefix_ + name, "' holds ", v[g], " for parameter group ", g,
              "; a learning rate must be finite and >= 0");
     return v;
   }
@@ -79,7 +79,7 @@ class StateReader {
   std::vector<double> numbers(const std::string& name, std::size_t count) const {
     const Tensor& t = dict_.at(prefix_ + name);
     if (!t.defined() || t.dim() != 1 || t.numel() != count)
-      fail(where_.c_str(), ": '", prefix_ + name, "' must hold ", count,
+      fail(where_.c_str(), "'", prefix_ + name, "' must hold ", count,
            " numbers, one per parameter group, got shape ",
            t.defined() ? to_string(t.shape()) : std::string("(undefined)"));
     const Tensor t64 = t.to(kFloat64);

@@ -82,7 +82,7 @@ Tensor silu(const Tensor& x) {
 }
 
 Tensor softplus(const Tensor& x, double beta, double threshold) {
-  if (!(beta > 0)) fail("softplus", ": beta must be positive, got ", beta);
+  if (!(beta > 0)) fail("softplus", "beta must be positive, got ", beta);
   return visit_float("softplus", x, [&]<class T>(const xt::xarray<T>& a) {
     const T bt = static_cast<T>(beta), th = static_cast<T>(threshold);
     // Above the threshold log1p(exp(z)) == z to working precision, and exp(z) may overflow.

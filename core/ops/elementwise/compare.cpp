@@ -11,7 +11,7 @@ namespace {
 // Applies a comparison to two tensors of one dtype (any of the three) and returns 1/0 in it.
 template <class Cmp>
 Tensor compare(const char* op, const Tensor& a, const Tensor& b, Cmp cmp) {
-  if (a.dtype() != b.dtype()) fail(op, ": dtype mismatch: ", a.dtype(), " and ", b.dtype());
+  if (a.dtype() != b.dtype()) fail(op, "dtype mismatch: ", a.dtype(), " and ", b.dtype());
   broadcast_shapes(op, a.shape(), b.shape());
   return std::visit(
       [&](const auto& x) {
@@ -78,7 +78,7 @@ Tensor maximum(const Tensor& a, const Tensor& b) { return extremum<1>("maximum",
 Tensor minimum(const Tensor& a, const Tensor& b) { return extremum<-1>("minimum", a, b); }
 
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
-  if (!condition.defined()) fail("where", ": the condition tensor is undefined");
+  if (!condition.defined()) fail("where", "the condition tensor is undefined");
   xt::xarray<bool> c =
       std::visit([](const auto& m) { return xt::xarray<bool>(xt::not_equal(m, 0)); }, condition.storage());
   return visit_float("where", a, b, [&]<class T>(const xt::xarray<T>& x, const xt::xarray<T>& y) {

@@ -47,7 +47,7 @@ Tensor abs(const Tensor& x) {
 }
 
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
-  if (min && max && *min > *max) fail("clamp", ": min ", *min, " is greater than max ", *max);
+  if (min && max && *min > *max) fail("clamp", "min ", *min, " is greater than max ", *max);
   const double lo = min.value_or(-std::numeric_limits<double>::infinity());
   const double hi = max.value_or(std::numeric_limits<double>::infinity());
   return visit_float("clamp", x, [&]<class T>(const xt::xarray<T>& a) {
