@@ -136,21 +136,33 @@ void ClassifierTrainer::load_state_dict(const StateDict& dict) {
     fail(kOp, "the checkpoint was made with batch size ", batch_size, " on ", examples,
          " examples; this run has batch size ", options_.batch_size, " on ", batches_.examples());
   const bool in_epoch = count(dict, "progress.in_epoch") != 0;
-  const auto position = std::size_t(count(dict, "progress.step_in_epoch"));
-  const auto epochs = std::size_t(count(dict, "progress.epochs_done"));
+  const auto position = std::uint64_t(count(dict, "progress.step_in_epoch"));
+  const auto epochs = std::uint64_t(count(dict, "progress.epochs_done"));
+  const auto global_step = std::uint64_t(count(dict, "progress.global_step"));
+  // The counters, against the history the file really holds and against each other, before
+  // anything is sized: an epochs_done of 2^40 beside 3 rows of history is a corrupt checkpoint.
+  std::vector<const Tensor*> columns;
+  for (const auto& [name, field] : kColumns) {
+    if (epochs == 0) break;
+    const Tensor& column = entry(dict, std::string("history.") + name, kFloat64);
+    if (column.numel() != epochs)
+      fail(kOp, ": the checkpoint's progress.epochs_done is ", epochs, " but its entry 'history.", name, "' has ",
+           column.numel(), " values");
+    columns.push_back(&column);
+  }
+  const std::uint64_t per_epoch = steps_per_epoch();
+  if ((in_epoch && position > per_epoch) || (!in_epoch && position != 0) ||
+      global_step != epochs * per_epoch + (in_epoch ? position : 0))
+    fail(kOp, ": inconsistent progress in the checkpoint: global step ", global_step, ", ", epochs,
+         " epochs done, step ", position, " of the epoch", in_epoch ? "" : " (between epochs)", " with ", per_epoch,
+         " steps per epoch");
   data::Batches resumed = batches_;
-  if (in_epoch) resumed.resume(entry(dict, "progress.order", kInt64), position);
-  std::vector<EpochRecord> history(epochs);
-  if (epochs > 0)
-    for (const auto& [name, field] : kColumns) {
-      const Tensor& column = entry(dict, std::string("history.") + name, kFloat64);
-      if (column.numel() != epochs)
-        fail(kOp, "checkpoint entry 'history.", name, "' has ", column.numel(), " values for ", epochs, " epochs");
-      for (std::size_t e = 0; e < epochs; ++e) history[e].*field = column.data<double>()(e);
-    }
+  if (in_epoch) resumed.resume(entry(dict, "progress.order", kInt64), std::size_t(position));
+  std::vector<EpochRecord> history(static_cast<std::size_t>(epochs));
+  for (std::size_t c = 0; c < columns.size(); ++c)
+    for (std::size_t e = 0; e < epochs; ++e) history[e].*kColumns[c].second = columns[c]->data<double>()(e);
   const Tensor& rng = entry(dict, "rng", kInt64);
   const double loss_sum = number(dict, "progress.loss_sum"), seconds = number(dict, "progress.seconds");
-  const auto global_step = std::size_t(count(dict, "progress.global_step"));
 
   StateDict model_dict;
   for (const auto& [k, v] : dict)
@@ -165,6 +177,26 @@ void ClassifierTrainer::load_state_dict(const StateDict& dict) {
   epoch_loss_sum_ = loss_sum;
   epoch_seconds_ = seconds;
   history_ = std::move(history);
+  options_.lr = scheduler_ ? scheduler_->base_lrs().at(0) : optimizer_->lr(0);
+  if (options_.optimizer == "sgd") options_.momentum = optimizer_->option(0, "momentum");
+}
+
+void ClassifierTrainer::set_lr(double lr) {
+  if (scheduler_)
+    fail(kOp, ": under the '", options_.schedule, "' schedule the rate follows the schedule; it cannot be set to ", lr);
+  ClassifierTrainerOptions o = options_;
+  o.lr = lr;
+  o.validate();
+  optimizer_->set_lr(0, lr);
+  options_ = o;
+}
+
+void ClassifierTrainer::set_momentum(double momentum) {
+  ClassifierTrainerOptions o = options_;
+  o.momentum = momentum;
+  o.validate();
+  if (o.optimizer == "sgd") optimizer_->set_option(0, "momentum", momentum);
+  options_ = o;
 }
 
 }  // namespace xgrad::models

@@ -70,7 +70,17 @@ class ClassifierTrainer {
   Classifier& model() { return *model_; }
   optim::Optimizer& optimizer() { return *optimizer_; }
 
+  // The optimizer's current rate and momentum (a resumed run's come from its checkpoint).
+  const ClassifierTrainerOptions& options() const { return options_; }
+  // Overrides them, e.g. a lower rate for a run resumed after a divergence; validated as in the
+  // constructor. Under a schedule the rate is the schedule's, so set_lr throws there; the momentum
+  // applies to SGD only.
+  void set_lr(double lr);
+  void set_momentum(double momentum);
+
   // The checkpoint (see the top of this file); load_state_dict also sets the global generator.
+  // Its counters are checked against each other and against the history it holds before
+  // anything is sized.
   StateDict state_dict() const;
   void load_state_dict(const StateDict& dict);
 

@@ -1,9 +1,11 @@
 #include "xgrad/models/linear_regression_trainer.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <xtensor/xarray.hpp>
 
+#include "xgrad/core/autograd.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/losses/mse.hpp"
 #include "xgrad/models/checkpoint_entry.hpp"
@@ -61,6 +63,29 @@ std::vector<double> LinearRegressionTrainer::params() const {
   return p;
 }
 
+double LinearRegressionTrainer::loss() const {
+  NoGradGuard no_grad;
+  return losses::mse_loss(model_->forward(x_), y_).item();
+}
+
+void LinearRegressionTrainer::set_lr(double lr) {
+  LinearRegressionTrainerOptions o = options_;
+  o.lr = lr;
+  o.validate();
+  optimizer_->set_lr(0, lr);
+  options_ = o;
+  divergence_base_ = history_.size();
+}
+
+void LinearRegressionTrainer::set_momentum(double momentum) {
+  LinearRegressionTrainerOptions o = options_;
+  o.momentum = momentum;
+  o.validate();
+  if (o.optimizer == "momentum") optimizer_->set_option(0, "momentum", momentum);
+  options_ = o;
+  divergence_base_ = history_.size();
+}
+
 const RegressionStep& LinearRegressionTrainer::step() {
   RegressionStep s;
   s.params = params();
@@ -74,7 +99,10 @@ const RegressionStep& LinearRegressionTrainer::step() {
   s.grad_norm = std::sqrt(squares);
   history_.push_back(std::move(s));
 
-  const double first = history_.front().loss, now = history_.back().loss, norm = history_.back().grad_norm;
+  // Divergence is growth since the first step, or since the rate was last changed: a run resumed
+  // with a lower rate after a divergence starts from a loss far above its first one.
+  const double first = history_[std::min(divergence_base_, history_.size() - 1)].loss, now = history_.back().loss,
+               norm = history_.back().grad_norm;
   if (!std::isfinite(now) || !std::isfinite(norm) || now > first * options_.divergence_factor) {
     std::ostringstream message;
     message.precision(6);
@@ -110,17 +138,19 @@ StateDict LinearRegressionTrainer::state_dict() const {
 }
 
 void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
-  const Tensor& step_count = entry(dict, "progress.global_step", kInt64);
-  if (step_count.numel() != 1 || step_count.item() < 0) fail(kOp, "'progress.global_step' must be one count >= 0");
-  const auto steps = std::size_t(step_count.item());
+  const auto steps = std::uint64_t(checkpoint_count(kOp, dict, "progress.global_step"));
   const std::size_t width = x_.size(1) + 1;
-  std::vector<RegressionStep> history(steps);
+  // The counter is checked against the history the file really holds before anything is sized:
+  // a counter of 2^40 with 50 rows of history is a corrupt checkpoint, not 2^40 steps to allocate.
+  std::vector<RegressionStep> history;
   if (steps > 0) {
     const Tensor &loss = entry(dict, "history.loss", kFloat64), &norm = entry(dict, "history.grad_norm", kFloat64),
                  &params = entry(dict, "history.params", kFloat64);
-    if (loss.numel() != steps || norm.numel() != steps || params.shape() != Shape{steps, width})
-      fail(kOp, "the checkpoint's history does not have ", steps, " steps of ", width,
-           " parameters: ", to_string(loss.shape()), ", ", to_string(norm.shape()), ", ", to_string(params.shape()));
+    if (loss.numel() != steps || norm.numel() != steps || params.shape() != Shape{std::size_t(steps), width})
+      fail(kOp, ": the checkpoint's progress.global_step is ", steps, " but its history holds ",
+           to_string(loss.shape()), " losses, ", to_string(norm.shape()), " gradient norms and ",
+           to_string(params.shape()), " parameters (expected ", steps, " steps of ", width, ")");
+    history.resize(std::size_t(steps));
     for (std::size_t s = 0; s < steps; ++s) {
       history[s].loss = loss.data<double>()(s);
       history[s].grad_norm = norm.data<double>()(s);
@@ -135,6 +165,9 @@ void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
   optimizer_->load_state_dict(dict, "optimizer.");
   set_rng_state(rng);
   history_ = std::move(history);
+  divergence_base_ = 0;
+  options_.lr = optimizer_->lr(0);
+  if (options_.optimizer == "momentum") options_.momentum = optimizer_->option(0, "momentum");
 }
 
 }  // namespace xgrad::models

@@ -58,11 +58,22 @@ class LinearRegressionTrainer {
   std::size_t global_step() const { return history_.size(); }
   const std::vector<RegressionStep>& history() const { return history_; }
   std::vector<double> params() const;            // the current w_1 ... w_F, b
+  double loss() const;                           // the loss at the current parameters (no step)
   double lr_limit() const { return lr_limit_; }  // gradient_descent_lr_limit(x)
   LinearRegression& model() { return *model_; }
 
+  // The optimizer's current learning rate and momentum (a resumed run's come from its checkpoint).
+  const LinearRegressionTrainerOptions& options() const { return options_; }
+  // Overrides them, e.g. a lower rate for a run resumed after a divergence; validated as in the
+  // constructor. The momentum applies to the "momentum" optimizer only. Divergence is then
+  // measured from the next step's loss, not the first one's.
+  void set_lr(double lr);
+  void set_momentum(double momentum);
+
   StateDict state_dict() const;
   // Restores a checkpoint of a trainer with the same model size; also sets the global generator.
+  // The step count is checked against the history the checkpoint holds before anything is sized,
+  // and the optimizer's rate (and momentum) become the checkpoint's.
   void load_state_dict(const StateDict& dict);
 
  private:
@@ -72,6 +83,7 @@ class LinearRegressionTrainer {
   std::unique_ptr<optim::Optimizer> optimizer_;
   double lr_limit_;
   std::vector<RegressionStep> history_;
+  std::size_t divergence_base_ = 0;  // the step whose loss divergence is measured against
 };
 
 }  // namespace xgrad::models
