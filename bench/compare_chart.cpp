@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cli.hpp"
 #include "plot/plot.hpp"
 
 namespace {
@@ -56,15 +57,18 @@ std::vector<Row> read(const std::string& path, std::vector<std::string>& thread_
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: compare_chart RESULTS.csv OUT.png\n");
-    return 2;
-  }
+int main(int argc, char** argv) try {
+  std::string results, out;
+  cli::Parser cli("compare_chart",
+                  "Draws bench/compare's bar chart: per workload, PyTorch's time over xgrad's on each thread count "
+                  "(log scale; above 1 xgrad is faster), and the goal as a black tick.");
+  cli.input_file("results", results, "RESULTS.csv as bench/compare_table.py writes it");
+  cli.output_file("out", out, "the PNG to write");
+  if (auto exit = cli.parse(argc, argv)) return *exit;
   std::vector<std::string> threads;
-  const std::vector<Row> rows = read(argv[1], threads);
+  const std::vector<Row> rows = read(results, threads);
   if (rows.empty()) {
-    std::fprintf(stderr, "compare_chart: no rows in %s\n", argv[1]);
+    std::fprintf(stderr, "compare_chart: no rows in %s\n", results.c_str());
     return 1;
   }
   double hi = 2, lo = 0.5;
@@ -118,8 +122,8 @@ int main(int argc, char** argv) {
   std::vector<std::pair<std::string, plot::Color>> legend;
   for (std::size_t t = 0; t < threads.size(); ++t) legend.push_back({"xgrad on " + threads[t], plot::kPalette[t % 7]});
   plot::legend(img, ax.left + 10, 46, legend);
-  if (!img.write_png(argv[2])) {
-    std::fprintf(stderr, "compare_chart: cannot write %s\n", argv[2]);
-    return 1;
-  }
+  img.save_png(out);
+  return 0;
+} catch (...) {
+  return cli::report_exception("compare_chart");
 }

@@ -25,7 +25,6 @@
 #include <sys/resource.h>
 #include <zlib.h>
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -37,6 +36,8 @@
 #include <xgrad/data/batches.hpp>
 #include <xgrad/data/fashion_mnist.hpp>
 #include <xgrad/xgrad.hpp>
+
+#include "common/cli.hpp"
 
 namespace xg = xgrad;
 namespace nn = xg::nn;
@@ -333,18 +334,18 @@ void memory(const Settings& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app("The xgrad side of bench/compare: times issue 8's workloads, one JSON line each");
+  cli::Parser cli("compare_xgrad", "The xgrad side of bench/compare: times issue 8's workloads, one JSON line each");
   Settings s;
   std::string workloads = "W1,W2,W3,W4,W5,W6,W7";
   bool mem = false;
-  app.add_option("--workloads", workloads, "comma-separated, of W1 to W7 (W2 includes the epoch)");
-  app.add_option("--threads", s.threads, "OpenBLAS's thread count, which conv2d uses too")->check(CLI::Range(1, 64));
-  app.add_option("--repetitions", s.repetitions, "timed runs per workload")->check(CLI::Range(1, 1000));
-  app.add_option("--seconds", s.seconds, "length of one run (and of the warm-up)")->check(CLI::Range(0.0, 60.0));
-  app.add_flag("--memory", mem, "W8: train W3 for 200 steps and print the peak RSS, nothing else");
-  CLI11_PARSE(app, argc, argv);
-  openblas_set_num_threads(s.threads);
-  try {
+  cli.text("--workloads", workloads, "comma-separated, of W1 to W7 (W2 includes the epoch)");
+  cli.number("--threads", s.threads, "OpenBLAS's thread count, which conv2d uses too", cli::between(1, 64));
+  cli.number("--repetitions", s.repetitions, "timed runs per workload", cli::between(1, 1000));
+  cli.number("--seconds", s.seconds, "length of one run (and of the warm-up)", cli::between(0.0, 60.0));
+  cli.flag("--memory", mem, "W8: train W3 for 200 steps and print the peak RSS, nothing else");
+  if (auto exit = cli.parse(argc, argv)) return *exit;
+  return cli::guarded("compare_xgrad", [&] {
+    openblas_set_num_threads(s.threads);
     if (mem) {
       memory(s);
       return 0;
@@ -354,15 +355,13 @@ int main(int argc, char** argv) {
     for (std::string item; std::getline(list, item, ',');) w.insert(item);
     for (const auto& item : w)
       if (!std::set<std::string>{"W1", "W2", "W3", "W4", "W5", "W6", "W7"}.count(item))
-        xg::fail("compare_xgrad", "unknown workload '", item, "'; choose among W1 to W7 (W8 is --memory)");
+        cli::fail("--workloads", workloads, "unknown workload '" + item + "'; choose among W1 to W7 (W8 is --memory)");
     if (w.count("W1")) linear_regression(s);
     if (w.count("W2") || w.count("W3")) fashion_mnist(s, w.count("W2"), w.count("W3"));
     if (w.count("W4")) tiny_yolo(s);
     if (w.count("W5")) yolo_loss_alone(s);
     if (w.count("W6")) small_ops(s);
     if (w.count("W7")) gemm(s);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "%s\n", e.what());
-    return 1;
-  }
+    return 0;
+  });
 }

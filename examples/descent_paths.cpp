@@ -15,12 +15,12 @@
 //
 //   descent_paths --steps 300 --out plots           (then open plots/descent_*.png)
 //   descent_paths --lr-scale 2                      (every learning rate doubled: who diverges?)
-#include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 #include <xgrad/core/factory.hpp>
@@ -30,6 +30,7 @@
 #include <xgrad/optim/rmsprop.hpp>
 #include <xgrad/optim/sgd.hpp>
 
+#include "common/cli.hpp"
 #include "plot/plot.hpp"
 
 namespace xg = xgrad;
@@ -119,7 +120,7 @@ Run descend(const Landscape& land, const Method& method, double lr, double momen
 }
 
 // Draws the contour panel, the loss panel and the legend, and writes the PNG.
-bool draw(const Landscape& land, const std::vector<Run>& runs, const std::vector<std::string>& labels, int steps,
+void draw(const Landscape& land, const std::vector<Run>& runs, const std::vector<std::string>& labels, int steps,
           const std::string& path) {
   plot::Image img(1660, 840);
   const plot::Axes map{.left = 90,
@@ -190,45 +191,40 @@ bool draw(const Landscape& land, const std::vector<Run>& runs, const std::vector
            land.name + ": " + std::to_string(steps) + " steps from (" + plot::format_number(land.start_x) + ", " +
                plot::format_number(land.start_y) + ")",
            plot::kBlack, 3);
-  return img.write_png(path);
+  img.save_png(path);
 }
 
-int main(int argc, char** argv) {
-  int steps = 0;
+int main(int argc, char** argv) try {
+  std::optional<int> steps;  // per function
   double lr_scale = 1.0, momentum = 0.9;
   std::string out = ".", only;
-  std::vector<double> lr_override(kMethods.size(), 0.0);
-  CLI::App app{
-      "Runs SGD, SGD + momentum, Nesterov, RMSprop and Adam on an ill-conditioned quadratic and on "
-      "Rosenbrock's function, and draws each optimizer's path over the contour lines, with its loss per step."};
-  app.add_option("--steps", steps, "steps per optimizer (default: 150 on the quadratic, 1000 on Rosenbrock)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--lr-scale", lr_scale, "multiplies every learning rate")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--lr-sgd", lr_override[0], "SGD's learning rate (default: one per function)")
-      ->check(CLI::PositiveNumber);
-  app.add_option("--lr-momentum", lr_override[1], "SGD + momentum's learning rate")->check(CLI::PositiveNumber);
-  app.add_option("--lr-nesterov", lr_override[2], "Nesterov's learning rate")->check(CLI::PositiveNumber);
-  app.add_option("--lr-rmsprop", lr_override[3], "RMSprop's learning rate")->check(CLI::PositiveNumber);
-  app.add_option("--lr-adam", lr_override[4], "Adam's learning rate")->check(CLI::PositiveNumber);
-  app.add_option("--momentum", momentum, "momentum of SGD + momentum and Nesterov")
-      ->check(CLI::Range(0.0, 0.999))
-      ->capture_default_str();
-  app.add_option("--out", out, "folder for the PNG files")->capture_default_str();
-  app.add_option("--function", only, "only this function")->check(CLI::IsMember({"quadratic", "rosenbrock"}));
-  CLI11_PARSE(app, argc, argv);
+  std::vector<std::optional<double>> lr_override(kMethods.size());  // per function
+  cli::Parser cli("descent_paths",
+                  "Runs SGD, SGD + momentum, Nesterov, RMSprop and Adam on an ill-conditioned quadratic and on "
+                  "Rosenbrock's function, and draws each optimizer's path over the contour lines, with its loss per "
+                  "step.");
+  cli.number("--steps", steps, "steps per optimizer (default: 150 on the quadratic, 1000 on Rosenbrock)",
+             cli::between(1, 1'000'000));
+  cli.number("--lr-scale", lr_scale, "multiplies every learning rate", cli::above(0.0));
+  cli.number("--lr-sgd", lr_override[0], "SGD's learning rate (default: one per function)", cli::above(0.0));
+  cli.number("--lr-momentum", lr_override[1], "SGD + momentum's learning rate", cli::above(0.0));
+  cli.number("--lr-nesterov", lr_override[2], "Nesterov's learning rate", cli::above(0.0));
+  cli.number("--lr-rmsprop", lr_override[3], "RMSprop's learning rate", cli::above(0.0));
+  cli.number("--lr-adam", lr_override[4], "Adam's learning rate", cli::above(0.0));
+  cli.number("--momentum", momentum, "momentum of SGD + momentum and Nesterov", cli::between(0.0, 0.999));
+  cli.out_dir("--out", out, "folder for the PNG files (created if missing)");
+  cli.choice("--function", only, "only this function (default: both)", {"quadratic", "rosenbrock"});
+  if (auto exit = cli.parse(argc, argv)) return *exit;
 
-  std::filesystem::create_directories(out);
   for (const Landscape& land : kLandscapes) {
     if (!only.empty() && land.name != only) continue;
-    const int n = steps > 0 ? steps : land.steps;
+    const int n = steps.value_or(land.steps);
     std::printf("%s, %s, %d steps from (%g, %g)\n", land.name.c_str(), land.formula.c_str(), n, land.start_x,
                 land.start_y);
     std::vector<Run> runs;
     std::vector<std::string> labels;
     for (std::size_t m = 0; m < kMethods.size(); ++m) {
-      const double lr = (lr_override[m] > 0 ? lr_override[m] : land.*kMethods[m].lr) * lr_scale;
+      const double lr = lr_override[m].value_or(land.*kMethods[m].lr) * lr_scale;
       const Run& run = runs.emplace_back(descend(land, kMethods[m], lr, momentum, n));
       labels.push_back(kMethods[m].name + " " + plot::format_number(lr));
       const auto [x, y] = run.path.back();
@@ -239,11 +235,10 @@ int main(int argc, char** argv) {
         std::printf("  %-16s lr %-8g diverged at step %zu\n", kMethods[m].name.c_str(), lr, run.losses.size() - 1);
     }
     const std::string path = (std::filesystem::path(out) / ("descent_" + land.name + ".png")).string();
-    if (!draw(land, runs, labels, n, path)) {
-      std::fprintf(stderr, "cannot write %s\n", path.c_str());
-      return 1;
-    }
+    draw(land, runs, labels, n, path);
     std::printf("  wrote %s\n", path.c_str());
   }
   return 0;
+} catch (...) {
+  return cli::report_exception("descent_paths");
 }

@@ -2,26 +2,26 @@
 // gradient descent: the smallest training loop xgrad can run. The real trainings (linear
 // regression, softmax classifier, tiny YOLO) will use nn/, losses/ and optim/; this one spells
 // out by hand what an optimizer's zero_grad() and step() do.
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <xgrad/xgrad.hpp>
 
+#include "common/cli.hpp"
+
 namespace xg = xgrad;
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv) try {
   int steps = 300;
   double lr = 0.1;
   std::uint64_t seed = 0;
-  CLI::App app{"Fits y = w x + b to 256 noisy points of y = 3x - 2 by gradient descent on the mean squared error."};
-  app.add_option("--steps", steps, "number of gradient-descent steps")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--lr", lr, "learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--seed", seed, "random seed for the data")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  cli::Parser cli("fit_line",
+                  "Fits y = w x + b to 256 noisy points of y = 3x - 2 by gradient descent on the mean squared error.");
+  cli.number("--steps", steps, "number of gradient-descent steps", cli::between(1, 10'000'000));
+  cli.number("--lr", lr, "learning rate", cli::above(0.0));
+  cli.number("--seed", seed, "random seed for the data");
+  if (auto exit = cli.parse(argc, argv)) return *exit;
 
   // The data: x uniform in [-1, 1), y = 3x - 2 plus Gaussian noise of standard deviation 0.1.
   const double true_w = 3.0, true_b = -2.0, noise = 0.1;
@@ -60,4 +60,6 @@ int main(int argc, char** argv) {
   }
   std::printf("ok: both within %.2f of the truth\n", tolerance);
   return 0;
+} catch (...) {
+  return cli::report_exception("fit_line");
 }

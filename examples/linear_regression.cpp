@@ -25,12 +25,12 @@
 // direction lambda by |1 - lr lambda| per step: the distance to the minimum falls as a straight
 // line on loss.png's log scale. Above lr = 2 / lambda_max (printed) that factor exceeds 1 and the
 // loss grows geometrically instead: the program stops and says so.
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 #include <xgrad/core/blas_info.hpp>
@@ -43,6 +43,9 @@
 #include <xgrad/models/linear_regression.hpp>
 #include <xgrad/models/linear_regression_trainer.hpp>
 
+#include "common/cli.hpp"
+#include "common/files.hpp"
+#include "common/run_flags.hpp"
 #include "plot/plot.hpp"
 
 namespace xg = xgrad;
@@ -123,7 +126,7 @@ void print_step(std::size_t step, const models::RegressionStep& s) {
 }
 
 void write_metrics(const fs::path& path, const models::LinearRegressionTrainer& t, const Dataset& d, double minimum) {
-  std::ofstream out(path);
+  std::ostringstream out;
   out.precision(17);
   out << "step,loss,loss_minus_minimum,grad_norm";
   for (const auto& n : d.names) out << ",w_" << n;
@@ -134,10 +137,11 @@ void write_metrics(const fs::path& path, const models::LinearRegressionTrainer& 
     for (double p : h.params) out << ',' << p;
     out << '\n';
   }
+  cli::write_file(path, out.str());
 }
 
 // The loss per step, and its distance to the least-squares minimum, on a log scale.
-bool draw_loss(const models::LinearRegressionTrainer& t, double minimum, const std::string& title,
+void draw_loss(const models::LinearRegressionTrainer& t, double minimum, const std::string& title,
                const fs::path& path) {
   std::vector<std::pair<double, double>> loss, excess;
   double lo = 1e300, hi = 0;
@@ -164,12 +168,12 @@ bool draw_loss(const models::LinearRegressionTrainer& t, double minimum, const s
   plot::legend(img, ax.left + ax.width - 380, ax.top + ax.height / 3,
                {{"loss (mean squared error)", plot::kPalette[1]}, {"loss - least-squares minimum", plot::kPalette[0]}});
   img.text(40, 20, title, plot::kBlack, 2);
-  return img.write_png(path.string());
+  img.save_png(path.string());
 }
 
 // y against feature j, less the other features' part of the least-squares fit (a partial
 // residual: with one feature, y itself), with the line the model draws along j at several steps.
-bool draw_fit(const models::LinearRegressionTrainer& t, const Dataset& d, const std::vector<double>& best,
+void draw_fit(const models::LinearRegressionTrainer& t, const Dataset& d, const std::vector<double>& best,
               std::size_t j, const std::string& title, const fs::path& path) {
   const std::size_t n = d.x.shape(0), f = d.x.shape(1);
   std::vector<double> mean(f, 0.0);
@@ -230,68 +234,91 @@ bool draw_fit(const models::LinearRegressionTrainer& t, const Dataset& d, const 
              plot::kBlack);
   plot::legend(img, 850, 130, entries);
   img.text(40, 20, title, plot::kBlack, 2);
-  return img.write_png(path.string());
+  img.save_png(path.string());
 }
 
 }  // namespace
 
+// The largest sizes the flags may ask for: a run's history keeps every step's parameters.
+constexpr std::size_t kMaxSteps = 1'000'000, kMaxFeatures = 10'000, kMaxPoints = 10'000'000, kMaxValues = 100'000'000;
+
 int main(int argc, char** argv) {
   std::size_t n = 200, features = 3, steps = 200, print_every = 0, checkpoint_every = 0, plot_feature = 0;
-  double noise = 0.5, lr = 0.1, momentum = 0.9;
+  double noise = 0.5, momentum = 0.9;
+  std::optional<double> lr;  // 0.1, or on --resume the checkpoint's
   std::uint64_t seed = 0;
   std::string csv, target, optimizer = "sgd", out = "out/linear_regression";
   bool trace = false, no_standardize = false, resume = false;
-  CLI::App app{
-      "Fits y = x . w + b by full-batch gradient descent on the mean squared error, printing the loss, weights and "
-      "gradient norm as it goes, then compares with the closed-form least-squares solution (xtensor-blas lstsq). "
-      "Writes metrics.csv, checkpoint.safetensors, loss.png and fit.png to --out."};
-  app.add_option("--n", n, "synthetic data: number of points")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--features", features, "synthetic data: number of features")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--noise", noise, "synthetic data: standard deviation of the noise on y")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_option("--seed", seed, "synthetic data: random seed of the data and the true weights")->capture_default_str();
-  auto* csv_opt = app.add_option("--csv", csv, "read the data from a numeric CSV file instead (header optional)")
-                      ->check(CLI::ExistingFile);
-  app.add_option("--target", target, "with --csv: the column to predict, by name or 0-based index")->needs(csv_opt);
-  app.add_flag("--no-standardize", no_standardize, "keep the features' own scales (slower, or a smaller --lr)");
-  app.add_option("--optimizer", optimizer,
-                 "sgd (plain gradient descent), momentum (SGD with momentum), rmsprop or adam")
-      ->check(CLI::IsMember({"sgd", "momentum", "rmsprop", "adam"}))
-      ->capture_default_str();
-  app.add_option("--lr", lr, "learning rate")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--momentum", momentum, "momentum of --optimizer momentum")
-      ->check(CLI::Range(0.0, 0.999))
-      ->capture_default_str();
-  app.add_option("--steps", steps, "gradient-descent steps in total (a resumed run counts those already done)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_flag("--trace", trace, "print every step");
-  app.add_option("--print-every", print_every, "print every N steps (default: about 10 lines in all)");
-  app.add_option("--plot-feature", plot_feature, "fit.png shows the data against this feature (0-based)")
-      ->capture_default_str();
-  app.add_option("--out", out, "folder for every output")->capture_default_str();
-  app.add_option("--checkpoint-every", checkpoint_every, "also write the checkpoint every N steps (0: only at the end)")
-      ->capture_default_str();
-  app.add_flag("--resume", resume, "continue from OUT/checkpoint.safetensors (same data and optimizer)");
-  CLI11_PARSE(app, argc, argv);
+  cli::Parser cli("linear_regression",
+                  "Fits y = x . w + b by full-batch gradient descent on the mean squared error, printing the loss, "
+                  "weights and gradient norm as it goes, then compares with the closed-form least-squares solution "
+                  "(xtensor-blas lstsq). Writes metrics.csv, checkpoint.safetensors, loss.png and fit.png to --out.\n"
+                  "--resume keeps the data and optimizer flags of the checkpoint's run (a different one is refused); "
+                  "--lr, --momentum and --steps may change (README: \"Resuming a training\").");
+  cli.number("--n", n, "synthetic data: number of points", cli::between<std::size_t>(1, kMaxPoints));
+  cli.number("--features", features, "synthetic data: number of features", cli::between<std::size_t>(1, kMaxFeatures));
+  cli.number("--noise", noise, "synthetic data: standard deviation of the noise on y", cli::at_least(0.0));
+  cli.number("--seed", seed, "synthetic data: random seed of the data and the true weights");
+  cli.existing_file("--csv", csv, "read the data from a numeric CSV file instead (header optional)");
+  cli.text("--target", target, "with --csv: the column to predict, by name or 0-based index");
+  cli.needs("--target", "--csv");
+  cli.flag("--no-standardize", no_standardize, "keep the features' own scales (slower, or a smaller --lr)");
+  cli.choice("--optimizer", optimizer, "sgd (plain gradient descent), momentum (SGD with momentum), rmsprop or adam",
+             {"sgd", "momentum", "rmsprop", "adam"});
+  cli.number("--lr", lr, "learning rate (default 0.1; on --resume the checkpoint's, which this overrides)",
+             cli::above(0.0));
+  cli.number("--momentum", momentum, "momentum of --optimizer momentum (on --resume, overrides the checkpoint's)",
+             cli::between(0.0, 0.999));
+  cli.number("--steps", steps, "gradient-descent steps in total (a resumed run counts those already done)",
+             cli::between<std::size_t>(1, kMaxSteps));
+  cli.flag("--trace", trace, "print every step");
+  cli.number("--print-every", print_every, "print every N steps (0: about 10 lines in all)",
+             cli::between<std::size_t>(0, kMaxSteps));
+  cli.number("--plot-feature", plot_feature, "fit.png shows the data against this feature (0-based)",
+             cli::between<std::size_t>(0, kMaxFeatures - 1));
+  cli.out_dir("--out", out, "folder for every output (created if missing)");
+  cli.number("--checkpoint-every", checkpoint_every, "also write the checkpoint every N steps (0: only at the end)",
+             cli::between<std::size_t>(0, kMaxSteps));
+  cli.flag("--resume", resume, "continue from OUT/checkpoint.safetensors (same data and optimizer)");
+  if (auto exit = cli.parse(argc, argv)) return *exit;
   std::printf("BLAS: %s\n", xg::to_string(xg::blas_info()).c_str());
-  if (!csv.empty() && target.empty()) {
-    std::fprintf(stderr, "--csv needs --target COLUMN\n");
-    return 2;
-  }
 
-  const fs::path dir(out), checkpoint = dir / "checkpoint.safetensors";
-  try {
-    fs::create_directories(dir);
+  return cli::guarded("linear_regression", [&] {
+    if (!csv.empty() && target.empty()) cli::fail("--csv", csv, "needs --target COLUMN");
+    if (csv.empty() && n * features > kMaxValues)
+      cli::fail("--n", std::to_string(n) + " --features " + std::to_string(features),
+                std::to_string(n * features) + " values; at most " + std::to_string(kMaxValues));
+    const fs::path dir(out), checkpoint = dir / "checkpoint.safetensors";
+    if (const std::size_t stale = cli::remove_stale_temporaries(dir))
+      std::printf("removed %zu temporary files of killed runs from %s\n", stale, dir.string().c_str());
+
+    // What makes this run: a checkpoint of a run with other values is refused on --resume.
+    cli::RunFlags identity;
+    if (csv.empty()) {
+      identity.add("--n", std::to_string(n));
+      identity.add("--features", std::to_string(features));
+      identity.add("--noise", cli::format(noise));
+      identity.add("--seed", std::to_string(seed));
+    }
+    identity.add("--csv", csv);
+    identity.add("--target", target);
+    identity.add("--no-standardize", no_standardize);
+    identity.add("--optimizer", optimizer);
+    std::optional<xg::StateDict> resumed;
+    if (resume) {
+      if (!fs::exists(checkpoint)) {
+        std::fprintf(stderr, "linear_regression: --resume: no checkpoint at %s\n", checkpoint.string().c_str());
+        return 1;
+      }
+      resumed = xg::load(checkpoint);
+      identity.check(*resumed, checkpoint.string());
+    }
+
     Dataset d = csv.empty() ? synthetic(n, features, noise, seed) : from_csv(csv, target);
     if (!no_standardize) standardize(d);
     const std::size_t f = d.x.shape(1);
     if (plot_feature >= f)
-      throw xg::Error("linear_regression: --plot-feature " + std::to_string(plot_feature) + " but there are " +
-                      std::to_string(f) + " features");
+      cli::fail("--plot-feature", std::to_string(plot_feature), "there are " + std::to_string(f) + " features");
     const xg::Tensor x = xg::from_xarray(d.x), y = xg::from_xarray(d.y);
     std::printf("%zu points, %zu features%s, target %s\n", d.x.shape(0), f, no_standardize ? "" : " (standardized)",
                 d.target.c_str());
@@ -307,19 +334,29 @@ int main(int argc, char** argv) {
     }
 
     auto model = std::make_shared<models::LinearRegression>(f);
-    models::LinearRegressionTrainer trainer(model, x, y, {.optimizer = optimizer, .lr = lr, .momentum = momentum});
-    std::printf("%s, lr %g; plain gradient descent is stable for lr < 2 / lambda_max = %.4g\n", optimizer.c_str(), lr,
-                trainer.lr_limit());
-    if (resume) {
-      if (!fs::exists(checkpoint)) {
-        std::fprintf(stderr, "--resume: no checkpoint at %s\n", checkpoint.string().c_str());
-        return 1;
-      }
-      trainer.load_state_dict(xg::load(checkpoint));
+    models::LinearRegressionTrainer trainer(model, x, y,
+                                            {.optimizer = optimizer, .lr = lr.value_or(0.1), .momentum = momentum});
+    if (resumed) {
+      trainer.load_state_dict(*resumed);
+      const double saved_lr = trainer.options().lr, saved_momentum = trainer.options().momentum;
       std::printf("resumed from %s at step %zu\n", checkpoint.string().c_str(), trainer.global_step());
+      // The overrides: applied, and said so.
+      if (lr && *lr != saved_lr) {
+        trainer.set_lr(*lr);
+        std::printf("--lr %g overrides the checkpoint's %g\n", *lr, saved_lr);
+      }
+      if (optimizer == "momentum" && cli.given("--momentum") && momentum != saved_momentum) {
+        trainer.set_momentum(momentum);
+        std::printf("--momentum %g overrides the checkpoint's %g\n", momentum, saved_momentum);
+      }
     }
+    const double rate = trainer.options().lr;
+    std::printf("%s, lr %g; plain gradient descent is stable for lr < 2 / lambda_max = %.4g\n", optimizer.c_str(), rate,
+                trainer.lr_limit());
     auto save_checkpoint = [&] {
-      xg::save(trainer.state_dict(), checkpoint);
+      xg::StateDict state = trainer.state_dict();
+      identity.store(state);
+      xg::save(state, checkpoint);
       std::printf("  checkpoint: step %zu -> %s\n", trainer.global_step(), checkpoint.string().c_str());
       std::fflush(stdout);
     };
@@ -341,22 +378,25 @@ int main(int argc, char** argv) {
       if (checkpoint_every > 0 && trainer.global_step() % checkpoint_every == 0) save_checkpoint();
     }
 
-    std::string title = optimizer + ", lr " + plot::format_number(lr) + ", " + std::to_string(d.x.shape(0)) +
+    std::string title = optimizer + ", lr " + plot::format_number(rate) + ", " + std::to_string(d.x.shape(0)) +
                         " points, " + std::to_string(f) + " features";
     if (diverged)
       title += ": DIVERGED at step " + std::to_string(trainer.global_step()) +
                " (lr above 2 / lambda_max = " + plot::format_number(trainer.lr_limit()) + ")";
     write_metrics(dir / "metrics.csv", trainer, d, minimum);
-    bool ok = draw_loss(trainer, minimum, title, dir / "loss.png");
-    ok = draw_fit(trainer, d, best, plot_feature, title, dir / "fit.png") && ok;
-    if (!ok) std::fprintf(stderr, "cannot write the pictures in %s\n", dir.string().c_str());
+    if (!trainer.history().empty()) {
+      draw_loss(trainer, minimum, title, dir / "loss.png");
+      draw_fit(trainer, d, best, plot_feature, title, dir / "fit.png");
+    }
     if (diverged) {
       std::printf("\nDIVERGED: %s\n(see %s)\n", divergence.c_str(), (dir / "loss.png").string().c_str());
       return 3;
     }
     save_checkpoint();
 
+    // The parameters now, after the last step, and the loss at these same parameters.
     const std::vector<double> p = trainer.params();
+    const double loss = trainer.loss();
     std::printf("\n%-14s %16s %16s %12s%s\n", "parameter", "gradient descent", "least squares", "difference",
                 d.true_params.empty() || !no_standardize ? "" : "        true");
     double diff2 = 0, norm2 = 0;
@@ -369,15 +409,11 @@ int main(int argc, char** argv) {
       norm2 += best[k] * best[k];
     }
     const double relative = std::sqrt(diff2 / std::max(norm2, 1e-300));
-    std::printf("loss %.10g (least squares %.10g)\n", trainer.history().back().loss, minimum);
+    std::printf("loss %.10g after %zu steps (least squares %.10g)\n", loss, trainer.global_step(), minimum);
     std::printf("relative distance |theta_gd - theta_ls| / |theta_ls| = %.3g: %s\n", relative,
                 relative <= 1e-6 ? "gradient descent reached the closed form (<= 1e-6)"
                                  : "not yet within 1e-6 of the closed form (more --steps, or another --lr)");
     std::printf("\noutputs in %s/: metrics.csv checkpoint.safetensors loss.png fit.png\n", dir.string().c_str());
-  } catch (const xg::Error& e) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "linear_regression: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

@@ -17,7 +17,6 @@
 //                    is zero once the boxes stop overlapping; GIoU's and DIoU's are not.
 //
 //   loss_curves --out docs/figures        (the figures the docs show)
-#include <CLI/CLI.hpp>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -38,6 +37,7 @@
 #include <xgrad/losses/l1.hpp>
 #include <xgrad/losses/mse.hpp>
 
+#include "common/cli.hpp"
 #include "plot/plot.hpp"
 
 namespace xg = xgrad;
@@ -130,7 +130,7 @@ plot::Axes right_axes(double x0, double x1, double y0, double y1, bool log_y = f
 }
 
 void save(const plot::Image& img, const std::filesystem::path& path) {
-  if (!img.write_png(path.string())) throw std::runtime_error("cannot write " + path.string());
+  img.save_png(path.string());
   std::printf("wrote %s\n", path.string().c_str());
 }
 
@@ -286,16 +286,20 @@ void boxes(const std::filesystem::path& out) {
 }
 
 int main(int argc, char** argv) {
-  CLI::App app{"Draws each loss and its gradient, computed with xgrad's autograd, as PNG figures."};
-  std::string out = "docs/figures";
-  app.add_option("--out", out, "folder for the PNGs (created if missing)");
-  CLI11_PARSE(app, argc, argv);
-  std::filesystem::create_directories(out);
-  regression(out);
-  outliers(out);
-  bce(out);
-  vanishing(out);
-  ce_kl(out);
-  focal(out);
-  boxes(out);
+  std::string out = "out/loss_curves";
+  cli::Parser cli("loss_curves",
+                  "Draws each loss and its gradient, computed with xgrad's autograd, as PNG figures. The figures of "
+                  "docs/losses.md: --out docs/figures.");
+  cli.out_dir("--out", out, "folder for the PNGs (created if missing)");
+  if (auto exit = cli.parse(argc, argv)) return *exit;
+  return cli::guarded("loss_curves", [&] {
+    regression(out);
+    outliers(out);
+    bce(out);
+    vanishing(out);
+    ce_kl(out);
+    focal(out);
+    boxes(out);
+    return 0;
+  });
 }

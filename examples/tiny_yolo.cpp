@@ -20,7 +20,6 @@
 //   predict.png              --predict's pictures
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -36,6 +35,9 @@
 #include <xgrad/data/shapes.hpp>
 #include <xgrad/models/tiny_yolo_trainer.hpp>
 
+#include "common/cli.hpp"
+#include "common/files.hpp"
+#include "common/run_flags.hpp"
 #include "plot/plot.hpp"
 
 extern "C" {
@@ -85,7 +87,7 @@ void dashed_rect(plot::Image& img, double x1, double y1, double x2, double y2) {
 
 // A grid of images, `scale` times enlarged, with true boxes dashed and detections above
 // `min_score` in their class's colour, labelled with class name and score.
-bool draw_grid(const xg::data::ShapesDataset& data, const std::vector<std::vector<xm::Detection>>& found,
+void draw_grid(const xg::data::ShapesDataset& data, const std::vector<std::vector<xm::Detection>>& found,
                double min_score, const std::string& title, const std::string& path) {
   const int n = static_cast<int>(found.size()), cols = std::min(n, 4), rows = (n + cols - 1) / cols;
   const int S = static_cast<int>(data.options().image_size), scale = 4, cell = S * scale, gap = 12;
@@ -133,7 +135,7 @@ bool draw_grid(const xg::data::ShapesDataset& data, const std::vector<std::vecto
     }
     img.reset_clip();
   }
-  return img.write_png(path);
+  img.save_png(path);
 }
 
 struct EpochRow {
@@ -143,13 +145,15 @@ struct EpochRow {
   double seconds = 0, elapsed = 0;
 };
 
-bool draw_curves(const std::vector<EpochRow>& rows, double best_map, std::int64_t best_epoch, const std::string& path) {
+void draw_curves(const std::vector<EpochRow>& rows, double best_map, std::int64_t best_epoch, const std::string& path) {
   plot::Image img(1340, 660);
-  const double epochs = std::max<double>(2, static_cast<double>(rows.back().epoch));
+  const std::int64_t last = rows.empty() ? 0 : rows.back().epoch;  // no rows: a resumed run without metrics.csv
+  const double epochs = std::max<double>(2, static_cast<double>(last));
   double lo = 1e300, hi = 0;
   for (const auto& r : rows)
     for (double v : {r.loss, r.box, r.obj, r.noobj, r.cls})
       if (v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
+  if (hi == 0) lo = 0.1, hi = 10;  // nothing to show: an empty frame
   const plot::Axes loss_ax{.left = 110,
                            .top = 160,
                            .width = 520,
@@ -186,9 +190,10 @@ bool draw_curves(const std::vector<EpochRow>& rows, double best_map, std::int64_
   img.text(map_ax.left + 8, int(map_ax.py(0.9)) + 6, "0.9", plot::kGray, 2);
   img.text(20, 16,
            "tiny YOLO on synthetic shapes: best mAP@0.5 " + fixed(best_map, 3) + " at epoch " +
-               std::to_string(best_epoch) + " of " + std::to_string(rows.back().epoch),
+               std::to_string(best_epoch) + " of " + std::to_string(last) +
+               (rows.empty() ? " (no epochs in metrics.csv)" : ""),
            plot::kBlack, 2);
-  return img.write_png(path);
+  img.save_png(path);
 }
 
 // --- metrics.csv ----------------------------------------------------------------------------
@@ -206,11 +211,24 @@ std::string csv_line(const EpochRow& r) {
   return s.str();
 }
 
-EpochRow parse_row(const std::string& line) {
+// One row of metrics.csv; `where` names the file and line in errors.
+EpochRow parse_row(const std::string& line, const std::string& where) {
   std::vector<double> v;
   std::stringstream s(line);
-  for (std::string cell; std::getline(s, cell, ',');) v.push_back(std::stod(cell));
-  if (v.size() != 14) throw std::runtime_error("metrics.csv: a row without 14 columns: " + line);
+  for (std::string cell; std::getline(s, cell, ',');) {
+    std::size_t used = 0;
+    double x = 0;
+    try {
+      x = std::stod(cell, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != cell.size())
+      throw std::runtime_error(where + ": column " + std::to_string(v.size() + 1) + " is not a number: '" + cell + "'");
+    v.push_back(x);
+  }
+  if (v.size() != 14)
+    throw std::runtime_error(where + ": " + std::to_string(v.size()) + " columns, expected 14: " + line);
   return {std::int64_t(v[0]),
           std::int64_t(v[1]),
           v[2],
@@ -232,19 +250,21 @@ std::vector<EpochRow> read_rows(const fs::path& path, std::int64_t epochs_done) 
   std::ifstream in(path);
   std::string line;
   std::getline(in, line);  // the header
-  while (std::getline(in, line))
-    if (!line.empty() && parse_row(line).epoch <= epochs_done) rows.push_back(parse_row(line));
+  for (int number = 2; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    const EpochRow row = parse_row(line, path.string() + " line " + std::to_string(number));
+    if (row.epoch <= epochs_done) rows.push_back(row);
+  }
+  if (std::int64_t(rows.size()) < epochs_done)
+    std::printf("warning: %s holds %zu of the %lld epochs done%s; the curves show only those\n", path.string().c_str(),
+                rows.size(), (long long)epochs_done, fs::exists(path) ? "" : " (it is missing)");
   return rows;
 }
 
 void write_rows(const fs::path& path, const std::vector<EpochRow>& rows) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << kCsvHeader << '\n';
-    for (const auto& r : rows) out << csv_line(r) << '\n';
-  }
-  fs::rename(tmp, path);
+  std::string text = std::string(kCsvHeader) + '\n';
+  for (const auto& r : rows) text += csv_line(r) + '\n';
+  cli::write_file(path, text);
 }
 
 // --- the program's own entries in the checkpoint, beside the trainer's -------------------------
@@ -263,8 +283,9 @@ constexpr const char* kPartNames[] = {"total", "box", "obj", "noobj", "cls"};
 xg::Tensor int64_scalar(std::uint64_t v) { return xg::tensor(xt::xarray<std::int64_t>(std::int64_t(v))); }
 
 void save_checkpoint(const xm::TinyYoloTrainer& trainer, const RunState& run, double elapsed, std::uint64_t train_seed,
-                     std::uint64_t val_seed, const fs::path& path) {
+                     std::uint64_t val_seed, const cli::RunFlags& identity, const fs::path& path) {
   xg::StateDict state = trainer.state_dict();
+  identity.store(state);
   state["example.best_map"] = xg::tensor(run.best_map, xg::kFloat64);
   state["example.best_epoch"] = int64_scalar(std::uint64_t(run.best_epoch));
   state["example.elapsed_seconds"] = xg::tensor(elapsed, xg::kFloat64);
@@ -284,8 +305,9 @@ const xg::Tensor& entry(const xg::StateDict& d, const std::string& key, const fs
 }
 
 RunState resume_from(xm::TinyYoloTrainer& trainer, std::uint64_t train_seed, std::uint64_t val_seed,
-                     const fs::path& path) {
+                     const cli::RunFlags& identity, const fs::path& path) {
   const xg::StateDict state = xg::load(path);
+  identity.check(state, path.string());
   for (const auto& [key, mine] :
        {std::pair{"example.train_seed", train_seed}, std::pair{"example.val_seed", val_seed}}) {
     const xg::Tensor& t = entry(state, key, path);
@@ -379,10 +401,15 @@ void train(const Flags& f) {
   std::printf("model: preset %s, %zu parameters; %lld steps per epoch of %lld images; threads %d\n", f.preset.c_str(),
               params, (long long)trainer.steps_per_epoch(), (long long)f.train.batch_size, openblas_get_num_threads());
 
+  // Beside the trainer's own run record (seed, epochs, batch size, images, lr, clipping) and the
+  // data's seeds: the flags a resumed run must keep too.
+  cli::RunFlags identity;
+  identity.add("--preset", f.preset);
+  identity.add("--val-images", std::to_string(f.val_images));
   RunState run;
   std::vector<EpochRow> rows;
   if (f.resume && fs::exists(ckpt)) {
-    run = resume_from(trainer, f.train_seed, f.val_seed, ckpt);
+    run = resume_from(trainer, f.train_seed, f.val_seed, identity, ckpt);
     rows = read_rows(csv, trainer.epoch());
     std::printf("resumed from %s: epoch %lld, step %lld of the epoch, global step %lld\n", ckpt.string().c_str(),
                 (long long)trainer.epoch(), (long long)trainer.step_in_epoch(), (long long)trainer.global_step());
@@ -414,7 +441,7 @@ void train(const Flags& f) {
     if (in_epoch != 0) {
       if (f.checkpoint_every > 0 && trainer.global_step() % f.checkpoint_every == 0) {
         if (tty) std::printf("\n");
-        save_checkpoint(trainer, run, elapsed(), f.train_seed, f.val_seed, ckpt);
+        save_checkpoint(trainer, run, elapsed(), f.train_seed, f.val_seed, identity, ckpt);
       }
       continue;
     }
@@ -444,7 +471,7 @@ void train(const Flags& f) {
         tty ? "\r" : "", (long long)trainer.epoch(), (long long)f.train.epochs, row.loss, row.box, row.obj, row.noobj,
         row.cls, m.map, m.ap[0], m.ap[1], m.ap[2], improved ? " best" : "", s.lr, duration(row.seconds).c_str(),
         duration(eta).c_str());
-    save_checkpoint(trainer, run, elapsed(), f.train_seed, f.val_seed, ckpt);
+    save_checkpoint(trainer, run, elapsed(), f.train_seed, f.val_seed, identity, ckpt);
     t_epoch = Clock::now();
   }
 
@@ -466,82 +493,62 @@ void train(const Flags& f) {
 
 int main(int argc, char** argv) {
   Flags f;
-  CLI::App app{
+  cli::Parser cli(
+      "tiny_yolo",
       "Trains a tiny YOLO detector on synthetic shapes (circles, squares, triangles on noisy 64x64 images) with the "
       "YOLO loss and Adam, scores it by mAP@0.5 on held-out images after each epoch, and keeps the best epoch.\n"
       "The default run takes about 10 s on 2 cores. The long run, mAP@0.5 >= 0.90 on 500 held-out images well "
       "within 10 minutes on 2 cores (measured: 0.902 after 3 epochs and 4 s, best 0.998, all 20 epochs in 25 s):\n"
       "  tiny_yolo --epochs 20 --train-images 4096\n"
       "Outputs, all in --out: metrics.csv, curves.png, val_predictions.png, checkpoint.safetensors, "
-      "best.safetensors; predict.png with --predict."};
-  app.add_option("--out", f.out, "folder for every output (created if missing)")->capture_default_str();
-  app.add_option("--preset", f.preset,
-                 "model: 'small' (BatchNorm + SiLU, 5 convs, the accurate one) or 'w4' (the issue-8 benchmark: 3 "
-                 "strided convs + SiLU, no BatchNorm)")
-      ->check(CLI::IsMember({"small", "w4"}))
-      ->capture_default_str();
-  app.add_option("--epochs", f.train.epochs, "passes over the training images")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--train-images", f.train_images, "training images (generated from --train-seed)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--val-images", f.val_images, "held-out images for mAP@0.5 (from --val-seed)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--batch-size", f.train.batch_size, "images per step (an epoch's last incomplete batch is dropped)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--lr", f.train.lr, "peak learning rate of the one-cycle schedule (Adam)")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--clip", f.train.clip_grad_norm, "clip the gradient's norm to this (0: no clipping)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_option("--seed", f.train.seed, "seed of the model's initialization and the batch order")
-      ->capture_default_str();
-  app.add_option("--train-seed", f.train_seed, "seed of the training images")->capture_default_str();
-  app.add_option("--val-seed", f.val_seed, "seed of the validation images")->capture_default_str();
-  app.add_option("--checkpoint-every", f.checkpoint_every,
-                 "also write checkpoint.safetensors every N steps (0: only at the end of each epoch)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_flag("--resume", f.resume,
-               "continue from OUT/checkpoint.safetensors, which must come from a run with the same flags (starts "
-               "from scratch, saying so, if there is none)");
-  app.add_option("--threads", f.threads,
-                 "threads: OpenBLAS's count, which xgrad's one pool of workers follows to split convolutions, "
-                 "SiLU and large matmuls (0: OpenBLAS's default, OPENBLAS_NUM_THREADS or the core count)")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  app.add_option("--show", f.show, "validation images in val_predictions.png")
-      ->check(CLI::Range(1, 64))
-      ->capture_default_str();
-  app.add_option("--show-score", f.show_score, "draw detections with at least this score")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  app.add_flag("--predict", f.predict,
-               "no training: run a saved model (--checkpoint) on --predict-images new images from --predict-seed, "
-               "print its detections and mAP@0.5, and draw OUT/predict.png");
-  app.add_option("--checkpoint", f.checkpoint,
-                 "the model --predict loads (default OUT/best.safetensors; a checkpoint.safetensors works too)");
-  app.add_option("--predict-images", f.predict_images, "images for --predict")
-      ->check(CLI::Range(1, 64))
-      ->capture_default_str();
-  app.add_option("--predict-seed", f.predict_seed, "seed of --predict's images")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+      "best.safetensors; predict.png with --predict.");
+  cli.out_dir("--out", f.out, "folder for every output (created if missing)");
+  cli.choice("--preset", f.preset,
+             "model: 'small' (BatchNorm + SiLU, 5 convs, the accurate one) or 'w4' (the issue-8 benchmark: 3 "
+             "strided convs + SiLU, no BatchNorm)",
+             {"small", "w4"});
+  cli.number("--epochs", f.train.epochs, "passes over the training images", cli::between<std::int64_t>(1, 100'000));
+  cli.number("--train-images", f.train_images, "training images (generated from --train-seed)",
+             cli::between<std::int64_t>(1, 65'536));
+  cli.number("--val-images", f.val_images, "held-out images for mAP@0.5 (from --val-seed)",
+             cli::between<std::int64_t>(1, 65'536));
+  cli.number("--batch-size", f.train.batch_size, "images per step (an epoch's last incomplete batch is dropped)",
+             cli::between<std::int64_t>(1, 4'096));
+  cli.number("--lr", f.train.lr, "peak learning rate of the one-cycle schedule (Adam)", cli::above(0.0));
+  cli.number("--clip", f.train.clip_grad_norm, "clip the gradient's norm to this (0: no clipping)", cli::at_least(0.0));
+  cli.number("--seed", f.train.seed, "seed of the model's initialization and the batch order");
+  cli.number("--train-seed", f.train_seed, "seed of the training images");
+  cli.number("--val-seed", f.val_seed, "seed of the validation images");
+  cli.number("--checkpoint-every", f.checkpoint_every,
+             "also write checkpoint.safetensors every N steps (0: only at the end of each epoch)",
+             cli::between<std::int64_t>(0, std::int64_t(1) << 40));
+  cli.flag("--resume", f.resume,
+           "continue from OUT/checkpoint.safetensors, which must come from a run with the same flags (starts from "
+           "scratch, saying so, if there is none)");
+  cli.number("--threads", f.threads,
+             "threads: OpenBLAS's count, which xgrad's one pool of workers follows to split convolutions, SiLU and "
+             "large matmuls (0: OpenBLAS's default, OPENBLAS_NUM_THREADS or the core count)",
+             cli::between(0, 256));
+  cli.number("--show", f.show, "validation images in val_predictions.png", cli::between<std::int64_t>(1, 64));
+  cli.number("--show-score", f.show_score, "draw detections with at least this score", cli::between(0.0, 1.0));
+  cli.flag("--predict", f.predict,
+           "no training: run a saved model (--checkpoint) on --predict-images new images from --predict-seed, print "
+           "its detections and mAP@0.5, and draw OUT/predict.png");
+  cli.existing_file("--checkpoint", f.checkpoint,
+                    "the model --predict loads (default OUT/best.safetensors; a checkpoint.safetensors works too)");
+  cli.number("--predict-images", f.predict_images, "images for --predict", cli::between<std::int64_t>(1, 64));
+  cli.number("--predict-seed", f.predict_seed, "seed of --predict's images");
+  if (auto exit = cli.parse(argc, argv)) return *exit;
 
-  try {
+  return cli::guarded("tiny_yolo", [&] {
     if (f.threads > 0) openblas_set_num_threads(f.threads);
     std::printf("BLAS: %s\n", xg::to_string(xg::blas_info()).c_str());
-    fs::create_directories(f.out);
+    if (const std::size_t stale = cli::remove_stale_temporaries(f.out))
+      std::printf("removed %zu temporary files of killed runs from %s\n", stale, f.out.c_str());
     if (f.predict)
       predict(f);
     else
       train(f);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "tiny_yolo: %s\n", e.what());
-    return 1;
-  }
-  return 0;
+    return 0;
+  });
 }

@@ -4,7 +4,6 @@
 // come from the loss's own code (losses/yolo_assign.hpp, losses/box_iou.hpp).
 //
 //   yolo_cell_figure --out docs/figures        (writes docs/figures/yolo_cell.png)
-#include <CLI/CLI.hpp>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -15,6 +14,7 @@
 #include <xgrad/losses/box_iou.hpp>
 #include <xgrad/losses/yolo_assign.hpp>
 
+#include "common/cli.hpp"
 #include "plot/plot.hpp"
 
 namespace xg = xgrad;
@@ -66,11 +66,13 @@ double ciou(const std::array<double, 4>& a, const std::array<double, 4>& b) {
 }
 }  // namespace
 
-int main(int argc, char** argv) {
-  CLI::App app{"Draws one YOLO grid cell: a true box, the anchors' predictions and what the loss assigns."};
-  std::string out = "docs/figures";
-  app.add_option("--out", out, "folder for yolo_cell.png");
-  CLI11_PARSE(app, argc, argv);
+int main(int argc, char** argv) try {
+  std::string out = "out/yolo_cell_figure";
+  cli::Parser cli("yolo_cell_figure",
+                  "Draws one YOLO grid cell: a true box, the anchors' predictions and what the loss assigns. "
+                  "The figure of docs/yolo_loss.md: --out docs/figures.");
+  cli.out_dir("--out", out, "folder for yolo_cell.png (created if missing)");
+  if (auto exit = cli.parse(argc, argv)) return *exit;
 
   // An 8x8 grid (stride 8 on a 64-pixel image) with the reference's smallest COCO anchors.
   const xl::YoloGrid grid{3, 8, 8};
@@ -167,12 +169,10 @@ int main(int argc, char** argv) {
   say("YOLOv1 rule: the box with the best IoU", plot::kBlack);
   say("  is responsible: anchor " + std::to_string(responsible) + " (IoU " + fixed(best_iou, 3) + ")", plot::kBlack);
 
-  std::filesystem::create_directories(out);
   const std::string path = out + "/yolo_cell.png";
-  if (!img.write_png(path)) {
-    std::fprintf(stderr, "yolo_cell_figure: cannot write %s\n", path.c_str());
-    return 1;
-  }
+  img.save_png(path);
   std::printf("wrote %s\n", path.c_str());
   return 0;
+} catch (...) {
+  return cli::report_exception("yolo_cell_figure");
 }

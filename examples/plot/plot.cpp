@@ -3,6 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <stdexcept>
+#include <string_view>
+
+#include "common/files.hpp"
 
 // stb's implementations live in this one translation unit.
 #define STB_IMAGE_WRITE_IMPLEMENTATION
@@ -155,8 +161,21 @@ int Image::text_width(const std::string& s, int scale) {
 
 int Image::text_height(int scale) { return 7 * scale; }  // digits and capitals span 7 font pixels
 
+void Image::save_png(const std::string& path) const {
+  int size = 0;
+  unsigned char* png = stbi_write_png_to_mem(pixels_.data(), width_ * 3, width_, height_, 3, &size);
+  if (!png) throw std::runtime_error("cannot write " + path + ": the PNG encoder failed");
+  const std::unique_ptr<unsigned char, decltype(&std::free)> owned(png, &std::free);
+  cli::write_file(path, std::string_view(reinterpret_cast<const char*>(png), std::size_t(size)));
+}
+
 bool Image::write_png(const std::string& path) const {
-  return stbi_write_png(path.c_str(), width_, height_, 3, pixels_.data(), width_ * 3) != 0;
+  try {
+    save_png(path);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 // --- Axes --------------------------------------------------------------------------------------

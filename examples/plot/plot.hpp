@@ -57,7 +57,11 @@ class Image {
   static int text_width(const std::string& s, int scale = 2);
   static int text_height(int scale = 2);
 
-  // Returns false (and writes nothing) if the file cannot be written.
+  // Writes the PNG whole to a temporary file and renames it over `path` (common/files.hpp):
+  // throws std::runtime_error naming the file and the reason if it cannot be written, a full
+  // disk included; an older file at `path` is then left as it was.
+  void save_png(const std::string& path) const;
+  // The same, returning false instead of throwing.
   bool write_png(const std::string& path) const;
 
  private:
