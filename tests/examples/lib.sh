@@ -35,10 +35,12 @@ expect() {
   echo "ok: exit $got${pattern:+, '$pattern'}: ${*##*/}"
 }
 
-# int64 KEY VALUE FILE: rewrites the int64 scalar KEY of a safetensors file in place.
+# set_int64 KEY VALUE FILE: rewrites the int64 scalar KEY of a safetensors file in place, and its
+# checksum in __metadata__ ("xgrad.crc32.KEY", when the file has one) with it: the hostile value
+# must reach the trainer's checks, not stop at the integrity check.
 set_int64() {
   python3 - "$@" <<'PY'
-import json, struct, sys
+import json, re, struct, sys, zlib
 key, value, path = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 data = bytearray(open(path, "rb").read())
 n = struct.unpack("<Q", data[:8])[0]
@@ -46,6 +48,10 @@ entry = json.loads(data[8:8 + n])[key]
 assert entry["dtype"] == "I64" and entry["data_offsets"][1] - entry["data_offsets"][0] == 8, entry
 at = 8 + n + entry["data_offsets"][0]
 data[at:at + 8] = struct.pack("<q", value)
+header = data[8:8 + n].decode()
+crc = "%08x" % (zlib.crc32(bytes(data[at:at + 8])) & 0xFFFFFFFF)
+header = re.sub(r'("xgrad\.crc32\.' + re.escape(key) + r'"\s*:\s*")[0-9a-fA-F]{8}"', lambda m: m.group(1) + crc + '"', header)
+data[8:8 + n] = header.encode()
 open(path, "wb").write(data)
 PY
 }
