@@ -146,14 +146,14 @@ void ClassifierTrainer::load_state_dict(const StateDict& dict) {
     if (epochs == 0) break;
     const Tensor& column = entry(dict, std::string("history.") + name, kFloat64);
     if (column.numel() != epochs)
-      fail(kOp, ": the checkpoint's progress.epochs_done is ", epochs, " but its entry 'history.", name, "' has ",
+      fail(kOp, "the checkpoint's progress.epochs_done is ", epochs, " but its entry 'history.", name, "' has ",
            column.numel(), " values");
     columns.push_back(&column);
   }
   const std::uint64_t per_epoch = steps_per_epoch();
   if ((in_epoch && position > per_epoch) || (!in_epoch && position != 0) ||
       global_step != epochs * per_epoch + (in_epoch ? position : 0))
-    fail(kOp, ": inconsistent progress in the checkpoint: global step ", global_step, ", ", epochs,
+    fail(kOp, "inconsistent progress in the checkpoint: global step ", global_step, ", ", epochs,
          " epochs done, step ", position, " of the epoch", in_epoch ? "" : " (between epochs)", " with ", per_epoch,
          " steps per epoch");
   data::Batches resumed = batches_;
@@ -183,7 +183,7 @@ void ClassifierTrainer::load_state_dict(const StateDict& dict) {
 
 void ClassifierTrainer::set_lr(double lr) {
   if (scheduler_)
-    fail(kOp, ": under the '", options_.schedule, "' schedule the rate follows the schedule; it cannot be set to ", lr);
+    fail(kOp, "under the '", options_.schedule, "' schedule the rate follows the schedule; it cannot be set to ", lr);
   ClassifierTrainerOptions o = options_;
   o.lr = lr;
   o.validate();

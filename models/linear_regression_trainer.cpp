@@ -147,7 +147,7 @@ void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
     const Tensor &loss = entry(dict, "history.loss", kFloat64), &norm = entry(dict, "history.grad_norm", kFloat64),
                  &params = entry(dict, "history.params", kFloat64);
     if (loss.numel() != steps || norm.numel() != steps || params.shape() != Shape{std::size_t(steps), width})
-      fail(kOp, ": the checkpoint's progress.global_step is ", steps, " but its history holds ",
+      fail(kOp, "the checkpoint's progress.global_step is ", steps, " but its history holds ",
            to_string(loss.shape()), " losses, ", to_string(norm.shape()), " gradient norms and ",
            to_string(params.shape()), " parameters (expected ", steps, " steps of ", width, ")");
     history.resize(std::size_t(steps));
