@@ -98,7 +98,7 @@ int main(int argc, char** argv) {
     const double noobj = (bce(rows[1][4], 0.0) + (N - 2) * bce(-3.0, 0.0)) / N;  // the 31 others: "none"
     double cls = 0;
     for (int c = 0; c < C; ++c) cls += bce(r[5 + c], c == 2 ? 1.0 : 0.0) / C;  // mean over the classes
-    std::printf("  term   by hand     lambda   lambda x term   YoloLoss\n");
+    std::printf("\n  term   by hand     lambda   lambda x term   YoloLoss\n");
     std::printf("  box    %.6f  x %.1f   = %.6f        %.6f   (x-x^)^2 + (y-y^)^2 + (sqrt w - sqrt w^)^2 + ...\n", box,
                 primer.lambda_coord, primer.lambda_coord * box, out.box.item());
     std::printf("  obj    %.6f  x %.1f   = %.6f        %.6f   BCE(t_obj, 1) / %g\n", obj, primer.lambda_obj,
