@@ -114,7 +114,7 @@ int main(int argc, char** argv) {
       // The probability each model gives the true class; for one-vs-rest the 10 sigmoids are
       // independent answers, so also how much they add up to and how often none says "yes".
       const xg::Tensor probs = model->probabilities(scores);
-      const double p_true = xg::mean(xg::gather(probs, 1, test.labels.reshape({test_limit, 1}))).item();
+      const double p_true = xg::mean(xg::gather(probs, 1, test.labels.reshape({std::int64_t(test_limit), 1}))).item();
       std::printf("    mean probability of the true class %.3f", p_true);
       if (std::string(kind) == "ovr") {
         const xg::Tensor s = xg::sigmoid(scores);
