@@ -78,14 +78,17 @@ struct DistributedDataParallel::State {
     Param& p = params[i];
     if (p.ready)
       fail("DistributedDataParallel", "parameter '", p.name,
-           "' got a second gradient before finish(); call ddp.finish() after every backward() "
-           "(accumulating gradients over several backward calls is not supported)");
+           "' got a second gradient before the last one was averaged: this backward did not reach every "
+           "parameter, so call ddp.finish() after it");
     copy_in(i, p.tensor.grad());
     p.ready = true;
     any_ready = true;
     ++buckets[p.bucket].ready;
     start_ready_buckets();
-    progress();
+    if (next_to_start == buckets.size())
+      finish();  // every parameter's gradient is in: wait here, so backward() returns the mean
+    else
+      progress();
   }
 
   void finish() {

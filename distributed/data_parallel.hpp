@@ -11,8 +11,7 @@
 //   xg::optim::SGD opt(net->parameters(), {.lr = 0.1});
 //   for (...) {                                  // each rank: its own shard (data::DistributedSampler)
 //     opt.zero_grad();
-//     loss_fn(ddp.forward(x), y).backward();     // bucket allreduces start during backward
-//     ddp.finish();                              // waits for them: grad() is the ranks' mean
+//     loss_fn(ddp.forward(x), y).backward();     // returns with grad() the ranks' mean
 //     opt.step();
 //   }
 //
@@ -21,14 +20,17 @@
 // (core/hooks.hpp) copies each parameter's gradient into its bucket as soon as backward has
 // produced it; when a bucket is full its non-blocking MPI_Iallreduce starts, while backward goes
 // on through the earlier layers. Buckets start in index order on every rank (MPI needs the same
-// order everywhere), and the hooks poke MPI so that started ones progress. finish() starts any
-// bucket not started yet (a parameter the backward did not reach counts as a zero gradient),
-// waits for all, divides by the world size and writes the mean into each grad().
+// order everywhere), and the hooks poke MPI so that started ones progress. When the last
+// parameter's gradient is in, its hook waits for every bucket, divides by the world size and
+// writes the mean into each grad(): as with PyTorch's DDP, backward() returns with the gradients
+// averaged, and a training loop needs no change. A backward that does not reach every parameter
+// leaves the last buckets waiting: call finish(), which starts them (an unreached parameter
+// counts as a zero gradient) and waits; calling it when nothing is pending does nothing.
 //
 // With a mean loss over each rank's B/N examples, the mean gradient is the gradient of the mean
 // loss over all B examples: N ranks with batch B/N train as one process with batch B.
-// One backward per finish(): accumulating gradients over several backward calls (PyTorch's
-// no_sync) is refused with an error.
+// Accumulating gradients over several backward calls works as in one process (each backward's
+// contribution is averaged; grad() holds the sum of the means).
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -56,9 +58,9 @@ class DistributedDataParallel {
   Tensor forward(const Tensor& x) { return module_->forward(x); }
   nn::Module& module() { return *module_; }
 
-  // Waits for every bucket's allreduce and leaves the ranks' mean gradient in each parameter's
-  // grad(). Call it after backward() and before the optimizer's step(); without a backward since
-  // the last call it does nothing.
+  // Starts the buckets a backward left waiting (it did not reach every parameter), waits for
+  // every bucket's allreduce and leaves the ranks' mean gradient in each grad(). Needed only
+  // after such a backward; calling it after every backward is harmless (then it does nothing).
   void finish();
 
   std::size_t bucket_count() const;
