@@ -95,8 +95,9 @@ int main(int argc, char** argv) {
   allreduce_bandwidth(quick);
   const int steps = quick ? 3 : 20;
   if (xd::rank() == 0)
-    std::printf("\n| workload | parameters | step alone (ms) | step with DDP (ms) | fwd+bwd alone (ms) | "
-                "fwd+bwd+allreduce (ms) | steps/s with DDP |\n|---|---|---|---|---|---|---|\n");
+    std::printf(
+        "\n| workload | parameters | step alone (ms) | step with DDP (ms) | fwd+bwd alone (ms) | "
+        "fwd+bwd+allreduce (ms) | steps/s with DDP |\n|---|---|---|---|---|---|---|\n");
   xg::manual_seed(std::uint64_t(xd::rank()) + 1);  // each rank its own data
   Workload w3{"W3 MLP 784-256-10, batch 128", std::make_shared<xg::models::MLP>(784, std::vector<std::size_t>{256}, 10),
               xg::randn({128, 784}), xg::randint(0, 10, {128}),
