@@ -4,11 +4,13 @@
 #include <atomic>
 
 #include "xgrad/core/anomaly.hpp"
+#include "xgrad/core/hooks.hpp"
 
 namespace xgrad {
 
 namespace {
 thread_local bool grad_enabled = true;
+thread_local std::uint64_t backward_passes = 0;  // also each pass's visit marker
 std::atomic<std::int64_t> live_nodes{0};
 
 Shape shape_of(const Storage& s) {
@@ -36,9 +38,56 @@ void add_into(Storage& into, const Storage& g) {
       },
       into);
 }
+
+// A leaf's gradient of this backward, added into grad().
+void add_to_leaf_grad(TensorImpl& leaf, Storage&& g) {
+  if (leaf.grad)
+    add_into(leaf.grad->data, g);
+  else
+    leaf.grad = std::make_shared<TensorImpl>(std::move(g));
+}
+
+bool has_hooks(const TensorImpl& t) {
+  return t.hooks && (!t.hooks->grad_hooks.empty() || !t.hooks->post_accumulate_hooks.empty());
+}
+
+// Runs a tensor's register_hook functions on its gradient g, in registration order, each given
+// the previous one's result (core/hooks.hpp).
+void run_grad_hooks(const detail::HookTable& table, Storage& g) {
+  if (table.grad_hooks.empty()) return;
+  const auto hooks = table.grad_hooks;  // a copy: a hook may add or remove hooks
+  NoGradGuard no_grad;
+  Tensor current(std::make_shared<TensorImpl>(std::move(g)));
+  for (const auto& entry : hooks) {
+    Tensor replaced = entry.second(current);
+    if (!replaced.defined()) continue;
+    if (replaced.dtype() != current.dtype() || replaced.shape() != current.shape())
+      fail("register_hook", "a hook returned a gradient of shape ", to_string(replaced.shape()), " (", replaced.dtype(),
+           ") for a tensor whose gradient has shape ", to_string(current.shape()), " (", current.dtype(), ")");
+    current = std::move(replaced);
+  }
+  // A hook may have kept the gradient tensor: move its values out only if nobody else holds it.
+  g = current.impl().use_count() == 1 ? std::move(current.impl()->data) : current.storage();
+}
+
+// A hooked leaf whose last contribution of this backward has arrived: hooks, accumulation, then
+// the post-accumulate-grad hooks.
+void finish_leaf(const Tensor& leaf) {
+  const std::shared_ptr<detail::HookTable> table = leaf.impl()->hooks;
+  std::optional<Storage> g = std::move(table->pending);
+  table->pending.reset();
+  if (!g) return;  // no gradient reached it
+  run_grad_hooks(*table, *g);
+  add_to_leaf_grad(*leaf.impl(), std::move(*g));
+  if (table->post_accumulate_hooks.empty()) return;
+  const auto hooks = table->post_accumulate_hooks;
+  NoGradGuard no_grad;
+  for (const auto& entry : hooks) entry.second(leaf);
+}
 }  // namespace
 
 bool is_grad_enabled() { return grad_enabled; }
+std::uint64_t backward_pass_count() { return backward_passes; }
 void set_grad_enabled(bool enabled) { grad_enabled = enabled; }
 
 Node::Node(const char* name, std::vector<Tensor> inputs) : name_(name), inputs_(std::move(inputs)) { ++live_nodes; }
@@ -69,8 +118,8 @@ std::int64_t Node::live_count() { return live_nodes.load(); }
 void Node::accumulate(std::size_t i, Storage&& g) {
   TensorImpl& in = *inputs_[i].impl();
   if (g.index() != in.data.index() || !same_shape(g, in.data))
-    fail(name_, "backward produced a gradient of shape ", to_string(shape_of(g)), " (", dtype_of(g), ") for input ",
-         i, " of shape ", to_string(shape_of(in.data)), " (", dtype_of(in.data), ")");
+    fail(name_, "backward produced a gradient of shape ", to_string(shape_of(g)), " (", dtype_of(g), ") for input ", i,
+         " of shape ", to_string(shape_of(in.data)), " (", dtype_of(in.data), ")");
   if (is_anomaly_enabled()) detail::check_backward(name_, i, g, inputs_);
   if (in.grad_fn) {
     auto& pending = in.grad_fn->pending_;
@@ -79,10 +128,15 @@ void Node::accumulate(std::size_t i, Storage&& g) {
     else
       pending = std::move(g);
   } else if (in.requires_grad) {
-    if (in.grad)
-      add_into(in.grad->data, g);
-    else
-      in.grad = std::make_shared<TensorImpl>(std::move(g));
+    if (in.hooks && in.hooks->waiting > 0) {  // summed first: its hooks see the whole gradient
+      auto& pending = in.hooks->pending;
+      if (pending)
+        add_into(*pending, g);
+      else
+        pending = std::move(g);
+    } else {
+      add_to_leaf_grad(in, std::move(g));
+    }
   }
 }
 
@@ -108,20 +162,21 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
     return gradient.storage();
   }();
   if (is_anomaly_enabled()) detail::check_seed(seed);
+  const std::uint64_t pass = ++backward_passes;
 
   TensorImpl* root_impl = root.impl().get();
   if (!root_impl->grad_fn) {  // a leaf: its gradient is the seed itself
-    if (root_impl->grad)
-      add_into(root_impl->grad->data, seed);
-    else
-      root_impl->grad = std::make_shared<TensorImpl>(std::move(seed));
+    if (has_hooks(*root_impl)) {
+      root_impl->hooks->pending = std::move(seed);
+      finish_leaf(root);
+    } else {
+      add_to_leaf_grad(*root_impl, std::move(seed));
+    }
     return;
   }
 
   // Topological order by an iterative depth-first search: `order` lists every node after the
   // nodes that produced its inputs (post-order), walked in reverse below so consumers run first.
-  static thread_local std::uint64_t pass = 0;
-  ++pass;
   struct Frame {
     Node* node;
     TensorImpl* out;
@@ -135,6 +190,9 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
   };
   std::vector<Frame> stack{{root_impl->grad_fn.get(), root_impl, 0}};
   std::vector<Visit> order;
+  // Leaves with hooks: each counts the ops that will hand it a gradient, so that its hooks run
+  // once, on the sum, as soon as the last of them has run (not at the end of backward).
+  std::vector<std::shared_ptr<detail::HookTable>> hooked_leaves;
   root_impl->grad_fn->mark_ = pass;
   while (!stack.empty()) {
     Frame& top = stack.back();
@@ -144,9 +202,20 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
            "backward() to run backward through it twice");
     if (top.next < top.node->inputs_.size()) {
       TensorImpl* in = top.node->inputs_[top.next++].impl().get();
-      if (in->grad_fn && in->grad_fn->mark_ != pass) {
-        in->grad_fn->mark_ = pass;
-        stack.push_back({in->grad_fn.get(), in, 0});
+      if (in->grad_fn) {
+        if (in->grad_fn->mark_ != pass) {
+          in->grad_fn->mark_ = pass;
+          stack.push_back({in->grad_fn.get(), in, 0});
+        }
+      } else if (in->requires_grad && has_hooks(*in)) {
+        detail::HookTable& table = *in->hooks;
+        if (table.pass != pass) {
+          table.pass = pass;
+          table.waiting = 0;
+          table.pending.reset();
+          hooked_leaves.push_back(in->hooks);
+        }
+        ++table.waiting;
       }
     } else {
       order.push_back({top.node, top.out});
@@ -158,19 +227,30 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
   try {
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
       Node& node = *it->node;
-      if (!node.pending_) continue;       // no gradient reached it (e.g. only through argmax)
-      const Storage& g = *node.pending_;  // used in place: nothing upstream adds to it now
-      if (it->out->retains_grad) {
-        if (it->out->grad)
-          add_into(it->out->grad->data, g);
-        else
-          it->out->grad = std::make_shared<TensorImpl>(g);
+      if (node.pending_) {  // else no gradient reached it (e.g. only through argmax)
+        if (it->out->hooks) run_grad_hooks(*it->out->hooks, *node.pending_);
+        const Storage& g = *node.pending_;  // used in place: nothing upstream adds to it now
+        if (it->out->retains_grad) {
+          if (it->out->grad)
+            add_into(it->out->grad->data, g);
+          else
+            it->out->grad = std::make_shared<TensorImpl>(g);
+        }
+        node.apply(g, it->out->data);
+        node.pending_.reset();
       }
-      node.apply(g, it->out->data);
-      node.pending_.reset();
+      if (!hooked_leaves.empty())
+        for (const Tensor& t : node.inputs_) {
+          detail::HookTable* table = t.impl()->grad_fn ? nullptr : t.impl()->hooks.get();
+          if (table && table->pass == pass && table->waiting > 0 && --table->waiting == 0) finish_leaf(t);
+        }
     }
   } catch (...) {
     for (auto& v : order) v.node->pending_.reset();
+    for (auto& table : hooked_leaves) {
+      table->waiting = 0;
+      table->pending.reset();
+    }
     throw;
   }
   // Producers come before their consumers in `order`, so clearing a node's inputs frees only

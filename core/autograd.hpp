@@ -52,6 +52,10 @@ class Node {
   bool released_ = false;           // inputs freed by a backward without retain_graph
 };
 
+// How many backward() calls this thread has started: hooks use it to tell one backward from the
+// next (nn::GradientTrace starts a row per backward).
+std::uint64_t backward_pass_count();
+
 // Tensor::backward: seeds `root` with `gradient` (ones for a scalar) and runs the graph.
 void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph);
 

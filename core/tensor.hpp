@@ -3,6 +3,7 @@
 // (requires_grad, the accumulated gradient, and the Node that produced it). Copying a Tensor
 // copies the handle, as in PyTorch.
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <iosfwd>
 #include <memory>
@@ -18,6 +19,10 @@
 namespace xgrad {
 
 class Node;
+class HookHandle;  // core/hooks.hpp
+namespace detail {
+struct HookTable;  // core/hooks.hpp
+}
 
 using Storage = std::variant<xt::xarray<float>, xt::xarray<double>, xt::xarray<std::int64_t>>;
 
@@ -32,6 +37,7 @@ struct TensorImpl {
   std::shared_ptr<Node> grad_fn;     // the op that produced this tensor; null for leaves
   bool requires_grad = false;
   bool retains_grad = false;
+  std::shared_ptr<detail::HookTable> hooks;  // register_hook's functions; null until one is added
 };
 
 class Tensor {
@@ -65,6 +71,14 @@ class Tensor {
   void backward(const Tensor& gradient = {}, bool retain_graph = false) const;
   Tensor detach() const;  // same values, new storage, cut from the graph
   Node* grad_fn() const;
+
+  // Gradient hooks, as in PyTorch (core/hooks.hpp says when they run and in which order).
+  // fn(grad) may return a replacement gradient (a Tensor of the same shape and dtype) or nothing
+  // (void, or an undefined Tensor) to keep it. On leaves and non-leaves that require grad.
+  template <class F>
+  HookHandle register_hook(F&& fn);
+  // Leaves only: fn(tensor) runs after backward() has added this tensor's gradient into grad().
+  HookHandle register_post_accumulate_grad_hook(std::function<void(const Tensor&)> fn);
 
   double item() const;
   Tensor to(Dtype dtype) const;
@@ -109,6 +123,7 @@ class Tensor {
 
  private:
   friend class Node;
+  HookHandle add_grad_hook(std::function<Tensor(const Tensor&)> fn);
   const TensorImpl& checked() const;
   TensorImpl& checked();
   std::shared_ptr<TensorImpl> impl_;
@@ -130,3 +145,5 @@ const xt::xarray<T>& Tensor::data() const {
 }
 
 }  // namespace xgrad
+
+#include "xgrad/core/hooks.hpp"  // register_hook's definition and HookHandle

@@ -13,6 +13,7 @@ packages=(
   dataset-fashion-mnist               # the classifier's data: /usr/share/datasets/fashion-mnist
   python3-torch python3-torchvision python3-numpy  # the test-time oracle that generates fixtures
   graphviz                            # optional: renders to_dot() graphs
+  libopenmpi-dev openmpi-bin          # optional: the distributed component (data-parallel over MPI) and its tests
 )
 
 missing=()
