@@ -69,8 +69,8 @@ std::int64_t Node::live_count() { return live_nodes.load(); }
 void Node::accumulate(std::size_t i, Storage&& g) {
   TensorImpl& in = *inputs_[i].impl();
   if (g.index() != in.data.index() || !same_shape(g, in.data))
-    fail(name_, "backward produced a gradient of shape ", to_string(shape_of(g)), " (", dtype_of(g), ") for input ",
-         i, " of shape ", to_string(shape_of(in.data)), " (", dtype_of(in.data), ")");
+    fail(name_, "backward produced a gradient of shape ", to_string(shape_of(g)), " (", dtype_of(g), ") for input ", i,
+         " of shape ", to_string(shape_of(in.data)), " (", dtype_of(in.data), ")");
   if (is_anomaly_enabled()) detail::check_backward(name_, i, g, inputs_);
   if (in.grad_fn) {
     auto& pending = in.grad_fn->pending_;
@@ -120,8 +120,10 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
 
   // Topological order by an iterative depth-first search: `order` lists every node after the
   // nodes that produced its inputs (post-order), walked in reverse below so consumers run first.
-  static thread_local std::uint64_t pass = 0;
-  ++pass;
+  // Process-wide, so that a pass in one thread never reuses the number a pass in another left on
+  // the nodes of a retained graph (a per-thread counter made the second thread skip every node).
+  static std::atomic<std::uint64_t> passes{0};
+  const std::uint64_t pass = ++passes;
   struct Frame {
     Node* node;
     TensorImpl* out;
