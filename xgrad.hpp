@@ -7,6 +7,7 @@
 #include "xgrad/core/error.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/core/function.hpp"
+#include "xgrad/core/generator.hpp"
 #include "xgrad/core/gradcheck.hpp"
 #include "xgrad/core/graphviz.hpp"
 #include "xgrad/core/hooks.hpp"

@@ -8,7 +8,8 @@
 namespace xgrad {
 
 namespace {
-std::atomic<bool> anomaly_enabled{false};
+// Per thread, as grad mode: a guard in one thread neither turns checking on nor off in another.
+thread_local bool anomaly_enabled = false;
 
 struct BadValue {
   std::size_t index;  // flat, row-major
@@ -58,8 +59,8 @@ Shape shape_of(const Storage& s) {
 }
 }  // namespace
 
-bool is_anomaly_enabled() { return anomaly_enabled.load(std::memory_order_relaxed); }
-void set_detect_anomaly(bool enabled) { anomaly_enabled.store(enabled, std::memory_order_relaxed); }
+bool is_anomaly_enabled() { return anomaly_enabled; }
+void set_detect_anomaly(bool enabled) { anomaly_enabled = enabled; }
 
 namespace detail {
 

@@ -10,7 +10,11 @@ namespace xgrad {
 
 namespace {
 thread_local bool grad_enabled = true;
-thread_local std::uint64_t backward_passes = 0;  // also each pass's visit marker
+// Pass numbers are process-wide, so that a pass in one thread never reuses the number a pass in
+// another left on the nodes of a retained graph as their visit marker (a per-thread counter made
+// the second thread's pass skip every node); each thread remembers the one it runs.
+std::atomic<std::uint64_t> backward_passes{0};
+thread_local std::uint64_t current_pass = 0;
 std::atomic<std::int64_t> live_nodes{0};
 
 Shape shape_of(const Storage& s) {
@@ -87,7 +91,7 @@ void finish_leaf(const Tensor& leaf) {
 }  // namespace
 
 bool is_grad_enabled() { return grad_enabled; }
-std::uint64_t backward_pass_count() { return backward_passes; }
+std::uint64_t backward_pass_count() { return current_pass; }
 void set_grad_enabled(bool enabled) { grad_enabled = enabled; }
 
 Node::Node(const char* name, std::vector<Tensor> inputs) : name_(name), inputs_(std::move(inputs)) { ++live_nodes; }
@@ -162,7 +166,7 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
     return gradient.storage();
   }();
   if (is_anomaly_enabled()) detail::check_seed(seed);
-  const std::uint64_t pass = ++backward_passes;
+  const std::uint64_t pass = current_pass = ++backward_passes;
 
   TensorImpl* root_impl = root.impl().get();
   if (!root_impl->grad_fn) {  // a leaf: its gradient is the seed itself

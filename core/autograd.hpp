@@ -52,8 +52,8 @@ class Node {
   bool released_ = false;           // inputs freed by a backward without retain_graph
 };
 
-// How many backward() calls this thread has started: hooks use it to tell one backward from the
-// next (nn::GradientTrace starts a row per backward).
+// The number of the backward() this thread started last, unique in the process and growing: hooks
+// use it to tell one backward from the next (nn::GradientTrace starts a row per backward).
 std::uint64_t backward_pass_count();
 
 // Tensor::backward: seeds `root` with `gradient` (ones for a scalar) and runs the graph.

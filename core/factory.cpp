@@ -11,6 +11,8 @@
 #include <xtensor/xbuilder.hpp>
 #include <xtensor/xtensor.hpp>
 
+#include "xgrad/core/generator.hpp"
+
 namespace xgrad {
 
 namespace {
@@ -107,13 +109,6 @@ Tensor from_nested(std::initializer_list<L> list, Dtype dtype) {
   });
 }
 
-std::mt19937_64& generator() {
-  static std::mt19937_64 gen(67280421310721ULL);  // PyTorch's default seed, for no reason but habit
-  return gen;
-}
-
-// 53 random bits scaled into [0, 1): exact and identical everywhere.
-double uniform01() { return static_cast<double>(generator()() >> 11) * 0x1.0p-53; }
 }  // namespace
 
 Tensor tensor(double value, Dtype dtype) { return from_double(xt::xarray<double>(value), dtype); }
@@ -168,48 +163,29 @@ Tensor arange(double start, double end, double step, Dtype dtype) {
   });
 }
 
-void manual_seed(std::uint64_t seed) { generator().seed(seed); }
+void manual_seed(std::uint64_t seed) { default_generator().manual_seed(seed); }
+Tensor get_rng_state() { return default_generator().get_state(); }
+void set_rng_state(const Tensor& state) { default_generator().set_state(state); }
 
-// The standard's text form of a Mersenne Twister (its state words, then its position) is
-// portable across implementations; the words are kept bit for bit in int64.
-Tensor get_rng_state() {
-  std::stringstream text;
-  text << generator();
-  std::vector<std::int64_t> words;
-  for (std::uint64_t w; text >> w;) words.push_back(static_cast<std::int64_t>(w));
-  xt::xarray<std::int64_t> a = xt::empty<std::int64_t>(Shape{words.size()});
-  std::copy(words.begin(), words.end(), a.begin());
-  return Tensor(Storage(std::move(a)));
-}
-
-void set_rng_state(const Tensor& state) {
-  constexpr std::size_t expected = std::mt19937_64::state_size + 1;
-  if (state.dtype() != kInt64 || state.dim() != 1 || state.numel() != expected)
-    fail("set_rng_state", "expected an int64 tensor of shape (", expected, "), got ", state.dtype(), " ",
-         ShapeText{state.shape()});
-  std::stringstream text;
-  for (std::int64_t w : state.data<std::int64_t>()) text << static_cast<std::uint64_t>(w) << ' ';
-  std::mt19937_64 restored;
-  text >> restored;
-  if (!text) fail("set_rng_state", "the state words do not form a valid generator state");
-  generator() = restored;
-}
-
-Tensor rand(const Shape& shape, Dtype dtype) {
+Tensor rand(const Shape& shape, Dtype dtype) { return rand(shape, default_generator(), dtype); }
+Tensor rand(const Shape& shape, Generator& generator, Dtype dtype) {
   return sized("rand", shape, dtype, [&] {
     xt::xarray<double> a = xt::empty<double>(shape);
-    for (auto& v : a) v = uniform01();
+    Generator::Draws draw(generator);
+    for (auto& v : a) v = draw.uniform01();
     return from_double(std::move(a), dtype);
   });
 }
 
-Tensor randn(const Shape& shape, Dtype dtype) {
+Tensor randn(const Shape& shape, Dtype dtype) { return randn(shape, default_generator(), dtype); }
+Tensor randn(const Shape& shape, Generator& generator, Dtype dtype) {
   return sized("randn", shape, dtype, [&] {
     xt::xarray<double> a = xt::empty<double>(shape);
+    Generator::Draws draw(generator);
     // Box-Muller, two normals per pair of uniforms; 1 - u keeps the log's argument in (0, 1].
     for (std::size_t i = 0; i < a.size(); i += 2) {
-      const double r = std::sqrt(-2.0 * std::log(1.0 - uniform01()));
-      const double theta = 2.0 * std::numbers::pi * uniform01();
+      const double r = std::sqrt(-2.0 * std::log(1.0 - draw.uniform01()));
+      const double theta = 2.0 * std::numbers::pi * draw.uniform01();
       a.data()[i] = r * std::cos(theta);
       if (i + 1 < a.size()) a.data()[i + 1] = r * std::sin(theta);
     }
@@ -218,24 +194,30 @@ Tensor randn(const Shape& shape, Dtype dtype) {
 }
 
 Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape) {
+  return randint(low, high, shape, default_generator());
+}
+Tensor randint(std::int64_t low, std::int64_t high, const Shape& shape, Generator& generator) {
   if (high <= low) fail("randint", "empty range [", low, ", ", high, ")");
   // In unsigned arithmetic, which wraps where high - low and low + draw would overflow int64
   // (the whole range [INT64_MIN, INT64_MAX) spans 2^64 - 1); the same numbers where they do not.
   const std::uint64_t span = static_cast<std::uint64_t>(high) - static_cast<std::uint64_t>(low);
   return sized("randint", shape, kInt64, [&] {
     xt::xarray<std::int64_t> a = xt::empty<std::int64_t>(shape);
-    for (auto& v : a) v = static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + generator()() % span);
+    Generator::Draws draw(generator);
+    for (auto& v : a) v = static_cast<std::int64_t>(static_cast<std::uint64_t>(low) + draw.bits() % span);
     return from_xarray(std::move(a));
   });
 }
 
-Tensor randperm(std::int64_t n) {
+Tensor randperm(std::int64_t n) { return randperm(n, default_generator()); }
+Tensor randperm(std::int64_t n, Generator& generator) {
   if (n < 0) fail("randperm", "n must be non-negative, got ", n);
   return sized("randperm", Shape{static_cast<std::size_t>(n)}, kInt64, [&] {
     xt::xarray<std::int64_t> a = xt::arange<std::int64_t>(n);
     // Fisher-Yates with our own index draws, so the order is the same on every platform.
+    Generator::Draws draw(generator);
     for (std::int64_t i = n - 1; i > 0; --i)
-      std::swap(a(i), a(static_cast<std::int64_t>(generator()() % static_cast<std::uint64_t>(i + 1))));
+      std::swap(a(i), a(static_cast<std::int64_t>(draw.bits() % static_cast<std::uint64_t>(i + 1))));
     return from_xarray(std::move(a));
   });
 }

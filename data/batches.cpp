@@ -43,8 +43,12 @@ Tensor take_rows(const Tensor& t, const std::int64_t* rows, std::size_t count, s
 
 }  // namespace
 
-Batches::Batches(Tensor inputs, Tensor targets, std::size_t batch_size, bool shuffle)
-    : inputs_(std::move(inputs)), targets_(std::move(targets)), batch_size_(batch_size), shuffle_(shuffle) {
+Batches::Batches(Tensor inputs, Tensor targets, std::size_t batch_size, bool shuffle, Generator* generator)
+    : inputs_(std::move(inputs)),
+      targets_(std::move(targets)),
+      batch_size_(batch_size),
+      shuffle_(shuffle),
+      generator_(generator) {
   if (!inputs_.defined() || !targets_.defined()) fail("Batches", "inputs and targets must be defined tensors");
   if (inputs_.dim() == 0 || targets_.dim() == 0)
     fail("Batches", "inputs ", to_string(inputs_.shape()), " and targets ", to_string(targets_.shape()),
@@ -59,7 +63,8 @@ Batches::Batches(Tensor inputs, Tensor targets, std::size_t batch_size, bool shu
 
 void Batches::start_epoch() {
   const auto n = std::int64_t(examples_);
-  order_ = shuffle_ ? randperm(n) : from_xarray(xt::xarray<std::int64_t>(xt::arange<std::int64_t>(n)));
+  order_ = shuffle_ ? randperm(n, generator_ ? *generator_ : default_generator())
+                    : from_xarray(xt::xarray<std::int64_t>(xt::arange<std::int64_t>(n)));
   position_ = 0;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // Mini-batches of a dataset held in memory: rows of `inputs` with the same rows of `targets`, in a
-// new random order each epoch, drawn with xg::randperm from the global generator (manual_seed
-// makes the order reproducible). The last batch of an epoch holds what is left, as PyTorch's
+// new random order each epoch, drawn with xg::randperm from the Batches' generator or the default
+// one (manual_seed makes the order reproducible). The last batch of an epoch holds what is left, as PyTorch's
 // DataLoader does without drop_last.
 //
 //   xg::data::Batches batches(train.images, train.labels, 128);
@@ -14,6 +14,7 @@
 // For checkpoints: order() and position() say where an epoch stands, resume() puts them back.
 #include <cstddef>
 
+#include "xgrad/core/generator.hpp"
 #include "xgrad/core/tensor.hpp"
 
 namespace xgrad::data {
@@ -25,7 +26,8 @@ struct Batch {
 class Batches {
  public:
   // inputs and targets (float32, float64 or int64) share their first dim, the examples.
-  Batches(Tensor inputs, Tensor targets, std::size_t batch_size, bool shuffle = true);
+  // The order is drawn from `generator` if given (it must outlive the Batches), else the default one.
+  Batches(Tensor inputs, Tensor targets, std::size_t batch_size, bool shuffle = true, Generator* generator = nullptr);
 
   std::size_t examples() const { return examples_; }
   std::size_t batch_size() const { return batch_size_; }
@@ -48,6 +50,7 @@ class Batches {
   Tensor inputs_, targets_;
   std::size_t examples_, batch_size_;
   bool shuffle_;
+  Generator* generator_;
   Tensor order_;
   std::size_t position_ = 0;
 };

@@ -2,9 +2,9 @@
 
 #include <cmath>
 
-#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/core/function.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 
 namespace xgrad::nn::init {
 
@@ -50,15 +50,17 @@ std::pair<std::size_t, std::size_t> calculate_fan_in_and_fan_out(const Tensor& t
   return {s[1] * receptive, s[0] * receptive};
 }
 
-Tensor uniform_(Tensor t, double low, double high) {
+Tensor uniform_(Tensor t, double low, double high, Generator* generator) {
   if (!t.defined()) fail("uniform_", "the tensor is undefined");
-  return assign("uniform_", t, rand(t.shape(), kFloat64) * (high - low) + low);
+  Generator& g = generator ? *generator : default_generator();
+  return assign("uniform_", t, rand(t.shape(), g, kFloat64) * (high - low) + low);
 }
 
-Tensor normal_(Tensor t, double mean, double std) {
+Tensor normal_(Tensor t, double mean, double std, Generator* generator) {
   if (!t.defined()) fail("normal_", "the tensor is undefined");
   if (std < 0) fail("normal_", "std must be non-negative, got ", std);
-  return assign("normal_", t, randn(t.shape(), kFloat64) * std + mean);
+  Generator& g = generator ? *generator : default_generator();
+  return assign("normal_", t, randn(t.shape(), g, kFloat64) * std + mean);
 }
 
 Tensor constant_(Tensor t, double value) {
@@ -68,24 +70,25 @@ Tensor constant_(Tensor t, double value) {
 Tensor zeros_(Tensor t) { return constant_(t, 0.0); }
 Tensor ones_(Tensor t) { return constant_(t, 1.0); }
 
-Tensor xavier_uniform_(Tensor t, double gain) {
+Tensor xavier_uniform_(Tensor t, double gain, Generator* generator) {
   const auto [in, out] = calculate_fan_in_and_fan_out(t);
   const double a = gain * std::sqrt(6.0 / double(in + out));
-  return uniform_(t, -a, a);
+  return uniform_(t, -a, a, generator);
 }
 
-Tensor xavier_normal_(Tensor t, double gain) {
+Tensor xavier_normal_(Tensor t, double gain, Generator* generator) {
   const auto [in, out] = calculate_fan_in_and_fan_out(t);
-  return normal_(t, 0.0, gain * std::sqrt(2.0 / double(in + out)));
+  return normal_(t, 0.0, gain * std::sqrt(2.0 / double(in + out)), generator);
 }
 
-Tensor kaiming_uniform_(Tensor t, double a, FanMode mode, Nonlinearity nonlinearity) {
+Tensor kaiming_uniform_(Tensor t, double a, FanMode mode, Nonlinearity nonlinearity, Generator* generator) {
   const double bound = calculate_gain(nonlinearity, a) * std::sqrt(3.0 / double(fan("kaiming_uniform_", t, mode)));
-  return uniform_(t, -bound, bound);
+  return uniform_(t, -bound, bound, generator);
 }
 
-Tensor kaiming_normal_(Tensor t, double a, FanMode mode, Nonlinearity nonlinearity) {
-  return normal_(t, 0.0, calculate_gain(nonlinearity, a) / std::sqrt(double(fan("kaiming_normal_", t, mode))));
+Tensor kaiming_normal_(Tensor t, double a, FanMode mode, Nonlinearity nonlinearity, Generator* generator) {
+  return normal_(t, 0.0, calculate_gain(nonlinearity, a) / std::sqrt(double(fan("kaiming_normal_", t, mode))),
+                 generator);
 }
 
 }  // namespace xgrad::nn::init

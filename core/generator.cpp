@@ -1,0 +1,67 @@
+#include "xgrad/core/generator.hpp"
+
+#include <sstream>
+#include <vector>
+
+#include "xgrad/core/error.hpp"
+
+namespace xgrad {
+
+Generator::Generator(const Generator& other) {
+  std::lock_guard<std::mutex> lock(other.mutex_);
+  engine_ = other.engine_;
+}
+
+Generator& Generator::operator=(const Generator& other) {
+  if (this == &other) return *this;
+  std::scoped_lock lock(mutex_, other.mutex_);
+  engine_ = other.engine_;
+  return *this;
+}
+
+void Generator::manual_seed(std::uint64_t seed) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  engine_.seed(seed);
+}
+
+// The standard's text form of a Mersenne Twister (its state words, then its position) is
+// portable across implementations; the words are kept bit for bit in int64.
+Tensor Generator::get_state() const {
+  std::stringstream text;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    text << engine_;
+  }
+  std::vector<std::int64_t> words;
+  for (std::uint64_t w; text >> w;) words.push_back(static_cast<std::int64_t>(w));
+  xt::xarray<std::int64_t> a = xt::empty<std::int64_t>(Shape{words.size()});
+  std::copy(words.begin(), words.end(), a.begin());
+  return Tensor(Storage(std::move(a)));
+}
+
+void Generator::set_state(const Tensor& state) {
+  constexpr std::size_t expected = std::mt19937_64::state_size + 1;
+  if (!state.defined() || state.dtype() != kInt64 || state.dim() != 1 || state.numel() != expected) {
+    if (!state.defined())
+      fail("set_rng_state", "expected an int64 tensor of shape (", expected, "), got an undefined one");
+    fail("set_rng_state", "expected an int64 tensor of shape (", expected, "), got ", state.dtype(), " ",
+         ShapeText{state.shape()});
+  }
+  std::stringstream text;
+  for (std::int64_t w : state.data<std::int64_t>()) text << static_cast<std::uint64_t>(w) << ' ';
+  std::mt19937_64 restored;
+  text >> restored;
+  // An all-zero state is a valid text form but a generator that only ever returns 0.
+  bool all_zero = true;
+  for (std::int64_t w : state.data<std::int64_t>()) all_zero = all_zero && w == 0;
+  if (!text || all_zero) fail("set_rng_state", "the state words do not form a valid generator state");
+  std::lock_guard<std::mutex> lock(mutex_);
+  engine_ = restored;
+}
+
+Generator& default_generator() {
+  static Generator gen;
+  return gen;
+}
+
+}  // namespace xgrad
