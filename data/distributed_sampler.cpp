@@ -5,6 +5,7 @@
 
 #include "xgrad/core/error.hpp"
 #include "xgrad/core/factory.hpp"
+#include "xgrad/core/generator.hpp"
 
 namespace xgrad::data {
 
@@ -23,12 +24,10 @@ DistributedSampler::DistributedSampler(std::size_t examples, int world_size, int
 Tensor DistributedSampler::epoch_order(std::uint64_t epoch) const {
   xt::xarray<std::int64_t> order;
   if (options_.shuffle) {
-    // randperm from the global generator seeded by seed + epoch, then the generator put back:
-    // the same permutation on every rank, and the program's own random stream is unchanged.
-    const Tensor saved = get_rng_state();
-    manual_seed(options_.seed + epoch);
-    order = randperm(std::int64_t(examples_)).data<std::int64_t>();
-    set_rng_state(saved);
+    // A generator of its own seeded by seed + epoch: the same permutation on every rank, the same
+    // as randperm after manual_seed(seed + epoch), and the program's own random stream untouched.
+    Generator generator(options_.seed + epoch);
+    order = randperm(std::int64_t(examples_), generator).data<std::int64_t>();
   } else {
     order = xt::arange<std::int64_t>(std::int64_t(examples_));
   }
