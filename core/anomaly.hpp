@@ -2,7 +2,8 @@
 // Anomaly mode, as torch.autograd.set_detect_anomaly: while it is on, every op's forward output
 // and every gradient its backward produces is checked for NaN and Inf, and the first bad value
 // throws an Error naming the op, its inputs' shapes and the pass (forward or backward) where it
-// appeared. Off by default; when off, each op pays one relaxed atomic load.
+// appeared. Off by default; when off, each op pays one thread-local load. The mode is per thread
+// (as grad mode is): a guard affects only the thread that holds it.
 //
 //   {
 //     xg::AnomalyGuard anomaly;  // on in this scope

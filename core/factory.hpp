@@ -43,9 +43,10 @@ Tensor ones_like(const Tensor& t);
 Tensor arange(double end, Dtype dtype = kFloat32);
 Tensor arange(double start, double end, double step = 1.0, Dtype dtype = kFloat32);
 
-// One global generator (a 64-bit Mersenne Twister); the same seed gives the same numbers on
-// every run and every machine, since the conversions to floats are our own, not the standard
-// library's implementation-defined distributions.
+// Random numbers from the default generator (a 64-bit Mersenne Twister, locked per call); each has
+// an overload taking an xg::Generator of your own (core/generator.hpp), as torch.Generator. The
+// same seed gives the same numbers on every run and every machine, since the conversions to
+// floats are our own, not the standard library's implementation-defined distributions.
 void manual_seed(std::uint64_t seed);
 // The generator's whole state as an int64 tensor (313 words), for checkpoints: after
 // set_rng_state(get_rng_state()) the same numbers come out again, as torch.get_rng_state.
