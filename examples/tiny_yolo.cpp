@@ -280,17 +280,15 @@ struct RunState {
 };
 constexpr const char* kPartNames[] = {"total", "box", "obj", "noobj", "cls"};
 
-xg::Tensor int64_scalar(std::uint64_t v) { return xg::tensor(xt::xarray<std::int64_t>(std::int64_t(v))); }
-
 void save_checkpoint(const xm::TinyYoloTrainer& trainer, const RunState& run, double elapsed, std::uint64_t train_seed,
                      std::uint64_t val_seed, const cli::RunFlags& identity, const fs::path& path) {
   xg::StateDict state = trainer.state_dict();
   identity.store(state);
   state["example.best_map"] = xg::tensor(run.best_map, xg::kFloat64);
-  state["example.best_epoch"] = int64_scalar(std::uint64_t(run.best_epoch));
+  state["example.best_epoch"] = xg::scalar(std::uint64_t(run.best_epoch));
   state["example.elapsed_seconds"] = xg::tensor(elapsed, xg::kFloat64);
-  state["example.train_seed"] = int64_scalar(train_seed);
-  state["example.val_seed"] = int64_scalar(val_seed);
+  state["example.train_seed"] = xg::scalar(train_seed);
+  state["example.val_seed"] = xg::scalar(val_seed);
   for (int k = 0; k < 5; ++k)
     state[std::string("example.epoch_sum.") + kPartNames[k]] = xg::tensor(run.sums[k], xg::kFloat64);
   xg::save(state, path);
@@ -461,7 +459,7 @@ void train(const Flags& f) {
       xg::StateDict best;
       for (auto& [key, t] : trainer.model().state_dict()) best["model." + key] = t;
       best["best.map"] = xg::tensor(m.map, xg::kFloat64);
-      best["best.epoch"] = int64_scalar(std::uint64_t(run.best_epoch));
+      best["best.epoch"] = xg::scalar(std::uint64_t(run.best_epoch));
       xg::save(best, best_path);
     }
     const double eta = row.elapsed / double(trainer.epoch()) * double(f.train.epochs - trainer.epoch());

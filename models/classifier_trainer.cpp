@@ -27,8 +27,6 @@ ClassifierTrainerOptions validated(ClassifierTrainerOptions o) {
   return o;
 }
 
-Tensor scalar_i64(std::int64_t v) { return from_xarray(xt::xarray<std::int64_t>(v)); }
-Tensor scalar_f64(double v) { return from_xarray(xt::xarray<double>(v)); }
 
 const Tensor& entry(const StateDict& dict, const std::string& key, Dtype dtype) {
   return checkpoint_entry(kOp, dict, key, dtype);
@@ -110,14 +108,14 @@ StateDict ClassifierTrainer::state_dict() const {
   if (scheduler_)
     for (auto& [k, v] : scheduler_->state_dict("scheduler.")) d[k] = v;
   d["rng"] = get_rng_state();
-  d["progress.global_step"] = scalar_i64(std::int64_t(global_step_));
-  d["progress.batch_size"] = scalar_i64(std::int64_t(options_.batch_size));
-  d["progress.examples"] = scalar_i64(std::int64_t(batches_.examples()));
-  d["progress.in_epoch"] = scalar_i64(in_epoch_);
-  d["progress.step_in_epoch"] = scalar_i64(std::int64_t(step_in_epoch()));
-  d["progress.epochs_done"] = scalar_i64(std::int64_t(epochs_done()));
-  d["progress.loss_sum"] = scalar_f64(epoch_loss_sum_);
-  d["progress.seconds"] = scalar_f64(epoch_seconds_);
+  d["progress.global_step"] = scalar(std::int64_t(global_step_));
+  d["progress.batch_size"] = scalar(std::int64_t(options_.batch_size));
+  d["progress.examples"] = scalar(std::int64_t(batches_.examples()));
+  d["progress.in_epoch"] = scalar(std::int64_t(in_epoch_));
+  d["progress.step_in_epoch"] = scalar(std::int64_t(step_in_epoch()));
+  d["progress.epochs_done"] = scalar(std::int64_t(epochs_done()));
+  d["progress.loss_sum"] = scalar(epoch_loss_sum_);
+  d["progress.seconds"] = scalar(epoch_seconds_);
   if (in_epoch_) d["progress.order"] = batches_.order().detach();
   if (!history_.empty())
     for (const auto& [name, field] : kColumns) {

@@ -120,7 +120,7 @@ StateDict LinearRegressionTrainer::state_dict() const {
   for (auto& [k, v] : model_->state_dict()) d["model." + k] = v;
   for (auto& [k, v] : optimizer_->state_dict("optimizer.")) d[k] = v;
   d["rng"] = get_rng_state();
-  d["progress.global_step"] = from_xarray(xt::xarray<std::int64_t>(std::int64_t(history_.size())));
+  d["progress.global_step"] = scalar(history_.size());
   if (!history_.empty()) {
     const std::size_t steps = history_.size(), width = history_[0].params.size();
     xt::xarray<double> loss = xt::empty<double>(Shape{steps}), norm = xt::empty<double>(Shape{steps});

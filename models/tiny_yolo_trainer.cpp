@@ -12,7 +12,6 @@ namespace xgrad::models {
 
 namespace {
 
-Tensor int_scalar(std::int64_t v) { return Tensor(Storage(xt::xarray<std::int64_t>(v))); }
 
 // The entries of `dict` under `prefix`, with the prefix removed.
 StateDict under(const StateDict& dict, const std::string& prefix) {
@@ -89,10 +88,10 @@ TrainStep TinyYoloTrainer::step() {
 
 StateDict TinyYoloTrainer::run_record() const {
   StateDict r;
-  r["run.seed"] = int_scalar(static_cast<std::int64_t>(options_.seed));
-  r["run.epochs"] = int_scalar(options_.epochs);
-  r["run.batch_size"] = int_scalar(options_.batch_size);
-  r["run.dataset_size"] = int_scalar(dataset_size_);
+  r["run.seed"] = scalar(static_cast<std::int64_t>(options_.seed));
+  r["run.epochs"] = scalar(options_.epochs);
+  r["run.batch_size"] = scalar(options_.batch_size);
+  r["run.dataset_size"] = scalar(dataset_size_);
   r["run.lr"] = tensor(options_.lr, kFloat64);
   r["run.weight_decay"] = tensor(options_.weight_decay, kFloat64);
   r["run.clip_grad_norm"] = tensor(options_.clip_grad_norm, kFloat64);
@@ -105,9 +104,9 @@ StateDict TinyYoloTrainer::state_dict() const {
   d.merge(optimizer_->state_dict("optimizer."));
   d.merge(scheduler_->state_dict("scheduler."));
   d["rng"] = get_rng_state();
-  d["progress.epoch"] = int_scalar(epoch_);
-  d["progress.step_in_epoch"] = int_scalar(step_in_epoch_);
-  d["progress.global_step"] = int_scalar(global_step_);
+  d["progress.epoch"] = scalar(epoch_);
+  d["progress.step_in_epoch"] = scalar(step_in_epoch_);
+  d["progress.global_step"] = scalar(global_step_);
   d["order"] = order_.defined() ? order_.clone() : Tensor(Storage(xt::xarray<std::int64_t>::from_shape({0})));
   return d;
 }

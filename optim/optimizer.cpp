@@ -43,8 +43,6 @@ Tensor int64_tensor(const std::vector<std::int64_t>& values) {
   return from_xarray(std::move(a));
 }
 
-Tensor int64_scalar(std::int64_t value) { return from_xarray(xt::xarray<std::int64_t>(value)); }
-
 // A 0-d or one-element tensor as a whole number in [0, 2^63 - 1): int64 read as is, floating
 // values checked before the conversion (which is undefined out of range). Nothing otherwise.
 std::optional<std::int64_t> step_count(const Tensor& t) {
@@ -186,7 +184,7 @@ StateDict Optimizer::state_dict(const std::string& prefix) const {
   for (std::size_t i = 0; i < states_.size(); ++i) {
     if (!states_[i]) continue;
     const std::string key = prefix + "state." + std::to_string(i) + ".";
-    if (counts_steps_) out[key + "step"] = int64_scalar(states_[i]->step);
+    if (counts_steps_) out[key + "step"] = scalar(states_[i]->step);
     for (const auto& [name, buf] : states_[i]->buffers) out[key + name] = buf.detach();
   }
   for (std::size_t g = 0; g < groups_.size(); ++g) {

@@ -13,8 +13,6 @@
 
 namespace xgrad::optim::detail {
 
-inline Tensor int64_scalar(std::int64_t value) { return from_xarray(xt::xarray<std::int64_t>(value)); }
-
 inline Tensor float64_vector(const std::vector<double>& values) {
   xt::xarray<double> a = xt::empty<double>(Shape{values.size()});
   std::copy(values.begin(), values.end(), a.begin());
