@@ -31,8 +31,10 @@ struct AdamWOptions {
 
   // The same options as Adam's, decoupled.
   AdamOptions adam() const {
-    return {.lr = lr, .betas = betas, .eps = eps, .weight_decay = weight_decay, .amsgrad = amsgrad,
-            .maximize = maximize, .decoupled_weight_decay = true};
+    AdamOptions o;  // by name: independent of the order the fields are declared in
+    o.lr = lr, o.betas = betas, o.eps = eps, o.weight_decay = weight_decay, o.amsgrad = amsgrad;
+    o.maximize = maximize, o.decoupled_weight_decay = true;
+    return o;
   }
   void validate() const { adam().validate(); }  // throws xg::Error naming the bad value
 };
@@ -41,7 +43,9 @@ class AdamW : public Adam {
  public:
   explicit AdamW(std::vector<Tensor> params, AdamWOptions options = {});
   explicit AdamW(std::vector<ParamGroup<AdamWOptions>> groups);
-  void add_param_group(ParamGroup<AdamWOptions> group) { Adam::add_param_group({std::move(group.params), group.options.adam()}); }
+  void add_param_group(ParamGroup<AdamWOptions> group) {
+    Adam::add_param_group({std::move(group.params), group.options.adam()});
+  }
 };
 
 }  // namespace xgrad::optim

@@ -5,8 +5,8 @@
 #include <limits>
 #include <numbers>
 
-#include "xgrad/optim/detail/scheduler_state.hpp"
 #include "xgrad/optim/detail/check_range.hpp"
+#include "xgrad/optim/detail/scheduler_state.hpp"
 
 namespace xgrad::optim {
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+
 #include "xgrad/optim/detail/check_range.hpp"
 
 namespace xgrad::optim {

@@ -219,8 +219,7 @@ void Optimizer::load_state_dict(const StateDict& dict, const std::string& prefix
 
   // 2. Groups: the same number, each with as many parameters as ours and every option.
   if (saved_groups.size() != groups_.size() || saved_groups.rbegin()->first != groups_.size() - 1)
-    fail(where, "the saved state has ", saved_groups.size(), " parameter groups, this optimizer has ",
-         groups_.size());
+    fail(where, "the saved state has ", saved_groups.size(), " parameter groups, this optimizer has ", groups_.size());
   std::map<std::int64_t, std::size_t> global_of_saved;  // saved parameter index -> ours
   std::vector<std::size_t> group_of(states_.size());
   std::vector<std::map<std::string, double>> options(groups_.size());

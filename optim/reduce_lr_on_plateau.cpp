@@ -4,8 +4,8 @@
 #include <cmath>
 #include <limits>
 
-#include "xgrad/optim/detail/scheduler_state.hpp"
 #include "xgrad/optim/detail/check_range.hpp"
+#include "xgrad/optim/detail/scheduler_state.hpp"
 
 namespace xgrad::optim {
 

@@ -3,8 +3,8 @@
 #include <cmath>
 
 #include "xgrad/core/autograd.hpp"
-#include "xgrad/optim/detail/with_flags.hpp"
 #include "xgrad/optim/detail/check_range.hpp"
+#include "xgrad/optim/detail/with_flags.hpp"
 
 namespace xgrad::optim {
 
@@ -15,8 +15,7 @@ void SGDOptions::validate() const {
       .at_least("momentum", momentum, 0)
       .at_least("weight_decay", weight_decay, 0);
   if (nesterov && (momentum <= 0 || dampening != 0))
-    fail("SGD", "nesterov needs momentum > 0 and dampening = 0, got momentum ", momentum, " and dampening ",
-         dampening);
+    fail("SGD", "nesterov needs momentum > 0 and dampening = 0, got momentum ", momentum, " and dampening ", dampening);
 }
 
 SGD::SGD(std::vector<Tensor> params, SGDOptions options)

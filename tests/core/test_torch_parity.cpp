@@ -150,7 +150,8 @@ const std::map<std::string, OpFn>& op_table() {
        [](const Inputs& x, const json& a) {
          return xg::index_select(x[0], int_arg(a, "dim"), xg::from_xarray(nested_to_int64(a.at("index"))));
        }},
-      {"where", [](const Inputs& x, const json& a) { return xg::where(fixture_tensor(a.at("condition")), x[0], x[1]); }},
+      {"where",
+       [](const Inputs& x, const json& a) { return xg::where(fixture_tensor(a.at("condition")), x[0], x[1]); }},
   };
   return table;
 }
@@ -206,6 +207,7 @@ TEST_P(TorchParity, ForwardAndBackward) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Ops, TorchParity, testing::ValuesIn(xg::test::fixture_cases(kFixturePath)), xg::test::fixture_test_name);
+INSTANTIATE_TEST_SUITE_P(Ops, TorchParity, testing::ValuesIn(xg::test::fixture_cases(kFixturePath)),
+                         xg::test::fixture_test_name);
 
 }  // namespace

@@ -213,6 +213,7 @@ TEST_P(TorchParity, ForwardAndBackward) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Losses, TorchParity, testing::ValuesIn(xg::test::fixture_cases(kFixturePath)), xg::test::fixture_test_name);
+INSTANTIATE_TEST_SUITE_P(Losses, TorchParity, testing::ValuesIn(xg::test::fixture_cases(kFixturePath)),
+                         xg::test::fixture_test_name);
 
 }  // namespace

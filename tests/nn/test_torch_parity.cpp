@@ -94,8 +94,7 @@ Result run_batchnorm(const std::string& op, const json& spec) {
     const json& before = spec.at("state_before");
     state["running_mean"] = fixture_tensor(before.at("running_mean"));
     state["running_var"] = fixture_tensor(before.at("running_var"));
-    state["num_batches_tracked"] =
-        xg::scalar(before.at("num_batches_tracked").get<std::int64_t>());
+    state["num_batches_tracked"] = xg::scalar(before.at("num_batches_tracked").get<std::int64_t>());
   }
   bn->load_state_dict(state);  // strict: the module must have exactly these entries
   bn->train(a.at("training").get<bool>());
@@ -151,6 +150,7 @@ TEST_P(NnTorchParity, ForwardAndBackward) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Layers, NnTorchParity, testing::ValuesIn(xg::test::fixture_cases(kFixturePath)), xg::test::fixture_test_name);
+INSTANTIATE_TEST_SUITE_P(Layers, NnTorchParity, testing::ValuesIn(xg::test::fixture_cases(kFixturePath)),
+                         xg::test::fixture_test_name);
 
 }  // namespace

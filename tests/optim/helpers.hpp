@@ -11,9 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-#include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/autograd.hpp>
 #include <xgrad/core/factory.hpp>
+#include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/ops/matmul.hpp>
 #include <xgrad/core/ops/reduction.hpp>
 #include <xgrad/core/tensor.hpp>

@@ -131,7 +131,8 @@ TEST_P(OptimizerParity, FiftyStepsMatchPyTorch) {
   std::printf("[ parity   ] %-40s largest scaled difference %.2e over %d steps\n", c.name.c_str(), worst, steps);
 }
 
-INSTANTIATE_TEST_SUITE_P(Optimizers, OptimizerParity, testing::ValuesIn(cases("optimizers")), xg::test::fixture_test_name);
+INSTANTIATE_TEST_SUITE_P(Optimizers, OptimizerParity, testing::ValuesIn(cases("optimizers")),
+                         xg::test::fixture_test_name);
 
 // --- schedulers --------------------------------------------------------------------------------
 
@@ -266,7 +267,8 @@ TEST_P(SchedulerParity, LearningRatesMatchPyTorch) {
   std::printf("[ parity   ] %-40s largest scaled difference %.2e over %zu rates\n", c.name.c_str(), worst, lrs.size());
 }
 
-INSTANTIATE_TEST_SUITE_P(Schedulers, SchedulerParity, testing::ValuesIn(cases("schedulers")), xg::test::fixture_test_name);
+INSTANTIATE_TEST_SUITE_P(Schedulers, SchedulerParity, testing::ValuesIn(cases("schedulers")),
+                         xg::test::fixture_test_name);
 
 // --- gradient clipping -------------------------------------------------------------------------
 
