@@ -42,7 +42,7 @@
 #include "xgrad/core/state_dict.hpp"
 #include "xgrad/data/epoch_sampler.hpp"
 #include "xgrad/losses/yolo_loss.hpp"
-#include "xgrad/models/mean_ap.hpp"
+#include "xgrad/models/detection/mean_ap.hpp"
 #include "xgrad/models/tiny_yolo.hpp"
 #include "xgrad/optim/lr_scheduler.hpp"
 #include "xgrad/optim/optimizer.hpp"

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 #include <xgrad/data/shapes.hpp>
-#include <xgrad/models/detection.hpp>
+#include <xgrad/models/detection/detection.hpp>
 
 #include "plot/plot.hpp"
 
