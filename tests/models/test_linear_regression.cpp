@@ -8,23 +8,16 @@
 #include <xgrad/models/linear_regression.hpp>
 
 #include "../core/helpers.hpp"
+#include "linear_problem.hpp"
 #include "margins.hpp"
 
 namespace models = xgrad::models;
 
 namespace {
 
-struct Problem {
-  xg::Tensor x, y;
-};
-
-// y = x . (1.5, -2, 0.5) + 0.7 + noise * N(0, 1), x ~ N(0, 1), float64.
+using Problem = xg::test::LinearProblem;
 Problem make_problem(std::size_t n, double noise, std::uint64_t seed) {
-  xg::manual_seed(seed);
-  const xg::Tensor x = xg::randn({n, 3}, xg::kFloat64);
-  const xg::Tensor w = xg::tensor({{1.5}, {-2.0}, {0.5}}, xg::kFloat64);
-  const xg::Tensor y = (x.matmul(w).squeeze(1) + 0.7) + xg::randn({n}, xg::kFloat64) * noise;
-  return {x, y};
+  return xg::test::make_linear_problem(n, noise, seed);
 }
 
 }  // namespace
