@@ -111,6 +111,9 @@ Tensor from_nested(std::initializer_list<L> list, Dtype dtype) {
 
 }  // namespace
 
+Tensor scalar(std::int64_t value) { return from_xarray(xt::xarray<std::int64_t>(value)); }
+Tensor scalar(double value) { return from_xarray(xt::xarray<double>(value)); }
+
 Tensor tensor(double value, Dtype dtype) { return from_double(xt::xarray<double>(value), dtype); }
 Tensor detail::tensor_1d(const std::vector<double>& values, Dtype dtype) {
   xt::xarray<double> a = xt::empty<double>(Shape{values.size()});
