@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <string>
 
 #include "xgrad/core/anomaly.hpp"
 
@@ -41,7 +42,27 @@ void add_into(Storage& into, const Storage& g) {
 bool is_grad_enabled() { return grad_enabled; }
 void set_grad_enabled(bool enabled) { grad_enabled = enabled; }
 
-Node::Node(const char* name, std::vector<Tensor> inputs) : name_(name), inputs_(std::move(inputs)) { ++live_nodes; }
+Node::Node(const char* name, std::vector<Tensor> inputs) : name_(name), inputs_(std::move(inputs)) {
+  ++live_nodes;
+  for (std::size_t i = 0; i < inputs_.size(); ++i) {
+    const std::uint32_t v = inputs_[i].impl_ ? inputs_[i].impl_->version : 0;
+    if (i < kInline)
+      versions_[i] = v;
+    else
+      more_versions_.push_back(v);
+  }
+}
+
+void Node::version_error(const char* what, std::size_t i, std::uint32_t now, std::uint32_t expected) const {
+  const std::string which = std::string(what) == "input" ? "input " + std::to_string(i) : std::string("output");
+  const Tensor& t = std::string(what) == "input" ? inputs_[i] : Tensor();
+  std::string shape = t.defined() ? " of shape " + to_string(t.shape()) : std::string();
+  fail("backward",
+       "one of the variables needed for gradient computation has been modified by an inplace operation: the ",
+       which, shape, " of op '", name_, "' is at version ", now, ", expected version ", expected,
+       " (written after the forward pass, through data<T>(), copy_, set, +=, or an optimizer's step); "
+       "compute the forward again after the write, or write into a clone()");
+}
 
 Node::~Node() {
   --live_nodes;
@@ -67,7 +88,7 @@ Node::~Node() {
 std::int64_t Node::live_count() { return live_nodes.load(); }
 
 void Node::accumulate(std::size_t i, Storage&& g) {
-  TensorImpl& in = *inputs_[i].impl();
+  TensorImpl& in = *inputs_[i].impl_;
   if (g.index() != in.data.index() || !same_shape(g, in.data))
     fail(name_, "backward produced a gradient of shape ", to_string(shape_of(g)), " (", dtype_of(g), ") for input ",
          i, " of shape ", to_string(shape_of(in.data)), " (", dtype_of(in.data), ")");
@@ -109,7 +130,7 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
   }();
   if (is_anomaly_enabled()) detail::check_seed(seed);
 
-  TensorImpl* root_impl = root.impl().get();
+  TensorImpl* root_impl = detail::TensorAccess::impl(root).get();
   if (!root_impl->grad_fn) {  // a leaf: its gradient is the seed itself
     if (root_impl->grad)
       add_into(root_impl->grad->data, seed);
@@ -143,7 +164,7 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
            "' was already freed by an earlier backward(); pass retain_graph=true to the first "
            "backward() to run backward through it twice");
     if (top.next < top.node->inputs_.size()) {
-      TensorImpl* in = top.node->inputs_[top.next++].impl().get();
+      TensorImpl* in = detail::TensorAccess::impl(top.node->inputs_[top.next++]).get();
       if (in->grad_fn && in->grad_fn->mark_ != pass) {
         in->grad_fn->mark_ = pass;
         stack.push_back({in->grad_fn.get(), in, 0});
@@ -166,11 +187,16 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
         else
           it->out->grad = std::make_shared<TensorImpl>(g);
       }
+      node.out_ = it->out;
       node.apply(g, it->out->data);
+      node.out_ = nullptr;
       node.pending_.reset();
     }
   } catch (...) {
-    for (auto& v : order) v.node->pending_.reset();
+    for (auto& v : order) {
+      v.node->pending_.reset();
+      v.node->out_ = nullptr;
+    }
     throw;
   }
   // Producers come before their consumers in `order`, so clearing a node's inputs frees only

@@ -33,6 +33,27 @@ inline Tensor tensor(xt::xarray<float> values) { return from_xarray(std::move(va
 inline Tensor tensor(xt::xarray<double> values) { return from_xarray(std::move(values)); }
 inline Tensor tensor(xt::xarray<std::int64_t> values) { return from_xarray(std::move(values)); }
 
+// From a std::vector: 1-D, or with a shape whose element count is values.size(); the dtype
+// follows the element type (float -> float32, double -> float64, int64_t -> int64). Copied.
+Tensor tensor(const std::vector<float>& values);
+Tensor tensor(const std::vector<double>& values);
+Tensor tensor(const std::vector<std::int64_t>& values);
+Tensor tensor(const std::vector<float>& values, const Shape& shape);
+Tensor tensor(const std::vector<double>& values, const Shape& shape);
+Tensor tensor(const std::vector<std::int64_t>& values, const Shape& shape);
+// Any other element type: integers (int, bool, ...) make int64, as torch.tensor([1, 2]) does.
+template <class T>
+requires std::is_arithmetic_v<T> Tensor tensor(const std::vector<T>& values, const Shape& shape) {
+  if constexpr (std::is_integral_v<T>)
+    return tensor(std::vector<std::int64_t>(values.begin(), values.end()), shape);
+  else
+    return tensor(std::vector<double>(values.begin(), values.end()), shape);
+}
+template <class T>
+requires std::is_arithmetic_v<T> Tensor tensor(const std::vector<T>& values) {
+  return tensor(values, Shape{values.size()});
+}
+
 Tensor zeros(const Shape& shape, Dtype dtype = kFloat32);
 Tensor ones(const Shape& shape, Dtype dtype = kFloat32);
 Tensor full(const Shape& shape, double value, Dtype dtype = kFloat32);
@@ -42,6 +63,8 @@ Tensor ones_like(const Tensor& t);
 // [start, end) in steps of `step`, like torch.arange.
 Tensor arange(double end, Dtype dtype = kFloat32);
 Tensor arange(double start, double end, double step = 1.0, Dtype dtype = kFloat32);
+// `steps` evenly spaced values from start to end, both included, as torch.linspace.
+Tensor linspace(double start, double end, std::int64_t steps, Dtype dtype = kFloat32);
 
 // One global generator (a 64-bit Mersenne Twister); the same seed gives the same numbers on
 // every run and every machine, since the conversions to floats are our own, not the standard

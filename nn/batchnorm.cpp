@@ -34,16 +34,16 @@ BatchNorm2d::BatchNorm2d(std::int64_t n, BatchNormOptions o) : BatchNorm("BatchN
 
 void BatchNorm::reset_running_stats() {
   if (!options.track_running_stats) return;
-  running_mean.impl()->data = zeros({num_features}, running_mean.dtype()).storage();
-  running_var.impl()->data = ones({num_features}, running_var.dtype()).storage();
-  num_batches_tracked.impl()->data = zeros({}, kInt64).storage();
+  running_mean.set_data(zeros({num_features}, running_mean.dtype()));
+  running_var.set_data(ones({num_features}, running_var.dtype()));
+  num_batches_tracked.set_data(zeros({}, kInt64));
 }
 
 void BatchNorm::reset_parameters() {
   reset_running_stats();
   if (!options.affine) return;
-  weight.impl()->data = ones({num_features}, weight.dtype()).storage();
-  bias.impl()->data = zeros({num_features}, bias.dtype()).storage();
+  weight.set_data(ones({num_features}, weight.dtype()));
+  bias.set_data(zeros({num_features}, bias.dtype()));
 }
 
 Tensor BatchNorm::forward(const Tensor& x) {
