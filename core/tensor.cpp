@@ -213,6 +213,9 @@ namespace {
 // a op= b: rebinding while autograd records, in place otherwise (see tensor.hpp).
 Tensor& compound(const char* name, Tensor& self, const Tensor& other, Tensor (*op)(const Tensor&, const Tensor&)) {
   check_in_place(name, self);
+  if (other.defined() && self.dtype() != other.dtype())
+    fail(name, "dtype mismatch: ", self.dtype(), " ", name, " ", other.dtype(), "; convert the right side with .to(xg::k",
+         self.dtype() == kFloat64 ? "Float64" : "Float32", ")");
   if (is_grad_enabled() && (self.requires_grad() || other.requires_grad())) return self = op(self, other);
   Tensor r;
   {
@@ -299,7 +302,10 @@ Format choose_format(const xt::xarray<T>& a) {
     else
       f.kind = hi / lo > 1000.0 || hi > 1e8 || lo < 1e-4 ? Format::Sci : Format::Fixed;
   }
-  for (std::size_t i = 0; i < a.size(); ++i) f.width = std::max(f.width, format_one(a.data()[i], f.kind).size());
+  // As PyTorch, the finite values set the width; nan and inf are padded to it, never widen it.
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::isfinite(static_cast<double>(a.data()[i])))
+      f.width = std::max(f.width, format_one(a.data()[i], f.kind).size());
   return f;
 }
 

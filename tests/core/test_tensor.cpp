@@ -81,16 +81,16 @@ TEST(Tensor, ItemAndData) {
 TEST(Tensor, Printing) {
   std::ostringstream out;
   out << xg::tensor({{1, 2}, {3, 4}}, xg::kFloat64).requires_grad_();
-  EXPECT_EQ(out.str(), "tensor([[1, 2],\n        [3, 4]], dtype=float64, requires_grad=true)");
+  EXPECT_EQ(out.str(), "tensor([[1., 2.],\n        [3., 4.]], dtype=float64, requires_grad=true)");
   out.str("");
   out << (xg::ones({3}).requires_grad_() * 2.0);
-  EXPECT_EQ(out.str(), "tensor([2, 2, 2], grad_fn=<mul>)");
+  EXPECT_EQ(out.str(), "tensor([2., 2., 2.], grad_fn=<mul>)");
   out.str("");
   out << xg::arange(20);
-  EXPECT_EQ(out.str(), "tensor([0, 1, 2, ..., 17, 18, 19])");
+  EXPECT_EQ(out.str(), "tensor([ 0.,  1.,  2., ..., 17., 18., 19.])");  // PyTorch's format, our elision
   out.str("");
   out << xg::tensor(0.5);
-  EXPECT_EQ(out.str(), "tensor(0.5)");
+  EXPECT_EQ(out.str(), "tensor(0.5000)");
 }
 
 TEST(Tensor, CloneIsDifferentiable) {

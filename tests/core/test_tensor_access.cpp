@@ -80,6 +80,7 @@ TEST(TensorAccess, PrintsNumbersAsPyTorch) {
   EXPECT_EQ(str(xg::tensor({123456789.0}, xg::kFloat64)), "tensor([1.2346e+08], dtype=float64)");
   EXPECT_EQ(str(xg::tensor({1e10, 1.0}, xg::kFloat64)), "tensor([1.0000e+10, 1.0000e+00], dtype=float64)");
   EXPECT_EQ(str(xg::tensor({nan, 1.0})), "tensor([nan, 1.])");
+  EXPECT_EQ(str(xg::tensor({nan, 1.0, 10.0})), "tensor([nan,  1., 10.])");
   EXPECT_EQ(str(xg::tensor({inf, -1.5})), "tensor([    inf, -1.5000])");
   EXPECT_EQ(str(xg::tensor({nan, inf})), "tensor([nan, inf])");
   EXPECT_EQ(str(xg::tensor({0.0, 0.0})), "tensor([0., 0.])");
