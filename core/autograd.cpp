@@ -58,8 +58,8 @@ void Node::version_error(const char* what, std::size_t i, std::uint32_t now, std
   const Tensor& t = std::string(what) == "input" ? inputs_[i] : Tensor();
   std::string shape = t.defined() ? " of shape " + to_string(t.shape()) : std::string();
   fail("backward",
-       "one of the variables needed for gradient computation has been modified by an inplace operation: the ",
-       which, shape, " of op '", name_, "' is at version ", now, ", expected version ", expected,
+       "one of the variables needed for gradient computation has been modified by an inplace operation: the ", which,
+       shape, " of op '", name_, "' is at version ", now, ", expected version ", expected,
        " (written after the forward pass, through data<T>(), copy_, set, +=, or an optimizer's step); "
        "compute the forward again after the write, or write into a clone()");
 }
@@ -90,8 +90,8 @@ std::int64_t Node::live_count() { return live_nodes.load(); }
 void Node::accumulate(std::size_t i, Storage&& g) {
   TensorImpl& in = *inputs_[i].impl_;
   if (g.index() != in.data.index() || !same_shape(g, in.data))
-    fail(name_, "backward produced a gradient of shape ", to_string(shape_of(g)), " (", dtype_of(g), ") for input ",
-         i, " of shape ", to_string(shape_of(in.data)), " (", dtype_of(in.data), ")");
+    fail(name_, "backward produced a gradient of shape ", to_string(shape_of(g)), " (", dtype_of(g), ") for input ", i,
+         " of shape ", to_string(shape_of(in.data)), " (", dtype_of(in.data), ")");
   if (is_anomaly_enabled()) detail::check_backward(name_, i, g, inputs_);
   if (in.grad_fn) {
     auto& pending = in.grad_fn->pending_;

@@ -68,9 +68,9 @@ class Node {
   std::vector<std::uint32_t> more_versions_;
   std::uint32_t out_version_ = 0;
   const TensorImpl* out_ = nullptr;  // the output, while backward runs this node
-  std::optional<Storage> pending_;  // the output's gradient, summed while backward runs
-  std::uint64_t mark_ = 0;          // visit marker of the current backward pass
-  bool released_ = false;           // inputs freed by a backward without retain_graph
+  std::optional<Storage> pending_;   // the output's gradient, summed while backward runs
+  std::uint64_t mark_ = 0;           // visit marker of the current backward pass
+  bool released_ = false;            // inputs freed by a backward without retain_graph
 };
 
 // Tensor::backward: seeds `root` with `gradient` (ones for a scalar) and runs the graph.

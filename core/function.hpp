@@ -62,7 +62,8 @@ Tensor record(const char* op, xt::xarray<T>&& value, std::vector<Tensor> inputs,
       is_grad_enabled() && std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.requires_grad(); });
   if (track) {
     impl->requires_grad = true;
-    impl->grad_fn = std::make_shared<FunctionNode<T, std::decay_t<F>>>(op, std::move(inputs), std::forward<F>(backward));
+    impl->grad_fn =
+        std::make_shared<FunctionNode<T, std::decay_t<F>>>(op, std::move(inputs), std::forward<F>(backward));
     impl->grad_fn->set_output_version(impl->version);
   }
   return Tensor(std::move(impl));

@@ -29,7 +29,8 @@ std::string to_dot(const Tensor& root) {
     if (!t->grad_fn) dot << (t->requires_grad ? ", style=filled, fillcolor=lightblue" : ", style=dashed");
     dot << "];\n";
     if (!t->grad_fn) continue;
-    for (const Tensor& in : t->grad_fn->inputs()) dot << "  t" << id_of(detail::TensorAccess::impl(in).get()) << " -> t" << id << ";\n";
+    for (const Tensor& in : t->grad_fn->inputs())
+      dot << "  t" << id_of(detail::TensorAccess::impl(in).get()) << " -> t" << id << ";\n";
   }
   dot << "}\n";
   return dot.str();

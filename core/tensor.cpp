@@ -22,8 +22,7 @@ namespace {
 }  // namespace
 
 const TensorImpl& Tensor::checked() const {
-  if (!impl_)
-    fail("Tensor", "this tensor is undefined (default-constructed, or a grad() that no backward() reached)");
+  if (!impl_) fail("Tensor", "this tensor is undefined (default-constructed, or a grad() that no backward() reached)");
   return *impl_;
 }
 TensorImpl& Tensor::checked() { return const_cast<TensorImpl&>(std::as_const(*this).checked()); }
@@ -214,8 +213,8 @@ namespace {
 Tensor& compound(const char* name, Tensor& self, const Tensor& other, Tensor (*op)(const Tensor&, const Tensor&)) {
   check_in_place(name, self);
   if (other.defined() && self.dtype() != other.dtype())
-    fail(name, "dtype mismatch: ", self.dtype(), " ", name, " ", other.dtype(), "; convert the right side with .to(xg::k",
-         self.dtype() == kFloat64 ? "Float64" : "Float32", ")");
+    fail(name, "dtype mismatch: ", self.dtype(), " ", name, " ", other.dtype(),
+         "; convert the right side with .to(xg::k", self.dtype() == kFloat64 ? "Float64" : "Float32", ")");
   if (is_grad_enabled() && (self.requires_grad() || other.requires_grad())) return self = op(self, other);
   Tensor r;
   {

@@ -91,8 +91,8 @@ class Tensor {
   // set_data: this tensor now holds `t`'s values (any shape or dtype), as `x.data = t` in
   // PyTorch; every handle to it sees them, its grad is kept if it still fits, else cleared.
   Tensor& set_data(const Tensor& t);
-  std::uint32_t version() const;             // torch's x._version
-  bool is_same(const Tensor& other) const;   // the same tensor, not equal values (torch's is_same)
+  std::uint32_t version() const;            // torch's x._version
+  bool is_same(const Tensor& other) const;  // the same tensor, not equal values (torch's is_same)
 
   // Compound assignment, as in PyTorch: when autograd records (a or b requires grad, grad mode
   // on), `a += b` is `a = a + b`, a new node in the graph, and other handles to the old `a` keep

@@ -1,7 +1,7 @@
 #include "xgrad/models/one_vs_rest.hpp"
 
-#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/factory.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/ops/reduction.hpp"
 #include "xgrad/losses/binary_cross_entropy.hpp"
 

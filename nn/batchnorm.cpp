@@ -2,8 +2,8 @@
 
 #include <sstream>
 
-#include "xgrad/core/ops/batch_norm.hpp"
 #include "xgrad/core/factory.hpp"
+#include "xgrad/core/ops/batch_norm.hpp"
 
 namespace xgrad::nn {
 
@@ -53,8 +53,7 @@ Tensor BatchNorm::forward(const Tensor& x) {
     fail(layer_, "expected a ", min_dim_ == max_dim_ ? "4-D input (N, C, H, W)" : "2-D or 3-D input (N, C[, L])",
          ", got shape ", to_string(s));
   if (s[1] != num_features)
-    fail(layer_, "the input has shape ", to_string(s), " with ", s[1], " channels but num_features is ",
-         num_features);
+    fail(layer_, "the input has shape ", to_string(s), " with ", s[1], " channels but num_features is ", num_features);
   const Tensor& reference = options.affine ? weight : running_mean;
   if (reference.defined() && x.dtype() != reference.dtype())
     fail(layer_, "the input is ", x.dtype(), " but the layer is ", reference.dtype(),

@@ -70,8 +70,7 @@ Tensor Module::register_parameter(const std::string& name, Tensor t, bool requir
   check_new_name("register_parameter", name);
   if (!t.defined()) fail("register_parameter", this->name(), ": parameter '", name, "' is undefined");
   if (t.dtype() == kInt64)
-    fail("register_parameter", this->name(), ": parameter '", name,
-         "' is int64; parameters are float32 or float64");
+    fail("register_parameter", this->name(), ": parameter '", name, "' is int64; parameters are float32 or float64");
   if (!t.is_leaf())
     fail("register_parameter", this->name(), ": parameter '", name,
          "' was computed by an op; register a leaf (use detach())");
@@ -92,8 +91,7 @@ void Module::add_child(const std::string& name, std::shared_ptr<Module> module) 
   if (!module) fail("register_module", this->name(), ": module '", name, "' is null");
   for (const auto& [prefix, m] : module->walk(true))
     if (m == this)
-      fail("register_module", this->name(), ": registering '", name,
-           "' would make the module its own descendant");
+      fail("register_module", this->name(), ": registering '", name, "' would make the module its own descendant");
   children_.emplace_back(name, std::move(module));
 }
 

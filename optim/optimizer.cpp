@@ -107,8 +107,7 @@ void Optimizer::add_params(std::vector<Tensor> params) {
            p.grad_fn()->name(), "'; optimize the leaf tensors it was computed from, or detach() it");
     // Listed twice, a parameter would be updated twice per step.
     for (std::size_t j = 0; j < i; ++j)
-      if (params[j].is_same(p))
-        fail(op, "parameter ", i, " of group ", g, " is listed twice (also as ", j, ")");
+      if (params[j].is_same(p)) fail(op, "parameter ", i, " of group ", g, " is listed twice (also as ", j, ")");
     for (std::size_t h = 0; h < groups_.size(); ++h)
       for (std::size_t j = 0; j < groups_[h].params.size(); ++j)
         if (groups_[h].params[j].is_same(p))
@@ -221,8 +220,7 @@ void Optimizer::load_state_dict(const StateDict& dict, const std::string& prefix
 
   // 2. Groups: the same number, each with as many parameters as ours and every option.
   if (saved_groups.size() != groups_.size() || saved_groups.rbegin()->first != groups_.size() - 1)
-    fail(where, "the saved state has ", saved_groups.size(), " parameter groups, this optimizer has ",
-         groups_.size());
+    fail(where, "the saved state has ", saved_groups.size(), " parameter groups, this optimizer has ", groups_.size());
   std::map<std::int64_t, std::size_t> global_of_saved;  // saved parameter index -> ours
   std::vector<std::size_t> group_of(states_.size());
   std::vector<std::map<std::string, double>> options(groups_.size());

@@ -127,8 +127,7 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
          "; they need the same number of dims");
   for (std::size_t i = 0; i < in_shape.size(); ++i)
     if (i != d && idx_shape[i] > in_shape[i])
-      fail("gather", "index shape ", to_string(idx_shape), " exceeds input shape ", to_string(in_shape), " at dim ",
-           i);
+      fail("gather", "index shape ", to_string(idx_shape), " exceeds input shape ", to_string(in_shape), " at dim ", i);
   // The flat position in x of every index entry, computed once and shared by forward and backward.
   const Shape in_strides = strides_of(in_shape), idx_strides = strides_of(idx_shape);
   std::vector<std::size_t> pos(idx.size());

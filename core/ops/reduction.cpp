@@ -190,7 +190,9 @@ Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim
 Tensor max(const Tensor& x) { return extreme_all<1>("max", x); }
 Tensor min(const Tensor& x) { return extreme_all<-1>("min", x); }
 Tensor sum(const Tensor& x, std::int64_t dim, bool keepdim) { return sum(x, std::vector<std::int64_t>{dim}, keepdim); }
-Tensor mean(const Tensor& x, std::int64_t dim, bool keepdim) { return mean(x, std::vector<std::int64_t>{dim}, keepdim); }
+Tensor mean(const Tensor& x, std::int64_t dim, bool keepdim) {
+  return mean(x, std::vector<std::int64_t>{dim}, keepdim);
+}
 ValuesIndices max(const Tensor& x, std::int64_t dim, bool keepdim) { return extreme_dim<1>("max", x, dim, keepdim); }
 ValuesIndices min(const Tensor& x, std::int64_t dim, bool keepdim) { return extreme_dim<-1>("min", x, dim, keepdim); }
 Tensor argmax(const Tensor& x) { return arg_all<1>("argmax", x); }

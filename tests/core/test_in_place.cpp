@@ -11,7 +11,7 @@ TEST(InPlace, CompoundAssignmentWithoutGradWritesInPlace) {
   a += xg::tensor({1.0, 1.0, 1.0}, xg::kFloat64);
   a *= 2.0;
   a -= 1.0;
-  a /= xg::tensor(2.0, xg::kFloat64);  // broadcasts to a's shape
+  a /= xg::tensor(2.0, xg::kFloat64);                              // broadcasts to a's shape
   EXPECT_EQ(values(alias), (std::vector<double>{1.5, 2.5, 3.5}));  // (x + 1) * 2 - 1, / 2
   EXPECT_TRUE(alias.is_same(a));
   EXPECT_EQ(a.version(), v0 + 4);
@@ -38,8 +38,8 @@ TEST(InPlace, CompoundAssignmentWhileRecordingRebinds) {
   xg::Tensor x = xg::tensor({1.0, 2.0}, xg::kFloat64).requires_grad_();
   xg::Tensor y = x * 3.0;
   const xg::Tensor before = y;
-  y += x;   // y = 4x
-  y *= x;   // y = 4x^2; d/dx = 8x
+  y += x;  // y = 4x
+  y *= x;  // y = 4x^2; d/dx = 8x
   EXPECT_FALSE(y.is_same(before));
   EXPECT_EQ(values(before), (std::vector<double>{3.0, 6.0}));
   y.sum().backward();

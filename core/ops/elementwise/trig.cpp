@@ -1,9 +1,8 @@
-#include "xgrad/core/ops/elementwise.hpp"
-
 #include <cmath>
 #include <xtensor/xbroadcast.hpp>
 
 #include "xgrad/core/function.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/shape.hpp"
 
 namespace xgrad {

@@ -55,8 +55,8 @@ namespace {
 TEST(Indexing, SliceToTheEnd) {
   xg::manual_seed(15);
   const xg::Tensor x = leaf({4, 5});
-  EXPECT_EQ(values(xg::slice(x, 1, 2)), values(xg::slice(x, 1, 2, 5)));  // x[:, 2:]
-  EXPECT_EQ(values(x.slice(0, -2)), values(xg::slice(x, 0, 2, 4)));      // x[-2:]
+  EXPECT_EQ(values(xg::slice(x, 1, 2)), values(xg::slice(x, 1, 2, 5)));   // x[:, 2:]
+  EXPECT_EQ(values(x.slice(0, -2)), values(xg::slice(x, 0, 2, 4)));       // x[-2:]
   EXPECT_EQ(xg::slice(x, 1, 1, xg::kEnd, 2).shape(), (xg::Shape{4, 2}));  // x[:, 1::2]
   expect_gradcheck([](const auto& v) { return xg::slice(v[0], 1, 3); }, {x});
 }

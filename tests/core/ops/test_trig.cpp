@@ -1,4 +1,5 @@
-// core/ops/elementwise/trig.cpp: sin, cos, atan and atan2 (declared in elementwise.hpp; trig.hpp forwards), values against std, gradients by gradcheck and in closed form.
+// core/ops/elementwise/trig.cpp: sin, cos, atan and atan2 (declared in elementwise.hpp; trig.hpp forwards), values
+// against std, gradients by gradcheck and in closed form.
 #include <cmath>
 #include <numbers>
 #include <xgrad/core/ops/trig.hpp>
