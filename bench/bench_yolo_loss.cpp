@@ -38,10 +38,10 @@ void BM_YoloLossForwardBackward(benchmark::State& state) {
   const xg::Tensor p = (xg::randn({kBatch, kAnchors, kGrid, kGrid, 5 + kClasses}, D) * 0.5).detach().requires_grad_();
   const xg::Tensor t = bench_targets(D);
   for (auto _ : state) {
-    p.impl()->grad.reset();
+    p.set_grad({});
     const xl::YoloLossParts out = loss({p}, t);
     out.total.backward();
-    benchmark::DoNotOptimize(p.grad().impl().get());
+    benchmark::DoNotOptimize(p.grad().defined());
   }
 }
 BENCHMARK(BM_YoloLossForwardBackward<xg::kFloat32>)

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <string>
 
 #include "xgrad/core/anomaly.hpp"
 #include "xgrad/core/hooks.hpp"
@@ -71,18 +72,19 @@ void run_grad_hooks(const detail::HookTable& table, Storage& g) {
     current = std::move(replaced);
   }
   // A hook may have kept the gradient tensor: move its values out only if nobody else holds it.
-  g = current.impl().use_count() == 1 ? std::move(current.impl()->data) : current.storage();
+  g = detail::TensorAccess::impl(current).use_count() == 1 ? std::move(detail::TensorAccess::impl(current)->data)
+                                                           : current.storage();
 }
 
 // A hooked leaf whose last contribution of this backward has arrived: hooks, accumulation, then
 // the post-accumulate-grad hooks.
 void finish_leaf(const Tensor& leaf) {
-  const std::shared_ptr<detail::HookTable> table = leaf.impl()->hooks;
+  const std::shared_ptr<detail::HookTable> table = detail::TensorAccess::impl(leaf)->hooks;
   std::optional<Storage> g = std::move(table->pending);
   table->pending.reset();
   if (!g) return;  // no gradient reached it
   run_grad_hooks(*table, *g);
-  add_to_leaf_grad(*leaf.impl(), std::move(*g));
+  add_to_leaf_grad(*detail::TensorAccess::impl(leaf), std::move(*g));
   if (table->post_accumulate_hooks.empty()) return;
   const auto hooks = table->post_accumulate_hooks;
   NoGradGuard no_grad;
@@ -94,7 +96,27 @@ bool is_grad_enabled() { return grad_enabled; }
 std::uint64_t backward_pass_count() { return current_pass; }
 void set_grad_enabled(bool enabled) { grad_enabled = enabled; }
 
-Node::Node(const char* name, std::vector<Tensor> inputs) : name_(name), inputs_(std::move(inputs)) { ++live_nodes; }
+Node::Node(const char* name, std::vector<Tensor> inputs) : name_(name), inputs_(std::move(inputs)) {
+  ++live_nodes;
+  for (std::size_t i = 0; i < inputs_.size(); ++i) {
+    const std::uint32_t v = inputs_[i].impl_ ? inputs_[i].impl_->version : 0;
+    if (i < kInline)
+      versions_[i] = v;
+    else
+      more_versions_.push_back(v);
+  }
+}
+
+void Node::version_error(const char* what, std::size_t i, std::uint32_t now, std::uint32_t expected) const {
+  const std::string which = std::string(what) == "input" ? "input " + std::to_string(i) : std::string("output");
+  const Tensor& t = std::string(what) == "input" ? inputs_[i] : Tensor();
+  std::string shape = t.defined() ? " of shape " + to_string(t.shape()) : std::string();
+  fail("backward",
+       "one of the variables needed for gradient computation has been modified by an inplace operation: the ", which,
+       shape, " of op '", name_, "' is at version ", now, ", expected version ", expected,
+       " (written after the forward pass, through data<T>(), copy_, set, +=, or an optimizer's step); "
+       "compute the forward again after the write, or write into a clone()");
+}
 
 Node::~Node() {
   --live_nodes;
@@ -120,7 +142,7 @@ Node::~Node() {
 std::int64_t Node::live_count() { return live_nodes.load(); }
 
 void Node::accumulate(std::size_t i, Storage&& g) {
-  TensorImpl& in = *inputs_[i].impl();
+  TensorImpl& in = *inputs_[i].impl_;
   if (g.index() != in.data.index() || !same_shape(g, in.data))
     fail(name_, "backward produced a gradient of shape ", to_string(shape_of(g)), " (", dtype_of(g), ") for input ", i,
          " of shape ", to_string(shape_of(in.data)), " (", dtype_of(in.data), ")");
@@ -168,7 +190,7 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
   if (is_anomaly_enabled()) detail::check_seed(seed);
   const std::uint64_t pass = current_pass = ++backward_passes;
 
-  TensorImpl* root_impl = root.impl().get();
+  TensorImpl* root_impl = detail::TensorAccess::impl(root).get();
   if (!root_impl->grad_fn) {  // a leaf: its gradient is the seed itself
     if (has_hooks(*root_impl)) {
       root_impl->hooks->pending = std::move(seed);
@@ -205,7 +227,7 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
            "' was already freed by an earlier backward(); pass retain_graph=true to the first "
            "backward() to run backward through it twice");
     if (top.next < top.node->inputs_.size()) {
-      TensorImpl* in = top.node->inputs_[top.next++].impl().get();
+      TensorImpl* in = detail::TensorAccess::impl(top.node->inputs_[top.next++]).get();
       if (in->grad_fn) {
         if (in->grad_fn->mark_ != pass) {
           in->grad_fn->mark_ = pass;
@@ -240,17 +262,23 @@ void run_backward(const Tensor& root, const Tensor& gradient, bool retain_graph)
           else
             it->out->grad = std::make_shared<TensorImpl>(g);
         }
+        node.out_ = it->out;
         node.apply(g, it->out->data);
+        node.out_ = nullptr;
         node.pending_.reset();
       }
       if (!hooked_leaves.empty())
         for (const Tensor& t : node.inputs_) {
-          detail::HookTable* table = t.impl()->grad_fn ? nullptr : t.impl()->hooks.get();
+          const TensorImpl* ti = detail::TensorAccess::impl(t).get();
+          detail::HookTable* table = ti->grad_fn ? nullptr : ti->hooks.get();
           if (table && table->pass == pass && table->waiting > 0 && --table->waiting == 0) finish_leaf(t);
         }
     }
   } catch (...) {
-    for (auto& v : order) v.node->pending_.reset();
+    for (auto& v : order) {
+      v.node->pending_.reset();
+      v.node->out_ = nullptr;
+    }
     for (auto& table : hooked_leaves) {
       table->waiting = 0;
       table->pending.reset();

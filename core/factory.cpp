@@ -147,6 +147,42 @@ Tensor ones(const Shape& shape, Dtype dtype) { return full_as("ones", shape, 1.0
 Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
 Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
 
+namespace {
+template <class T>
+Tensor from_vector(const std::vector<T>& values, const Shape& shape) {
+  const std::size_t n = checked_numel("tensor", shape);
+  if (n != values.size())
+    fail("tensor", "shape ", to_string(shape), " holds ", n, " elements but the vector has ", values.size());
+  xt::xarray<T> a = xt::empty<T>(shape);
+  std::copy(values.begin(), values.end(), a.data());
+  return Tensor(Storage(std::move(a)));
+}
+}  // namespace
+
+Tensor tensor(const std::vector<float>& v) { return from_vector(v, Shape{v.size()}); }
+Tensor tensor(const std::vector<double>& v) { return from_vector(v, Shape{v.size()}); }
+Tensor tensor(const std::vector<std::int64_t>& v) { return from_vector(v, Shape{v.size()}); }
+Tensor tensor(const std::vector<float>& v, const Shape& shape) { return from_vector(v, shape); }
+Tensor tensor(const std::vector<double>& v, const Shape& shape) { return from_vector(v, shape); }
+Tensor tensor(const std::vector<std::int64_t>& v, const Shape& shape) { return from_vector(v, shape); }
+
+Tensor linspace(double start, double end, std::int64_t steps, Dtype dtype) {
+  if (steps < 0) fail("linspace", "steps must be non-negative, got ", steps);
+  if (!std::isfinite(start) || !std::isfinite(end)) fail("linspace", "invalid range start=", start, " end=", end);
+  const Shape shape{static_cast<std::size_t>(steps)};
+  return sized("linspace", shape, dtype, [&] {
+    xt::xarray<double> a = xt::empty<double>(shape);
+    // As torch.linspace: the first half counts up from start, the second half down from end, so
+    // both ends are exact.
+    const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+    const std::int64_t half = steps / 2;
+    for (std::int64_t i = 0; i < steps; ++i)
+      a(static_cast<std::size_t>(i)) =
+          i < half ? start + step * static_cast<double>(i) : end - step * static_cast<double>(steps - 1 - i);
+    return from_double(std::move(a), dtype);
+  });
+}
+
 Tensor arange(double end, Dtype dtype) { return arange(0.0, end, 1.0, dtype); }
 Tensor arange(double start, double end, double step, Dtype dtype) {
   if (step == 0 || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step))

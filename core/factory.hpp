@@ -44,6 +44,27 @@ requires(!std::same_as<T, std::int64_t> && !std::same_as<T, bool>) Tensor scalar
   return scalar(static_cast<std::int64_t>(value));  // an unsigned value above 2^63 wraps, as a cast does
 }
 
+// From a std::vector: 1-D, or with a shape whose element count is values.size(); the dtype
+// follows the element type (float -> float32, double -> float64, int64_t -> int64). Copied.
+Tensor tensor(const std::vector<float>& values);
+Tensor tensor(const std::vector<double>& values);
+Tensor tensor(const std::vector<std::int64_t>& values);
+Tensor tensor(const std::vector<float>& values, const Shape& shape);
+Tensor tensor(const std::vector<double>& values, const Shape& shape);
+Tensor tensor(const std::vector<std::int64_t>& values, const Shape& shape);
+// Any other element type: integers (int, bool, ...) make int64, as torch.tensor([1, 2]) does.
+template <class T>
+requires std::is_arithmetic_v<T> Tensor tensor(const std::vector<T>& values, const Shape& shape) {
+  if constexpr (std::is_integral_v<T>)
+    return tensor(std::vector<std::int64_t>(values.begin(), values.end()), shape);
+  else
+    return tensor(std::vector<double>(values.begin(), values.end()), shape);
+}
+template <class T>
+requires std::is_arithmetic_v<T> Tensor tensor(const std::vector<T>& values) {
+  return tensor(values, Shape{values.size()});
+}
+
 Tensor zeros(const Shape& shape, Dtype dtype = kFloat32);
 Tensor ones(const Shape& shape, Dtype dtype = kFloat32);
 Tensor full(const Shape& shape, double value, Dtype dtype = kFloat32);
@@ -53,6 +74,8 @@ Tensor ones_like(const Tensor& t);
 // [start, end) in steps of `step`, like torch.arange.
 Tensor arange(double end, Dtype dtype = kFloat32);
 Tensor arange(double start, double end, double step = 1.0, Dtype dtype = kFloat32);
+// `steps` evenly spaced values from start to end, both included, as torch.linspace.
+Tensor linspace(double start, double end, std::int64_t steps, Dtype dtype = kFloat32);
 
 // Random numbers from the default generator (a 64-bit Mersenne Twister, locked per call); each has
 // an overload taking an xg::Generator of your own (core/generator.hpp), as torch.Generator. The

@@ -6,7 +6,7 @@
 //   Tensor exp(const Tensor& x) {
 //     return visit_float("exp", x, [&]<class T>(const xt::xarray<T>& a) {
 //       return record<T>("exp", xt::exp(a), {x}, [](const Backward<T>& b) {
-//         b.add(0, b.grad * b.out);  // d exp(a) = exp(a)
+//         b.add(0, b.grad * b.output());  // d exp(a) = exp(a)
 //       });
 //     });
 //   }
@@ -26,11 +26,17 @@ namespace xgrad {
 template <class T>
 struct Backward {
   const xt::xarray<T>& grad;  // dLoss/dOutput
-  const xt::xarray<T>& out;   // the op's forward result
+  const xt::xarray<T>& out;   // the op's forward result; read it through output() (checked)
   Node& node;
 
-  const xt::xarray<T>& input(std::size_t i) const { return node.inputs()[i].template data<T>(); }
-  const Tensor& tensor(std::size_t i) const { return node.inputs()[i]; }
+  // The inputs and the output as saved at forward time: each read checks that no in-place write
+  // (see Tensor::version) changed it since, and throws PyTorch's error naming the op if one did.
+  const xt::xarray<T>& input(std::size_t i) const { return node.saved_input(i).template data<T>(); }
+  const Tensor& tensor(std::size_t i) const { return node.saved_input(i); }
+  const xt::xarray<T>& output() const {
+    node.check_output();
+    return out;
+  }
   bool needs(std::size_t i) const { return node.inputs()[i].requires_grad(); }
   void add(std::size_t i, xt::xarray<T> g) const { node.accumulate(i, Storage(std::move(g))); }
 };
@@ -50,16 +56,17 @@ class FunctionNode final : public Node {
 
 template <class T, class F>
 Tensor record(const char* op, xt::xarray<T>&& value, std::vector<Tensor> inputs, F&& backward) {
-  Tensor out(std::make_shared<TensorImpl>(std::move(value)));
-  if (is_anomaly_enabled()) detail::check_forward(op, out.storage(), inputs);
+  auto impl = std::make_shared<TensorImpl>(std::move(value));
+  if (is_anomaly_enabled()) detail::check_forward(op, impl->data, inputs);
   const bool track =
       is_grad_enabled() && std::any_of(inputs.begin(), inputs.end(), [](const Tensor& t) { return t.requires_grad(); });
   if (track) {
-    out.impl()->requires_grad = true;
-    out.impl()->grad_fn =
+    impl->requires_grad = true;
+    impl->grad_fn =
         std::make_shared<FunctionNode<T, std::decay_t<F>>>(op, std::move(inputs), std::forward<F>(backward));
+    impl->grad_fn->set_output_version(impl->version);
   }
-  return out;
+  return Tensor(std::move(impl));
 }
 
 // The usual call, record<T>(op, value, {a, b}, backward): the inputs come as references and are

@@ -17,7 +17,7 @@ std::string to_dot(const Tensor& root) {
     if (added) stack.push_back(t);
     return it->second;
   };
-  id_of(root.impl().get());
+  id_of(detail::TensorAccess::impl(root).get());
   while (!stack.empty()) {  // iterative: deep graphs must not overflow the stack
     const TensorImpl* t = stack.back();
     stack.pop_back();
@@ -29,7 +29,8 @@ std::string to_dot(const Tensor& root) {
     if (!t->grad_fn) dot << (t->requires_grad ? ", style=filled, fillcolor=lightblue" : ", style=dashed");
     dot << "];\n";
     if (!t->grad_fn) continue;
-    for (const Tensor& in : t->grad_fn->inputs()) dot << "  t" << id_of(in.impl().get()) << " -> t" << id << ";\n";
+    for (const Tensor& in : t->grad_fn->inputs())
+      dot << "  t" << id_of(detail::TensorAccess::impl(in).get()) << " -> t" << id << ";\n";
   }
   dot << "}\n";
   return dot.str();

@@ -5,14 +5,23 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace xgrad {
 
-using Shape = std::vector<std::size_t>;
+// A tensor's sizes, one per dim: a std::vector<std::size_t> of its own type, so that
+// `std::cout << t.shape()` finds the operator<< below (printing "(3, 1, 4)") from any namespace.
+struct Shape : std::vector<std::size_t> {
+  using std::vector<std::size_t>::vector;
+  Shape() = default;
+  Shape(const std::vector<std::size_t>& v) : std::vector<std::size_t>(v) {}
+  Shape(std::vector<std::size_t>&& v) : std::vector<std::size_t>(std::move(v)) {}
+};
 
 // Prints (3, 1, 4); a 0-d shape prints ().
 std::string to_string(const Shape& shape);
+inline std::ostream& operator<<(std::ostream& os, const Shape& s) { return os << to_string(s); }
 
 struct ShapeText {
   const Shape& shape;
@@ -46,3 +55,13 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b);
 std::size_t normalize_dim(const char* op, std::int64_t dim, std::size_t ndim);
 
 }  // namespace xgrad
+
+// xt::adapt(data, shape) rebinds the shape's container to hold strides: a Shape's are a vector.
+namespace xt {
+template <class X, class C>
+struct rebind_container;
+template <class X>
+struct rebind_container<X, xgrad::Shape> {
+  using type = std::vector<X>;
+};
+}  // namespace xt

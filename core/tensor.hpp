@@ -38,7 +38,23 @@ struct TensorImpl {
   bool requires_grad = false;
   bool retains_grad = false;
   std::shared_ptr<detail::HookTable> hooks;  // register_hook's functions; null until one is added
+  // Bumped by every in-place write (mutable data<T>(), copy_, set, +=, optimizers' updates): a
+  // node records its inputs' versions, and backward refuses an input that changed since.
+  std::uint32_t version = 0;
 };
+
+class Tensor;
+namespace detail {
+// Core's own access to a tensor's TensorImpl (the op kit, the engine, to_dot). Not for nn/,
+// optim/ or programs: they use Tensor's methods (copy_, set_data, set_grad, is_same).
+struct TensorAccess {
+  static const std::shared_ptr<TensorImpl>& impl(const Tensor& t);
+};
+}  // namespace detail
+
+struct ValuesIndices;
+// Ends a slice at the end of its dim: slice(x, 1, 2, kEnd, 2) is Python's x[:, 2::2].
+inline constexpr std::int64_t kEnd = INT64_MAX;
 
 class Tensor {
  public:
@@ -60,6 +76,44 @@ class Tensor {
   template <class T>
   const xt::xarray<T>& data() const;
   const Storage& storage() const;
+
+  // One element as a number, from any dtype; negative indices count from the end, as t[i, j].item().
+  double at(std::initializer_list<std::int64_t> index) const;
+  // Writes one element in place (t[i, j] = value), bumping the version. Like every in-place
+  // write here, refused on a leaf that requires grad unless inside a NoGradGuard.
+  Tensor& set(std::initializer_list<std::int64_t> index, double value);
+  // All elements in row-major order, converted to T (float, double, int64_t or int): the
+  // values of t.flatten().tolist() in PyTorch. tolist() is the same.
+  template <class T>
+  std::vector<T> to_vector() const;
+  template <class T>
+  std::vector<T> tolist() const {
+    return to_vector<T>();
+  }
+
+  // In-place writes, recorded by no graph, each bumping the version (see TensorImpl::version).
+  // copy_: src's values into this tensor's storage; shapes and dtypes must match.
+  Tensor& copy_(const Tensor& src);
+  // set_data: this tensor now holds `t`'s values (any shape or dtype), as `x.data = t` in
+  // PyTorch; every handle to it sees them, its grad is kept if it still fits, else cleared.
+  Tensor& set_data(const Tensor& t);
+  std::uint32_t version() const;            // torch's x._version
+  bool is_same(const Tensor& other) const;  // the same tensor, not equal values (torch's is_same)
+
+  // Compound assignment, as in PyTorch: when autograd records (a or b requires grad, grad mode
+  // on), `a += b` is `a = a + b`, a new node in the graph, and other handles to the old `a` keep
+  // its old value; on a leaf that requires grad it throws, as PyTorch's "a leaf Variable that
+  // requires grad is being used in an in-place operation". Otherwise (inside a NoGradGuard, or
+  // without grads) it writes into a's storage in place, b broadcasting to a's shape, and bumps
+  // a's version.
+  Tensor& operator+=(const Tensor& other);
+  Tensor& operator-=(const Tensor& other);
+  Tensor& operator*=(const Tensor& other);
+  Tensor& operator/=(const Tensor& other);
+  Tensor& operator+=(double s);
+  Tensor& operator-=(double s);
+  Tensor& operator*=(double s);
+  Tensor& operator/=(double s);
 
   // Autograd. Gradients accumulate: backward() adds into grad(); clear it with set_grad({}).
   bool requires_grad() const;
@@ -92,6 +146,8 @@ class Tensor {
   Tensor log() const;
   Tensor sqrt() const;
   Tensor abs() const;
+  Tensor sin() const;
+  Tensor cos() const;
   Tensor clamp(std::optional<double> min, std::optional<double> max) const;
   Tensor sigmoid() const;
   Tensor tanh() const;
@@ -100,12 +156,14 @@ class Tensor {
   Tensor log_softmax(std::int64_t dim) const;
   Tensor sum() const;
   Tensor sum(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+  Tensor sum(std::int64_t dim, bool keepdim = false) const;
   Tensor mean() const;
   Tensor mean(const std::vector<std::int64_t>& dims, bool keepdim = false) const;
+  Tensor mean(std::int64_t dim, bool keepdim = false) const;
   Tensor max() const;
-  Tensor max(std::int64_t dim, bool keepdim = false) const;
+  ValuesIndices max(std::int64_t dim, bool keepdim = false) const;
   Tensor min() const;
-  Tensor min(std::int64_t dim, bool keepdim = false) const;
+  ValuesIndices min(std::int64_t dim, bool keepdim = false) const;
   Tensor argmax(std::int64_t dim, bool keepdim = false) const;
   Tensor argmin(std::int64_t dim, bool keepdim = false) const;
   Tensor reshape(const std::vector<std::int64_t>& shape) const;
@@ -116,34 +174,54 @@ class Tensor {
   Tensor unsqueeze(std::int64_t dim) const;
   Tensor squeeze() const;
   Tensor squeeze(std::int64_t dim) const;
-  Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end, std::int64_t step = 1) const;
+  Tensor slice(std::int64_t dim, std::int64_t start, std::int64_t end = kEnd, std::int64_t step = 1) const;
   Tensor select(std::int64_t dim, std::int64_t index) const;
-
-  const std::shared_ptr<TensorImpl>& impl() const { return impl_; }
 
  private:
   friend class Node;
   HookHandle add_grad_hook(std::function<Tensor(const Tensor&)> fn);
+  friend struct detail::TensorAccess;
   const TensorImpl& checked() const;
   TensorImpl& checked();
   std::shared_ptr<TensorImpl> impl_;
 };
 
-// Prints like PyTorch: tensor([[1, 2], [3, 4]], dtype=float64, requires_grad=true).
+inline const std::shared_ptr<TensorImpl>& detail::TensorAccess::impl(const Tensor& t) { return t.impl_; }
+
+// What max(x, dim) and min(x, dim) return, as torch.return_types.max: the values and the int64
+// indices where they are (auto [v, i] = max(x, 1)). It converts to its values, so
+// `Tensor m = max(x, 1)` keeps working; call a method on `.values`.
+struct ValuesIndices {
+  Tensor values;
+  Tensor indices;
+  operator Tensor() const { return values; }
+};
+
+// Prints like PyTorch, its number format included: tensor([[1., 2.], [3., 4.]], dtype=float64,
+// requires_grad=true), tensor([ 0.5000, -1.2500]), tensor(1.0000e-05).
 std::ostream& operator<<(std::ostream& os, const Tensor& t);
 
+// The mutable array counts as a write: it bumps the version, so a value saved for backward and
+// changed through it is caught. Read through a const Tensor (std::as_const(t).data<T>()), at()
+// or to_vector() to leave the version alone.
 template <class T>
 xt::xarray<T>& Tensor::data() {
-  auto* a = std::get_if<xt::xarray<T>>(&checked().data);
+  TensorImpl& impl = checked();
+  auto* a = std::get_if<xt::xarray<T>>(&impl.data);
   if (!a) fail("data", "requested ", dtype_name(dtype_of<T>()), " but the tensor is ", dtype());
+  ++impl.version;
   return *a;
 }
 
 template <class T>
 const xt::xarray<T>& Tensor::data() const {
-  return const_cast<Tensor*>(this)->data<T>();
+  auto* a = std::get_if<xt::xarray<T>>(&checked().data);
+  if (!a) fail("data", "requested ", dtype_name(dtype_of<T>()), " but the tensor is ", dtype());
+  return *a;
 }
 
 }  // namespace xgrad
 
 #include "xgrad/core/hooks.hpp"  // register_hook's definition and HookHandle
+// Every arithmetic and comparison operator (+ - * / < > ...) comes with Tensor itself.
+#include "xgrad/core/ops/elementwise.hpp"

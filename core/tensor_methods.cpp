@@ -14,6 +14,8 @@ Tensor Tensor::exp() const { return xgrad::exp(*this); }
 Tensor Tensor::log() const { return xgrad::log(*this); }
 Tensor Tensor::sqrt() const { return xgrad::sqrt(*this); }
 Tensor Tensor::abs() const { return xgrad::abs(*this); }
+Tensor Tensor::sin() const { return xgrad::sin(*this); }
+Tensor Tensor::cos() const { return xgrad::cos(*this); }
 Tensor Tensor::clamp(std::optional<double> min, std::optional<double> max) const {
   return xgrad::clamp(*this, min, max);
 }
@@ -26,14 +28,16 @@ Tensor Tensor::sum() const { return xgrad::sum(*this); }
 Tensor Tensor::sum(const std::vector<std::int64_t>& dims, bool keepdim) const {
   return xgrad::sum(*this, dims, keepdim);
 }
+Tensor Tensor::sum(std::int64_t dim, bool keepdim) const { return xgrad::sum(*this, dim, keepdim); }
+Tensor Tensor::mean(std::int64_t dim, bool keepdim) const { return xgrad::mean(*this, dim, keepdim); }
 Tensor Tensor::mean() const { return xgrad::mean(*this); }
 Tensor Tensor::mean(const std::vector<std::int64_t>& dims, bool keepdim) const {
   return xgrad::mean(*this, dims, keepdim);
 }
 Tensor Tensor::max() const { return xgrad::max(*this); }
-Tensor Tensor::max(std::int64_t dim, bool keepdim) const { return xgrad::max(*this, dim, keepdim); }
+ValuesIndices Tensor::max(std::int64_t dim, bool keepdim) const { return xgrad::max(*this, dim, keepdim); }
 Tensor Tensor::min() const { return xgrad::min(*this); }
-Tensor Tensor::min(std::int64_t dim, bool keepdim) const { return xgrad::min(*this, dim, keepdim); }
+ValuesIndices Tensor::min(std::int64_t dim, bool keepdim) const { return xgrad::min(*this, dim, keepdim); }
 Tensor Tensor::argmax(std::int64_t dim, bool keepdim) const { return xgrad::argmax(*this, dim, keepdim); }
 Tensor Tensor::argmin(std::int64_t dim, bool keepdim) const { return xgrad::argmin(*this, dim, keepdim); }
 Tensor Tensor::reshape(const std::vector<std::int64_t>& shape) const { return xgrad::reshape(*this, shape); }

@@ -11,8 +11,14 @@
 namespace xgrad::distributed {
 
 namespace {
+// The values' buffer, for MPI to write into in place (a write: the tensor's version moves on).
 void* raw(Tensor& t) {
-  return std::visit([](auto& a) -> void* { return a.data(); }, t.impl()->data);
+  switch (t.dtype()) {
+    case kFloat32: return t.data<float>().data();
+    case kFloat64: return t.data<double>().data();
+    case kInt64: return t.data<std::int64_t>().data();
+  }
+  fail("distributed", "unknown dtype");
 }
 
 // FNV-1a over the bytes: order-sensitive, so a swapped pair of weights changes it.
@@ -121,13 +127,12 @@ void all_reduce(Tensor& t, ReduceOp op) {
   detail::check(
       MPI_Allreduce(MPI_IN_PLACE, raw(t), int(t.numel()), detail::mpi_type(t.dtype()), MPI_SUM, detail::world()),
       "MPI_Allreduce");
-  if (op == ReduceOp::Mean)
-    std::visit(
-        [](auto& a) {
-          using T = typename std::decay_t<decltype(a)>::value_type;
-          a /= T(world_size());
-        },
-        t.impl()->data);
+  if (op == ReduceOp::Mean) {
+    if (t.dtype() == kFloat32)
+      t.data<float>() /= float(world_size());
+    else
+      t.data<double>() /= double(world_size());
+  }
 }
 
 void broadcast(Tensor& t, int root) {

@@ -39,8 +39,8 @@ Tensor SyncBatchNorm::forward(const Tensor& x) {
     const std::int64_t batches = num_batches_tracked.data<std::int64_t>()() + 1;
     const double m = options.momentum ? *options.momentum : 1.0 / double(batches);
     Tensor mean_now = mean.detach(), var_now = var.detach() * (n / (n - 1));
-    running_mean.impl()->data = (running_mean * (1 - m) + mean_now * m).storage();
-    running_var.impl()->data = (running_var * (1 - m) + var_now * m).storage();
+    running_mean.copy_(running_mean * (1 - m) + mean_now * m);
+    running_var.copy_(running_var * (1 - m) + var_now * m);
     num_batches_tracked.data<std::int64_t>()() = batches;
   }
   return y;

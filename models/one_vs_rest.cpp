@@ -1,7 +1,7 @@
 #include "xgrad/models/one_vs_rest.hpp"
 
-#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/factory.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/ops/reduction.hpp"
 #include "xgrad/losses/binary_cross_entropy.hpp"
 
@@ -22,20 +22,6 @@ Tensor OneVsRest::loss(const Tensor& scores, const Tensor& labels) const {
 Tensor OneVsRest::probabilities(const Tensor& scores) const {
   const Tensor s = sigmoid(scores);
   return s / sum(s, {1}, true);
-}
-
-Tensor one_hot(const Tensor& labels, std::size_t num_classes, Dtype dtype) {
-  if (!labels.defined() || labels.dtype() != kInt64 || labels.dim() != 1)
-    fail("one_hot", "expected int64 labels of shape (N), got ",
-         labels.defined() ? to_string(labels.shape()) + " " + dtype_name(labels.dtype()) : std::string("undefined"));
-  const auto& y = labels.data<std::int64_t>();
-  xt::xarray<double> out = xt::zeros<double>(Shape{y.size(), num_classes});
-  for (std::size_t i = 0; i < y.size(); ++i) {
-    if (y(i) < 0 || std::size_t(y(i)) >= num_classes)
-      fail("one_hot", "label ", i, " is ", y(i), "; classes are 0 to ", num_classes - 1);
-    out(i, std::size_t(y(i))) = 1.0;
-  }
-  return from_xarray(std::move(out)).to(dtype);
 }
 
 }  // namespace xgrad::models

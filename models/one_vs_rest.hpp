@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "xgrad/core/ops/indexing.hpp"
 #include "xgrad/models/classifier.hpp"
 #include "xgrad/nn/linear.hpp"
 
@@ -28,7 +29,7 @@ class OneVsRest : public Classifier {
   std::shared_ptr<nn::Linear> linear;
 };
 
-// (N, C) of 0 and 1 in `dtype`, a 1 at each label's column; labels are int64 in [0, C).
-Tensor one_hot(const Tensor& labels, std::size_t num_classes, Dtype dtype);
+// one_hot moved to core (<xgrad/core/ops/indexing.hpp>, xg::one_hot); this name stays for a release.
+using xgrad::one_hot;
 
 }  // namespace xgrad::models

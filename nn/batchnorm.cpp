@@ -2,8 +2,8 @@
 
 #include <sstream>
 
-#include "xgrad/core/ops/batch_norm.hpp"
 #include "xgrad/core/factory.hpp"
+#include "xgrad/core/ops/batch_norm.hpp"
 
 namespace xgrad::nn {
 
@@ -34,16 +34,16 @@ BatchNorm2d::BatchNorm2d(std::int64_t n, BatchNormOptions o) : BatchNorm("BatchN
 
 void BatchNorm::reset_running_stats() {
   if (!options.track_running_stats) return;
-  running_mean.impl()->data = zeros({num_features}, running_mean.dtype()).storage();
-  running_var.impl()->data = ones({num_features}, running_var.dtype()).storage();
-  num_batches_tracked.impl()->data = zeros({}, kInt64).storage();
+  running_mean.set_data(zeros({num_features}, running_mean.dtype()));
+  running_var.set_data(ones({num_features}, running_var.dtype()));
+  num_batches_tracked.set_data(zeros({}, kInt64));
 }
 
 void BatchNorm::reset_parameters() {
   reset_running_stats();
   if (!options.affine) return;
-  weight.impl()->data = ones({num_features}, weight.dtype()).storage();
-  bias.impl()->data = zeros({num_features}, bias.dtype()).storage();
+  weight.set_data(ones({num_features}, weight.dtype()));
+  bias.set_data(zeros({num_features}, bias.dtype()));
 }
 
 Tensor BatchNorm::forward(const Tensor& x) {
@@ -53,8 +53,7 @@ Tensor BatchNorm::forward(const Tensor& x) {
     fail(layer_, "expected a ", min_dim_ == max_dim_ ? "4-D input (N, C, H, W)" : "2-D or 3-D input (N, C[, L])",
          ", got shape ", to_string(s));
   if (s[1] != num_features)
-    fail(layer_, "the input has shape ", to_string(s), " with ", s[1], " channels but num_features is ",
-         num_features);
+    fail(layer_, "the input has shape ", to_string(s), " with ", s[1], " channels but num_features is ", num_features);
   const Tensor& reference = options.affine ? weight : running_mean;
   if (reference.defined() && x.dtype() != reference.dtype())
     fail(layer_, "the input is ", x.dtype(), " but the layer is ", reference.dtype(),

@@ -21,9 +21,9 @@ std::string describe(const Tensor& t) { return to_string(t.shape()) + " " + dtyp
 void convert_in_place(const Tensor& t, Dtype dtype) {
   if (t.dtype() == kInt64 || t.dtype() == dtype) return;
   NoGradGuard no_grad;
-  TensorImpl& impl = *t.impl();
-  impl.data = t.detach().to(dtype).storage();
-  if (impl.grad) impl.grad->data = Tensor(impl.grad).to(dtype).storage();
+  const Tensor grad = t.grad();
+  Tensor(t).set_data(t.detach().to(dtype));  // a handle to the same tensor: every other sees it
+  if (grad.defined()) Tensor(t).set_grad(grad.to(dtype));
 }
 }  // namespace
 
@@ -70,8 +70,7 @@ Tensor Module::register_parameter(const std::string& name, Tensor t, bool requir
   check_new_name("register_parameter", name);
   if (!t.defined()) fail("register_parameter", this->name(), ": parameter '", name, "' is undefined");
   if (t.dtype() == kInt64)
-    fail("register_parameter", this->name(), ": parameter '", name,
-         "' is int64; parameters are float32 or float64");
+    fail("register_parameter", this->name(), ": parameter '", name, "' is int64; parameters are float32 or float64");
   if (!t.is_leaf())
     fail("register_parameter", this->name(), ": parameter '", name,
          "' was computed by an op; register a leaf (use detach())");
@@ -92,8 +91,7 @@ void Module::add_child(const std::string& name, std::shared_ptr<Module> module) 
   if (!module) fail("register_module", this->name(), ": module '", name, "' is null");
   for (const auto& [prefix, m] : module->walk(true))
     if (m == this)
-      fail("register_module", this->name(), ": registering '", name,
-           "' would make the module its own descendant");
+      fail("register_module", this->name(), ": registering '", name, "' would make the module its own descendant");
   children_.emplace_back(name, std::move(module));
 }
 
@@ -114,11 +112,14 @@ std::vector<std::pair<std::string, const Module*>> Module::walk(bool unique) con
 
 NamedTensors Module::collect(bool parameters, bool recurse, bool unique) const {
   NamedTensors out;
-  std::set<const TensorImpl*> seen;
+  std::vector<Tensor> seen;  // a few hundred tensors at most: a linear search is enough
   const auto modules = recurse ? walk(unique) : std::vector<std::pair<std::string, const Module*>>{{"", this}};
   for (const auto& [prefix, m] : modules)
     for (const auto& [name, t] : parameters ? m->parameters_ : m->buffers_) {
-      if (unique && !seen.insert(t.impl().get()).second) continue;
+      if (unique) {
+        if (std::any_of(seen.begin(), seen.end(), [&](const Tensor& s) { return s.is_same(t); })) continue;
+        seen.push_back(t);
+      }
       out.emplace_back(prefix.empty() ? name : prefix + "." + name, t);
     }
   return out;
@@ -176,11 +177,19 @@ Module& Module::to(Dtype dtype) {
   return *this;
 }
 
-StateDict Module::state_dict() const {
+StateDict Module::state_dict(const std::string& prefix) const {
   StateDict out;
-  for (const auto& [name, t] : collect(true, true, false)) out.emplace(name, t.detach());
-  for (const auto& [name, t] : collect(false, true, false)) out.emplace(name, t.detach());
+  for (const auto& [name, t] : collect(true, true, false)) out.emplace(prefix + name, t.detach());
+  for (const auto& [name, t] : collect(false, true, false)) out.emplace(prefix + name, t.detach());
   return out;
+}
+
+LoadResult Module::load_state_dict(const StateDict& all, const std::string& prefix, bool strict) {
+  if (prefix.empty()) return load_state_dict(all, strict);
+  StateDict dict;  // the entries under the prefix, named as this module names them
+  for (auto it = all.lower_bound(prefix); it != all.end() && it->first.compare(0, prefix.size(), prefix) == 0; ++it)
+    dict.emplace(it->first.substr(prefix.size()), it->second);
+  return load_state_dict(dict, strict);  // its messages name the keys without the prefix
 }
 
 LoadResult Module::load_state_dict(const StateDict& dict, bool strict) {
@@ -214,7 +223,8 @@ LoadResult Module::load_state_dict(const StateDict& dict, bool strict) {
                << (t.defined() ? " (the dict has " + describe(t) + ")" : std::string());
     }
   if (strict && !result.ok()) fail("load_state_dict", name(), ": the state dict does not fit:", problems.str());
-  for (const auto& [dst, src] : to_copy) dst.impl()->data = src.storage();  // a copy of the values
+  NoGradGuard no_grad;  // as PyTorch's load_state_dict: the copies are not part of any graph
+  for (auto& [dst, src] : to_copy) dst.copy_(src);
   return result;
 }
 

@@ -50,7 +50,9 @@ class Module {
   Module& operator=(const Module&) = delete;
 
   // The computation. Module's own throws: a container whose forward takes other arguments
-  // defines its own and never calls this one.
+  // defines its own and never calls this one. model(x) is model.forward(x), as in PyTorch
+  // (Sequential included). A module whose forward takes other arguments declares its own
+  // operator() beside it (and `using Module::operator();` to keep this one).
   virtual Tensor forward(const Tensor& input);
   Tensor operator()(const Tensor& input) { return forward(input); }
 
@@ -93,14 +95,26 @@ class Module {
   // Converts every parameter, float buffer and their gradients to float32 or float64, in place.
   Module& to(Dtype dtype);
 
-  // Copies of every parameter and buffer under its dotted name. A tensor registered under two
-  // names appears under both, as in PyTorch.
-  StateDict state_dict() const;
-  // Copies the dict's values into the parameters and buffers of the same names. With strict,
-  // any missing key, unexpected key or shape/dtype mismatch throws one Error naming every such
-  // key with both shapes, and nothing is changed; without, the entries that fit are loaded and
-  // the rest are reported.
+  // Copies of every parameter and buffer under its dotted name, each prefixed with `prefix`. A
+  // tensor registered under two names appears under both, as in PyTorch. With a prefix, model and
+  // optimizer share one file:
+  //   StateDict all = model.state_dict("model.");
+  //   all.merge(opt.state_dict("optimizer."));
+  //   xg::save(all, "checkpoint.safetensors");
+  //   model.load_state_dict(xg::load("checkpoint.safetensors"), "model.");  // strict: ignores "optimizer.*"
+  StateDict state_dict(const std::string& prefix = "") const;
+  // Copies the dict's values into the parameters and buffers of the same names. With a prefix,
+  // only the keys that start with it are the module's (the prefix removed); others are left to
+  // their owners and never count as unexpected. With strict, any missing key, unexpected key or
+  // shape/dtype mismatch throws one Error naming every such key with both shapes, and nothing is
+  // changed; without, the entries that fit are loaded and the rest are reported. The copies are
+  // made as under a NoGradGuard and bump each tensor's version.
   LoadResult load_state_dict(const StateDict& dict, bool strict = true);
+  LoadResult load_state_dict(const StateDict& dict, const std::string& prefix, bool strict = true);
+  // A string literal would otherwise convert to the bool above.
+  LoadResult load_state_dict(const StateDict& dict, const char* prefix, bool strict = true) {
+    return load_state_dict(dict, std::string(prefix), strict);
+  }
 
  private:
   void add_child(const std::string& name, std::shared_ptr<Module> module);

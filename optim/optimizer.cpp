@@ -105,11 +105,10 @@ void Optimizer::add_params(std::vector<Tensor> params) {
            p.grad_fn()->name(), "'; optimize the leaf tensors it was computed from, or detach() it");
     // Listed twice, a parameter would be updated twice per step.
     for (std::size_t j = 0; j < i; ++j)
-      if (params[j].impl() == p.impl())
-        fail(op, "parameter ", i, " of group ", g, " is listed twice (also as ", j, ")");
+      if (params[j].is_same(p)) fail(op, "parameter ", i, " of group ", g, " is listed twice (also as ", j, ")");
     for (std::size_t h = 0; h < groups_.size(); ++h)
       for (std::size_t j = 0; j < groups_[h].params.size(); ++j)
-        if (groups_[h].params[j].impl() == p.impl())
+        if (groups_[h].params[j].is_same(p))
           fail(op, "parameter ", i, " of group ", g, " is already parameter ", j, " of group ", h,
                "; a parameter can be in one group only, once");
   }

@@ -1,6 +1,7 @@
 #include "xgrad/core/ops/indexing.hpp"
 
 #include <algorithm>
+#include <string>
 
 #include "xgrad/core/detail/kernels.hpp"
 #include "xgrad/core/function.hpp"
@@ -12,6 +13,15 @@ namespace {
 // Takes entries `rows` of axis d (slice, select, index_select); the backward adds the gradient
 // back into those entries of zeros shaped like x. `keep_dim` false drops axis d (select).
 Tensor take(const char* op, const Tensor& x, std::size_t d, std::vector<std::size_t> rows, bool keep_dim = true) {
+  if (x.defined() && x.dtype() == kInt64) {  // indices and labels: the same rows, no gradient
+    xt::xarray<std::int64_t> out = kernels::take_rows(x.data<std::int64_t>(), d, rows);
+    if (!keep_dim) {
+      Shape s = shape_of(out);
+      s.erase(s.begin() + static_cast<std::ptrdiff_t>(d));
+      out.reshape(s);
+    }
+    return constant<std::int64_t>(std::move(out));
+  }
   return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) {
     xt::xarray<T> out = kernels::take_rows(a, d, rows);
     if (!keep_dim) {
@@ -117,8 +127,7 @@ Tensor gather(const Tensor& x, std::int64_t dim, const Tensor& index) {
          "; they need the same number of dims");
   for (std::size_t i = 0; i < in_shape.size(); ++i)
     if (i != d && idx_shape[i] > in_shape[i])
-      fail("gather", "index shape ", to_string(idx_shape), " exceeds input shape ", to_string(in_shape), " at dim ",
-           i);
+      fail("gather", "index shape ", to_string(idx_shape), " exceeds input shape ", to_string(in_shape), " at dim ", i);
   // The flat position in x of every index entry, computed once and shared by forward and backward.
   const Shape in_strides = strides_of(in_shape), idx_strides = strides_of(idx_shape);
   std::vector<std::size_t> pos(idx.size());
@@ -148,6 +157,20 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
   std::vector<std::size_t> rows;
   for (auto i : idx) rows.push_back(checked_index("index_select", i, x.shape()[d], d));
   return take("index_select", x, d, std::move(rows));
+}
+
+Tensor one_hot(const Tensor& labels, std::size_t num_classes, Dtype dtype) {
+  if (!labels.defined() || labels.dtype() != kInt64 || labels.dim() != 1)
+    fail("one_hot", "expected int64 labels of shape (N), got ",
+         labels.defined() ? to_string(labels.shape()) + " " + dtype_name(labels.dtype()) : std::string("undefined"));
+  const auto& y = labels.data<std::int64_t>();
+  xt::xarray<double> out = xt::zeros<double>(Shape{y.size(), num_classes});
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    if (y(i) < 0 || std::size_t(y(i)) >= num_classes)
+      fail("one_hot", "label ", i, " is ", y(i), "; classes are 0 to ", num_classes - 1);
+    out(i, std::size_t(y(i))) = 1.0;
+  }
+  return Tensor(Storage(std::move(out))).to(dtype);
 }
 
 }  // namespace xgrad

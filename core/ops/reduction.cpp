@@ -102,7 +102,7 @@ Tensor extreme_all(const char* op, const Tensor& x) {
     xt::xarray<T> m(best);
     return record<T>(op, std::move(m), {x}, [](const Backward<T>& b) {
       const auto& a = b.input(0);
-      const T value = b.out();
+      const T value = b.output()();
       const xt::xarray<T> hit = xt::cast<T>(xt::equal(a, value) || (xt::isnan(a) && std::isnan(value)));
       b.add(0, hit * (b.grad() / std::accumulate(hit.begin(), hit.end(), T(0))));
     });
@@ -110,8 +110,8 @@ Tensor extreme_all(const char* op, const Tensor& x) {
 }
 
 template <int Sign>
-Tensor extreme_dim(const char* op, const Tensor& x, std::int64_t dim, bool keepdim) {
-  return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) {
+ValuesIndices extreme_dim(const char* op, const Tensor& x, std::int64_t dim, bool keepdim) {
+  return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) -> ValuesIndices {
     const std::size_t d = normalize_dim(op, dim, a.dimension());
     if (a.shape()[d] == 0) fail(op, "cannot reduce dim ", dim, " of size 0");
     xt::xarray<std::int64_t> idx = arg_extreme<Sign>(a, d);
@@ -125,8 +125,12 @@ Tensor extreme_dim(const char* op, const Tensor& x, std::int64_t dim, bool keepd
       const std::size_t o = j / inner, k = j % inner;
       values.data()[j] = a.data()[(o * n + static_cast<std::size_t>(idx.data()[j])) * inner + k];
     }
-    if (!keepdim) values.reshape(dropped_shape(kept, {d}));
-    return record<T>(op, std::move(values), {x}, [idx, n, inner](const Backward<T>& b) {
+    xt::xarray<std::int64_t> indices = idx;
+    if (!keepdim) {
+      values.reshape(dropped_shape(kept, {d}));
+      indices.reshape(dropped_shape(kept, {d}));
+    }
+    Tensor v = record<T>(op, std::move(values), {x}, [idx, n, inner](const Backward<T>& b) {
       xt::xarray<T> g = xt::zeros<T>(b.input(0).shape());
       for (std::size_t j = 0; j < idx.size(); ++j) {
         const std::size_t o = j / inner, k = j % inner;
@@ -134,6 +138,7 @@ Tensor extreme_dim(const char* op, const Tensor& x, std::int64_t dim, bool keepd
       }
       b.add(0, std::move(g));
     });
+    return {std::move(v), constant<std::int64_t>(std::move(indices))};
   });
 }
 
@@ -184,8 +189,12 @@ Tensor mean(const Tensor& x, const std::vector<std::int64_t>& dims, bool keepdim
 
 Tensor max(const Tensor& x) { return extreme_all<1>("max", x); }
 Tensor min(const Tensor& x) { return extreme_all<-1>("min", x); }
-Tensor max(const Tensor& x, std::int64_t dim, bool keepdim) { return extreme_dim<1>("max", x, dim, keepdim); }
-Tensor min(const Tensor& x, std::int64_t dim, bool keepdim) { return extreme_dim<-1>("min", x, dim, keepdim); }
+Tensor sum(const Tensor& x, std::int64_t dim, bool keepdim) { return sum(x, std::vector<std::int64_t>{dim}, keepdim); }
+Tensor mean(const Tensor& x, std::int64_t dim, bool keepdim) {
+  return mean(x, std::vector<std::int64_t>{dim}, keepdim);
+}
+ValuesIndices max(const Tensor& x, std::int64_t dim, bool keepdim) { return extreme_dim<1>("max", x, dim, keepdim); }
+ValuesIndices min(const Tensor& x, std::int64_t dim, bool keepdim) { return extreme_dim<-1>("min", x, dim, keepdim); }
 Tensor argmax(const Tensor& x) { return arg_all<1>("argmax", x); }
 Tensor argmin(const Tensor& x) { return arg_all<-1>("argmin", x); }
 Tensor argmax(const Tensor& x, std::int64_t dim, bool keepdim) { return arg_dim<1>("argmax", x, dim, keepdim); }

@@ -31,3 +31,5 @@ step("configure consumer" ${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${consumer_buil
 step("build consumer" ${CMAKE_COMMAND} --build ${consumer_build})
 step("run consumer" ${consumer_build}/consumer)
 message(STATUS "${step_output}")
+step("run ergonomics" ${consumer_build}/ergonomics)
+message(STATUS "${step_output}")

@@ -126,3 +126,17 @@ TEST(Factory, ScalarIsExact) {
   EXPECT_EQ(d.dim(), 0u);
   EXPECT_EQ(d.item(), 0.1);  // 0.1 as a double, not through float32
 }
+
+// torch.linspace(0, 1, 5) and torch.linspace(-1, 2, 7, dtype=torch.float64), tolist().
+TEST(Factory, Linspace) {
+  EXPECT_EQ(values(xg::linspace(0, 1, 5)), (std::vector<double>{0.0, 0.25, 0.5, 0.75, 1.0}));
+  const xg::Tensor l = xg::linspace(-1, 2, 7, xg::kFloat64);
+  EXPECT_EQ(l.dtype(), xg::kFloat64);
+  EXPECT_EQ(values(l), (std::vector<double>{-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0}));
+  EXPECT_EQ(values(xg::linspace(3, 3, 1)), (std::vector<double>{3.0}));
+  EXPECT_EQ(xg::linspace(0, 1, 0).numel(), 0u);
+  const xg::Tensor big = xg::linspace(0.1, 0.7, 1001, xg::kFloat64);
+  EXPECT_EQ(big.at({0}), 0.1);  // both ends exact
+  EXPECT_EQ(big.at({-1}), 0.7);
+  EXPECT_ERROR(xg::linspace(0, 1, -1), "linspace", "-1");
+}

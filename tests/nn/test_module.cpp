@@ -46,7 +46,7 @@ TEST(Module, NamedParametersAreDottedInRegistrationOrder) {
 
 TEST(Module, ParametersAreTheLayersOwnTensors) {
   Net net;
-  EXPECT_EQ(net.parameters()[4].impl(), net.head->weight.impl());
+  EXPECT_TRUE(net.parameters()[4].is_same(net.head->weight));
 }
 
 TEST(Module, ChildrenAndModules) {
@@ -147,7 +147,7 @@ TEST(Module, ToConvertsInPlace) {
   net.forward(xg::randn({2, 1, 5, 5})).sum().backward();
   net.to(xg::kFloat64);
   EXPECT_EQ(w.dtype(), xg::kFloat64);
-  EXPECT_EQ(w.impl(), net.head->weight.impl());
+  EXPECT_TRUE(w.is_same(net.head->weight));
   EXPECT_EQ(values(w), before);  // float32 -> float64 is exact
   EXPECT_EQ(w.grad().dtype(), xg::kFloat64);
   EXPECT_TRUE(w.requires_grad());
@@ -169,7 +169,7 @@ TEST(Module, LoadStateDictRoundTrip) {
   const nn::LoadResult r = b.load_state_dict(a.state_dict());
   EXPECT_TRUE(r.ok());
   EXPECT_EQ(values(a.forward(x)), values(b.forward(x)));
-  EXPECT_EQ(b.head->weight.impl(), b.parameters()[4].impl()) << "loading must keep the parameter tensors";
+  EXPECT_TRUE(b.head->weight.is_same(b.parameters()[4])) << "loading must keep the parameter tensors";
 }
 
 TEST(Module, LoadStateDictErrorsNameKeysAndShapes) {

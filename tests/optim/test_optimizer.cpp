@@ -31,7 +31,7 @@ TEST(Optimizer, ZeroGradWithoutSetToNoneFillsZerosInPlace) {
   const xg::Tensor grad_before = w.grad();
   opt.zero_grad(/*set_to_none=*/false);
   ASSERT_TRUE(w.grad().defined());
-  EXPECT_EQ(w.grad().impl(), grad_before.impl());  // the same tensor, zeroed
+  EXPECT_TRUE(w.grad().is_same(grad_before));  // the same tensor, zeroed
   EXPECT_EQ(flat_values(w.grad()), (std::vector<double>{0, 0, 0}));
   // backward accumulates into the zeroed gradient: d/dw sum(w^2) = 2w = 2.
   (w * w).sum().backward();

@@ -13,7 +13,8 @@ namespace {
 template <class Forward, class Grad>
 Tensor unary(const char* op, const Tensor& x, Forward forward, Grad grad) {
   return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) {
-    return record<T>(op, forward(a), {x}, [grad](const Backward<T>& b) { b.add(0, grad(b.grad, b.input(0), b.out)); });
+    return record<T>(op, forward(a), {x},
+                     [grad](const Backward<T>& b) { b.add(0, grad(b.grad, b.input(0), b.output())); });
   });
 }
 
@@ -41,7 +42,7 @@ Tensor relu(const Tensor& x) {
   // maximum against zeros_like(a) ran element by element, 40x slower.
   return visit_float("relu", x, [&]<class T>(const xt::xarray<T>& a) {
     return record<T>("relu", xt::where(a > T(0), a, T(0)), {x},
-                     [](const Backward<T>& b) { b.add(0, xt::where(b.out > T(0), b.grad, T(0))); });
+                     [](const Backward<T>& b) { b.add(0, xt::where(b.output() > T(0), b.grad, T(0))); });
   });
 }
 
@@ -102,7 +103,7 @@ Tensor softmax(const Tensor& x, std::int64_t dim) {
     xt::xarray<T> y = e / sum_dim(e, d);
     return record<T>("softmax", std::move(y), {x}, [d](const Backward<T>& b) {
       // dx = y (dy − Σ dy·y)
-      b.add(0, b.out * (b.grad - sum_dim(xt::xarray<T>(b.grad * b.out), d)));
+      b.add(0, b.output() * (b.grad - sum_dim(xt::xarray<T>(b.grad * b.output()), d)));
     });
   });
 }
@@ -115,7 +116,7 @@ Tensor log_softmax(const Tensor& x, std::int64_t dim) {
       // dx = dy − exp(y) Σ dy
       const kernels::AxisSplit s = kernels::split_at(b.grad.shape(), d);
       const xt::xarray<T> total = sum_dim(b.grad, d);
-      xt::xarray<T> dx = xt::exp(b.out);
+      xt::xarray<T> dx = xt::exp(b.output());
       for (std::size_t o = 0; o < s.outer; ++o)
         for (std::size_t j = 0; j < s.n; ++j)
           for (std::size_t k = 0; k < s.inner; ++k) {

@@ -11,7 +11,8 @@ namespace {
 template <class Forward, class Grad>
 Tensor unary(const char* op, const Tensor& x, Forward forward, Grad grad) {
   return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) {
-    return record<T>(op, forward(a), {x}, [grad](const Backward<T>& b) { b.add(0, grad(b.grad, b.input(0), b.out)); });
+    return record<T>(op, forward(a), {x},
+                     [grad](const Backward<T>& b) { b.add(0, grad(b.grad, b.input(0), b.output())); });
   });
 }
 }  // namespace

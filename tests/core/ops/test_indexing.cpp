@@ -50,3 +50,35 @@ TEST(Indexing, Errors) {
 }
 
 }  // namespace
+
+namespace {
+TEST(Indexing, SliceToTheEnd) {
+  xg::manual_seed(15);
+  const xg::Tensor x = leaf({4, 5});
+  EXPECT_EQ(values(xg::slice(x, 1, 2)), values(xg::slice(x, 1, 2, 5)));   // x[:, 2:]
+  EXPECT_EQ(values(x.slice(0, -2)), values(xg::slice(x, 0, 2, 4)));       // x[-2:]
+  EXPECT_EQ(xg::slice(x, 1, 1, xg::kEnd, 2).shape(), (xg::Shape{4, 2}));  // x[:, 1::2]
+  expect_gradcheck([](const auto& v) { return xg::slice(v[0], 1, 3); }, {x});
+}
+
+TEST(Indexing, Int64TensorsSliceSelectAndIndexSelect) {
+  const xg::Tensor labels = ints({{3, 1, 4}, {1, 5, 9}});
+  const xg::Tensor s = xg::slice(labels, 1, 1);
+  EXPECT_EQ(s.dtype(), xg::kInt64);
+  EXPECT_EQ(s.to_vector<std::int64_t>(), (std::vector<std::int64_t>{1, 4, 5, 9}));
+  EXPECT_EQ(xg::select(labels, 0, 1).to_vector<int>(), (std::vector<int>{1, 5, 9}));
+  const xg::Tensor picked = xg::index_select(labels, 1, ints({2, 0}));
+  EXPECT_EQ(picked.shape(), (xg::Shape{2, 2}));
+  EXPECT_EQ(picked.to_vector<int>(), (std::vector<int>{4, 3, 9, 1}));
+  EXPECT_FALSE(picked.requires_grad());
+}
+
+// torch.nn.functional.one_hot(torch.tensor([0, 2, 1]), 3), as floats.
+TEST(Indexing, OneHotLivesInCore) {
+  const xg::Tensor h = xg::one_hot(ints({0, 2, 1}), 3);
+  EXPECT_EQ(h.dtype(), xg::kFloat32);
+  EXPECT_EQ(values(h), (std::vector<double>{1, 0, 0, 0, 0, 1, 0, 1, 0}));
+  EXPECT_EQ(xg::one_hot(ints({1}), 2, xg::kInt64).to_vector<int>(), (std::vector<int>{0, 1}));
+  EXPECT_ERROR(xg::one_hot(ints({3}), 3), "one_hot", "label 0 is 3");
+}
+}  // namespace

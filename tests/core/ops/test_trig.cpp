@@ -1,4 +1,5 @@
-// core/ops/trig.*: atan and atan2, values against std, gradients by gradcheck and in closed form.
+// core/ops/elementwise/trig.cpp: sin, cos, atan and atan2 (declared in elementwise.hpp; trig.hpp forwards), values
+// against std, gradients by gradcheck and in closed form.
 #include <cmath>
 #include <numbers>
 #include <xgrad/core/ops/trig.hpp>
@@ -48,4 +49,24 @@ TEST(Trig, Float32) {
   EXPECT_EQ(xg::atan(y).dtype(), xg::kFloat32);
   const auto v = values(xg::atan2(y, x));
   EXPECT_NEAR(v[1], std::atan2(-2.0, 0.25), 1e-6);
+}
+
+TEST(Trig, SinCosValuesAndGradcheck) {
+  const xg::Tensor x = xg::tensor({-3.0, -0.5, 0.0, 1.0, 10.0}, xg::kFloat64);
+  const auto s = values(xg::sin(x)), c = values(x.cos());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    EXPECT_EQ(s[i], std::sin(values(x)[i]));
+    EXPECT_EQ(c[i], std::cos(values(x)[i]));
+  }
+  expect_gradcheck([](const auto& in) { return xg::sin(in[0]); }, {leaf({2, 3}, -4, 4)});
+  expect_gradcheck([](const auto& in) { return in[0].cos() * in[0].sin(); }, {leaf({3}, -4, 4)});
+  // d sin / dx = cos: 1 at 0; d cos / dx = -sin: -1 at pi/2
+  xg::Tensor t = xg::tensor({0.0, std::numbers::pi / 2}, xg::kFloat64).requires_grad_();
+  (xg::sin(t) + xg::cos(t)).sum().backward();
+  EXPECT_NEAR(values(t.grad())[0], 1.0, 1e-15);
+  EXPECT_NEAR(values(t.grad())[1], -1.0, 1e-15);
+  const xg::Tensor f = xg::sin(xg::tensor({1.0f}));
+  EXPECT_EQ(f.dtype(), xg::kFloat32);
+  EXPECT_EQ(f.item(), std::sin(1.0f));
+  EXPECT_ERROR(xg::sin(xg::from_xarray(xt::xarray<std::int64_t>{1})), "sin", "int64");
 }

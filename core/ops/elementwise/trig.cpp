@@ -1,15 +1,41 @@
-#include "xgrad/core/ops/trig.hpp"
-
 #include <cmath>
 #include <xtensor/xbroadcast.hpp>
 
 #include "xgrad/core/function.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/shape.hpp"
 
 namespace xgrad {
 
-// Plain loops over the data: the same rounding as std::atan and std::atan2 on every CPU, and no
+// Plain loops over the data: the same rounding as std::sin, std::atan, ... on every CPU, and no
 // expression templates to instantiate.
+namespace {
+// y = f(x) elementwise, dx = dy * df(x).
+template <class F, class DF>
+Tensor unary_loop(const char* op, const Tensor& x, F f, DF df) {
+  return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) {
+    xt::xarray<T> out = xt::empty<T>(a.shape());
+    for (std::size_t i = 0; i < a.size(); ++i) out.data()[i] = f(a.data()[i]);
+    return record<T>(op, std::move(out), {x}, [df](const Backward<T>& b) {
+      const xt::xarray<T>& a = b.input(0);
+      xt::xarray<T> g = xt::empty<T>(a.shape());
+      for (std::size_t i = 0; i < a.size(); ++i) g.data()[i] = b.grad.data()[i] * df(a.data()[i]);
+      b.add(0, std::move(g));
+    });
+  });
+}
+}  // namespace
+
+Tensor sin(const Tensor& x) {
+  return unary_loop(
+      "sin", x, [](auto v) { return std::sin(v); }, [](auto v) { return std::cos(v); });
+}
+
+Tensor cos(const Tensor& x) {
+  return unary_loop(
+      "cos", x, [](auto v) { return std::cos(v); }, [](auto v) { return -std::sin(v); });
+}
+
 Tensor atan(const Tensor& x) {
   return visit_float("atan", x, [&]<class T>(const xt::xarray<T>& a) {
     xt::xarray<T> out = xt::empty<T>(a.shape());
