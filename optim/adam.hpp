@@ -19,10 +19,10 @@ namespace xgrad::optim {
 struct AdamOptions {
   double lr = 1e-3;
   std::array<double, 2> betas = {0.9, 0.999};
-  double eps = 1e-8;
   double weight_decay = 0.0;
   bool amsgrad = false;
   bool maximize = false;
+  double eps = 1e-8;
 
   void validate() const;  // throws xg::Error naming the bad value
   static void visit(auto& self, auto&& f) {
