@@ -23,7 +23,9 @@ whose second column holds the header(s), e.g.
     | `sin`, `Tensor::sin` | `<xgrad/core/ops/trig.hpp>` | `torch.sin` | |
 
 The check fails when a public name is missing, listed under another header than the one that
-declares it, or when docs/api.md lists a name that no header declares any more.
+declares it, or when docs/api.md lists a name that no header declares any more. It also checks
+the options rule of docs/api.md on every `struct ...Options` / `...Config`: the shared fields
+`reduction` and `eps`, where a struct has them, come last and in that order.
 """
 import argparse
 import os
@@ -31,6 +33,7 @@ import re
 import sys
 
 FOLDERS = ["core", "nn", "losses", "optim", "data", "models"]
+TOP_LEVEL = ["xgrad.hpp", "testing.hpp"]  # the umbrella and the GoogleTest helpers
 KEYWORDS_WITH_PARENS = {"decltype", "noexcept", "alignas", "alignof", "sizeof", "requires", "static_assert",
                         "__attribute__", "explicit"}
 SPECIFIERS = {"inline", "static", "constexpr", "consteval", "constinit", "virtual", "explicit", "extern",
@@ -39,7 +42,7 @@ SPECIFIERS = {"inline", "static", "constexpr", "consteval", "constinit", "virtua
 
 def public_headers(root):
     """Relative paths ("core/tensor.hpp") of the headers `cmake --install` installs."""
-    out = []
+    out = [h for h in TOP_LEVEL if os.path.exists(os.path.join(root, h))]
     for folder in FOLDERS:
         for dirpath, dirnames, filenames in os.walk(os.path.join(root, folder)):
             dirnames[:] = sorted(d for d in dirnames if d != "detail")
@@ -158,9 +161,12 @@ class Parser:
                 continue
             if tok == "using":
                 end = self.statement_end(i)
-                if t[i + 1] != "namespace" and len(t) > i + 2 and t[i + 2] == "=":
+                if t[i + 1] != "namespace" and t[i + 2] == "=":
                     if visible:
                         self.add("type", scope, t[i + 1], internal)
+                elif cls is None and t[i + 1] != "namespace" and t[end - 3] == "::":
+                    # `using xgrad::iou;` makes a name of another namespace one of this one's too.
+                    self.add("using", scope, t[end - 2], internal)
                 i = end
                 continue
             if tok == "friend":  # friends are declared by their own scope, or are hidden operators
@@ -280,7 +286,11 @@ def declared_names(root):
     found = {}
     for header in public_headers(root):
         with open(os.path.join(root, header), encoding="utf-8") as f:
-            tokens = tokenize(f.read())
+            text = f.read()
+        # Macros (EXPECT_GRADCHECK) are public names too, except include guards and internal ones.
+        for macro in re.findall(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_][A-Za-z_0-9]*)", text, re.MULTILINE):
+            found.setdefault(macro, {"kind": "macro", "headers": set(), "internal": False})["headers"].add(header)
+        tokens = tokenize(text)
         try:
             Parser(tokens, header, found).parse_scope(0, [], False)
         except (SyntaxError, IndexError, ValueError) as e:
@@ -290,10 +300,33 @@ def declared_names(root):
     for name, info in found.items():
         if name.startswith("xgrad::"):
             out[name[len("xgrad::"):]] = info
+        elif info["kind"] == "macro":
+            out[name] = info
         else:
             info["internal"] = True
             out[name] = info
     return out
+
+
+SHARED_LAST = ["reduction", "eps"]  # docs/api.md, "Options structs: one field order"
+
+
+def options_order_problems(root):
+    """Options structs whose shared fields are not last, in SHARED_LAST's order."""
+    problems = []
+    for header in public_headers(root):
+        with open(os.path.join(root, header), encoding="utf-8") as f:
+            text = f.read()
+        for m in re.finditer(r"^struct (\w+(?:Options|Config)) \{\n(.*?)^\};", text, re.MULTILINE | re.DOTALL):
+            # Data members: one declaration per line at the struct's top level, `type name = ...;`.
+            fields = re.findall(r"^  (?!static|using|void|constexpr)[A-Za-z][\w:<>, ]*?[ &*](\w+)(?: = [^;]*| \{[^;]*\})?;",
+                                m.group(2), re.MULTILINE)
+            shared = [f for f in fields if f in SHARED_LAST]
+            want = [f for f in SHARED_LAST if f in fields]
+            if shared != want or fields[len(fields) - len(shared):] != shared:
+                problems.append(f"<xgrad/{header}>: {m.group(1)} has fields {', '.join(fields)}; "
+                                f"the shared ones ({', '.join(want)}) must come last, in that order")
+    return problems
 
 
 ROW = re.compile(r"^\s*\|(?P<names>[^|]*)\|(?P<headers>[^|]*)\|")
@@ -312,8 +345,15 @@ def documented_names(api_md):
             headers = {h for h in headers if h.endswith(".hpp")}
             if not headers:
                 continue
+            owner = None
             for name in BACKTICKED.findall(m["names"]):
                 name = name.strip().removeprefix("xg::").removeprefix("xgrad::")
+                if name.startswith("."):  # `nn::Linear` (`.forward`, `.extra_repr`): members of the last name
+                    if owner is None:
+                        raise SystemExit(f"api_index: {api_md}: `{name}` follows no class name: {line.strip()}")
+                    name = owner + "::" + name[1:]
+                else:
+                    owner = name
                 listed.setdefault(name, set()).update(headers)
     return listed
 
@@ -356,7 +396,7 @@ def main():
                 print(f"| `{n}` | `<xgrad/{h}>` | | |")
         return 0
 
-    rel = os.path.relpath(api_md)
+    rel = os.path.relpath(api_md, args.root)
     problems = 0
     for h, names in sorted(missing.items()):
         print(f"{rel} does not list {len(names)} name(s) of <xgrad/{h}>: {', '.join(names)}")
@@ -367,10 +407,15 @@ def main():
     if stale:
         print(f"{rel} lists name(s) that no public header declares: {', '.join(stale)}")
         problems += len(stale)
+    for p in options_order_problems(args.root):
+        print(p)
+        problems += 1
     if problems:
-        print(f"\napi_index: {problems} problem(s). Add each name to the table of its group in {rel} as\n"
+        print(f"\napi_index: {problems} problem(s). Add each missing name to the table of its group in {rel}:\n"
               f"  | `name` | `<xgrad/folder/header.hpp>` | `torch.name` if it differs | note |\n"
-              f"(`python3 scripts/api_index.py --rows` prints the missing rows), or remove stale ones.")
+              f"(`python3 scripts/api_index.py --rows` prints them as rows; a method goes in its class's\n"
+              f"parentheses as `.name`), fix the header of a misplaced one, remove a stale one; put an\n"
+              f"options struct's fields in the order {rel} states (\"Options structs\").")
         return 1
     print(f"api_index: {len(public)} public names, all listed in {rel}")
     return 0

@@ -31,3 +31,6 @@ step("configure consumer" ${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${consumer_buil
 step("build consumer" ${CMAKE_COMMAND} --build ${consumer_build})
 step("run consumer" ${consumer_build}/consumer)
 message(STATUS "${step_output}")
+
+# The user of docs/extending.md: its own loss and op, tested with <xgrad/testing.hpp>.
+include(${CMAKE_CURRENT_LIST_DIR}/extending.cmake)
