@@ -281,6 +281,66 @@ class Parser:
         return end
 
 
+SELF_TEST = r"""
+#define XG_MACRO(x) x
+namespace xgrad {
+class Node;                                   // a forward declaration: not counted here
+namespace detail { Tensor hidden(int); }
+template <class T>
+requires std::is_arithmetic_v<T> Tensor tensor(std::initializer_list<T> v, Dtype d = kFloat32) { return {}; }
+std::function<Tensor(const Tensor&)> make_fn(int n);
+inline constexpr double kConst = 1e-7;
+enum class Mode : std::uint8_t { A, B };
+using Alias = std::vector<std::size_t>;
+template <>
+constexpr Dtype dtype_of<float>() { return kFloat32; }
+Tensor operator+(const Tensor& a, double s);
+std::ostream& operator<<(std::ostream& os, const Tensor& t);
+class Thing : public Base<Thing, 2> {
+ public:
+  Thing() = default;
+  explicit Thing(int n) : n_(n) {}
+  ~Thing();
+  Thing& operator=(const Thing&) = delete;
+  Tensor operator()(const Tensor& x) const { return x; }
+  Tensor& operator+=(double s);
+  Tensor operator[](std::int64_t i) const;
+  explicit operator bool() const;
+  template <class T> const xt::xarray<T>& data() const;
+  static Thing make(std::vector<int> v = {1, 2});
+  struct Nested { int a = 0; };
+  using Value = double;
+  friend bool operator==(const Thing&, const Thing&) = default;
+  int field = 3;
+ protected:
+  virtual void hook(int) {}
+ private:
+  void secret();
+  int n_ = 0;
+};
+template <class T>
+xt::xarray<T>& Thing::data() { return x; }  // an out-of-class definition: declared above
+}  // namespace xgrad
+namespace xgrad::nn::init { Tensor& zeros_(Tensor& t); }
+namespace xgrad::models { using xgrad::kConst; }
+"""
+SELF_TEST_WANT = {
+    "XG_MACRO", "tensor", "make_fn", "kConst", "Mode", "Alias", "dtype_of", "operator+", "operator<<", "Thing",
+    "Thing::operator()", "Thing::operator+=", "Thing::operator[]", "Thing::operator bool", "Thing::data",
+    "Thing::make", "Thing::Nested", "Thing::Value", "Thing::hook", "nn::init::zeros_", "models::kConst",
+}
+
+
+def self_test():
+    """The parser on the constructs the headers use; a parser that misreads them fails loudly."""
+    found = {}
+    Parser(tokenize(re.sub(r"^#define.*$", "", SELF_TEST, flags=re.MULTILINE)), "self-test", found).parse_scope(0, [], False)
+    got = {n.removeprefix("xgrad::") for n, i in found.items() if not i["internal"]} | {"XG_MACRO"}
+    if got != SELF_TEST_WANT:
+        raise SystemExit(f"api_index: the parser's self-test failed: missing {sorted(SELF_TEST_WANT - got)}, "
+                         f"unexpected {sorted(got - SELF_TEST_WANT)}")
+
+
 def declared_names(root):
     """{qualified name: {"kind", "headers", "internal"}} over every public header."""
     found = {}
@@ -368,6 +428,7 @@ def main():
     args = parser.parse_args()
     api_md = args.api or os.path.join(args.root, "docs", "api.md")
 
+    self_test()
     declared = declared_names(args.root)
     public = {n: i for n, i in declared.items() if not i["internal"]}
     if args.list:
