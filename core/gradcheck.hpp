@@ -11,9 +11,9 @@
 namespace xgrad {
 
 struct GradcheckOptions {
-  double eps = 1e-6;   // finite-difference step
   double atol = 1e-5;  // pass when |analytic - numeric| <= atol + rtol |numeric|
   double rtol = 1e-3;
+  double eps = 1e-6;  // finite-difference step
 };
 
 struct GradcheckResult {

@@ -44,9 +44,9 @@ class BCELoss : public LossModule<BCELossOptions, binary_cross_entropy> {
 };
 
 struct BCEWithLogitsLossOptions {
-  Tensor weight = {};  // broadcast to the input's shape; undefined: 1
-  Reduction reduction = Reduction::Mean;
+  Tensor weight = {};      // broadcast to the input's shape; undefined: 1
   Tensor pos_weight = {};  // weight of the positive term, broadcast to the input's shape; undefined: 1
+  Reduction reduction = Reduction::Mean;
   void validate() const;
 };
 

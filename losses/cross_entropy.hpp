@@ -29,8 +29,8 @@ namespace xgrad::losses {
 struct CrossEntropyLossOptions {
   Tensor weight = {};  // (C) weight per class, the input's dtype; undefined: all 1
   std::int64_t ignore_index = -100;
-  Reduction reduction = Reduction::Mean;
   double label_smoothing = 0.0;  // in [0, 1]
+  Reduction reduction = Reduction::Mean;
   void validate() const;
 };
 

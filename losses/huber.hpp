@@ -13,8 +13,8 @@
 namespace xgrad::losses {
 
 struct HuberLossOptions {
-  Reduction reduction = Reduction::Mean;
   double delta = 1.0;
+  Reduction reduction = Reduction::Mean;
   void validate() const;
 };
 

@@ -22,8 +22,8 @@
 namespace xgrad::losses {
 
 struct KLDivLossOptions {
-  Reduction reduction = Reduction::Mean;  // PyTorch's default; BatchMean is the KL divergence
   bool log_target = false;
+  Reduction reduction = Reduction::Mean;  // PyTorch's default; BatchMean is the KL divergence
   void validate() const;
 };
 

@@ -14,8 +14,8 @@
 namespace xgrad::losses {
 
 struct SmoothL1LossOptions {
-  Reduction reduction = Reduction::Mean;
   double beta = 1.0;
+  Reduction reduction = Reduction::Mean;
   void validate() const;
 };
 

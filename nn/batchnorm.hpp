@@ -16,10 +16,10 @@
 namespace xgrad::nn {
 
 struct BatchNormOptions {
-  double eps = 1e-5;
   std::optional<double> momentum = 0.1;
   bool affine = true;               // learn weight (ones) and bias (zeros)
   bool track_running_stats = true;  // keep running_mean, running_var, num_batches_tracked
+  double eps = 1e-5;
 };
 
 // What BatchNorm1d and BatchNorm2d share; they differ only in the input dims they accept.

@@ -21,13 +21,13 @@ namespace xgrad::optim {
 struct AdamOptions {
   double lr = 1e-3;
   std::array<double, 2> betas = {0.9, 0.999};
-  double eps = 1e-8;
   double weight_decay = 0.0;
   bool amsgrad = false;
   bool maximize = false;
   // AdamW's decay: shrink the parameter instead of adding to the gradient. A property of the
   // optimizer (AdamW sets it), not a hyper-parameter: not in the state dict, not settable by name.
   bool decoupled_weight_decay = false;
+  double eps = 1e-8;
 
   void validate() const;  // throws xg::Error naming the bad value (and "AdamW" when decoupled)
   static void visit(auto& self, auto&& f) {

@@ -24,10 +24,10 @@ namespace xgrad::optim {
 struct AdamWOptions {
   double lr = 1e-3;
   std::array<double, 2> betas = {0.9, 0.999};
-  double eps = 1e-8;
   double weight_decay = 1e-2;  // PyTorch's default, unlike Adam's 0
   bool amsgrad = false;
   bool maximize = false;
+  double eps = 1e-8;
 
   // The same options as Adam's, decoupled.
   AdamOptions adam() const {

@@ -19,11 +19,11 @@ namespace xgrad::optim {
 struct RMSpropOptions {
   double lr = 1e-2;
   double alpha = 0.99;  // the smoothing constant of the squared-gradient average
-  double eps = 1e-8;
   double weight_decay = 0.0;
   double momentum = 0.0;
   bool centered = false;  // divide by the gradient's estimated variance instead of its second moment
   bool maximize = false;
+  double eps = 1e-8;
 
   void validate() const;  // throws xg::Error naming the bad value
   static void visit(auto& self, auto&& f) {

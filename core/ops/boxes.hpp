@@ -51,14 +51,15 @@ enum class BoxFormat { XYXY, CXCYWH };
 enum class BoxEpsPolicy { TorchVision, YoloReference };
 
 struct BoxIouOptions {
-  double eps = kBoxEps;  // >= 0
-  BoxEpsPolicy policy = BoxEpsPolicy::TorchVision;
   BoxFormat format = BoxFormat::XYXY;  // of both boxes1 and boxes2
+  BoxEpsPolicy policy = BoxEpsPolicy::TorchVision;
+  double eps = kBoxEps;  // >= 0
 
-  // Implicit from a number: box_iou(a, b, 0.0) is torchvision's policy with eps 0.
+  // Implicit from a number: box_iou(a, b, 0.0) is torchvision's policy with eps 0. A constructor,
+  // not an aggregate, so its arguments keep eps first while the fields follow the options order.
   constexpr BoxIouOptions(double eps_ = kBoxEps, BoxEpsPolicy policy_ = BoxEpsPolicy::TorchVision,
                           BoxFormat format_ = BoxFormat::XYXY)
-      : eps(eps_), policy(policy_), format(format_) {}
+      : format(format_), policy(policy_), eps(eps_) {}
   static constexpr BoxIouOptions yolo_reference(BoxFormat format = BoxFormat::CXCYWH) {
     return {kYoloBoxEps, BoxEpsPolicy::YoloReference, format};
   }

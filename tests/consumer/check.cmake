@@ -33,3 +33,6 @@ step("run consumer" ${consumer_build}/consumer)
 message(STATUS "${step_output}")
 step("run ergonomics" ${consumer_build}/ergonomics)
 message(STATUS "${step_output}")
+
+# The user of docs/extending.md: its own loss and op, tested with <xgrad/testing.hpp>.
+include(${CMAKE_CURRENT_LIST_DIR}/extending.cmake)

@@ -116,7 +116,7 @@ TEST(BCEWithLogits, PosWeightScalesThePositiveTerm) {
   // loss = p t softplus(-z) + (1 - t) softplus(z), with p per class (last dim)
   const xg::Tensor z = leaf({2, 3}, -3, 3), t = leaf({2, 3}, 0, 1);
   const xg::Tensor p = xg::tensor({1.0, 2.0, 5.0}, xg::kFloat64);
-  const auto l = values(xl::binary_cross_entropy_with_logits(z, t, {.reduction = Reduction::None, .pos_weight = p}));
+  const auto l = values(xl::binary_cross_entropy_with_logits(z, t, {.pos_weight = p, .reduction = Reduction::None}));
   const auto zv = values(z), tv = values(t);
   for (std::size_t i = 0; i < 6; ++i) {
     const double softplus_neg = std::log1p(std::exp(-zv[i])), softplus = std::log1p(std::exp(zv[i]));
@@ -129,7 +129,7 @@ TEST(BCEWithLogits, Gradcheck) {
   for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum}) {
     expect_gradcheck(
         [&](const auto& in) {
-          return xl::binary_cross_entropy_with_logits(in[0], in[1], {.weight = w, .reduction = r, .pos_weight = p});
+          return xl::binary_cross_entropy_with_logits(in[0], in[1], {.weight = w, .pos_weight = p, .reduction = r});
         },
         {leaf({2, 3}, -4, 4), leaf({2, 3}, 0, 1)});
     expect_gradcheck(

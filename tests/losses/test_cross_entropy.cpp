@@ -84,20 +84,20 @@ TEST(CrossEntropy, Gradcheck) {
       expect_gradcheck(
           [&](const auto& in) {
             return xl::cross_entropy(in[0], classes({0, 2, -100, 1}),
-                                     {.weight = w, .reduction = r, .label_smoothing = e});
+                                     {.weight = w, .label_smoothing = e, .reduction = r});
           },
           {leaf({4, 3})});
       // (N, C, d1, d2), ignoring class 1
       xg::Tensor t = xg::randint(0, 3, {2, 2, 2});
       expect_gradcheck(
           [&](const auto& in) {
-            return xl::cross_entropy(in[0], t, {.ignore_index = 1, .reduction = r, .label_smoothing = e});
+            return xl::cross_entropy(in[0], t, {.ignore_index = 1, .label_smoothing = e, .reduction = r});
           },
           {leaf({2, 3, 2, 2})});
       // probabilities: gradients for the input and the target
       expect_gradcheck(
           [&](const auto& in) {
-            return xl::cross_entropy(in[0], in[1], {.weight = w, .reduction = r, .label_smoothing = e});
+            return xl::cross_entropy(in[0], in[1], {.weight = w, .label_smoothing = e, .reduction = r});
           },
           {leaf({3, 3}), leaf({3, 3}, 0.0, 1.0)});
     }
@@ -114,7 +114,7 @@ TEST(CrossEntropy, EveryTargetIgnoredIsNaNWithZeroGradient) {
     EXPECT_TRUE(std::isnan(mean.item()));
     mean.backward();
     for (double g : values(x.grad())) EXPECT_EQ(g, 0.0);
-    EXPECT_EQ(xl::cross_entropy(x, t, {.reduction = Reduction::Sum, .label_smoothing = e}).item(), 0.0);
+    EXPECT_EQ(xl::cross_entropy(x, t, {.label_smoothing = e, .reduction = Reduction::Sum}).item(), 0.0);
     EXPECT_EQ(values(xl::cross_entropy(x, t, {.reduction = Reduction::None})), (std::vector<double>{0, 0, 0}));
   }
 }

@@ -17,7 +17,7 @@ TEST(HuberLoss, ClosedFormOnBothSides) {
 
 TEST(HuberLoss, OutlierGradientIsCappedAtDelta) {
   xg::Tensor x = requires_grad(xg::tensor({1e6, -1e6}, xg::kFloat64));
-  xl::huber_loss(x, xg::zeros({2}, xg::kFloat64), {.reduction = Reduction::Sum, .delta = 2.0}).backward();
+  xl::huber_loss(x, xg::zeros({2}, xg::kFloat64), {.delta = 2.0, .reduction = Reduction::Sum}).backward();
   EXPECT_EQ(values(x.grad()), (std::vector<double>{2.0, -2.0}));
 }
 
@@ -41,7 +41,7 @@ TEST(HuberLoss, Gradcheck) {
   for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum})
     for (double delta : {0.5, 1.0})
       expect_gradcheck(
-          [r, delta](const auto& in) { return xl::huber_loss(in[0], in[1], {.reduction = r, .delta = delta}); },
+          [r, delta](const auto& in) { return xl::huber_loss(in[0], in[1], {.delta = delta, .reduction = r}); },
           {leaf({3, 4}), leaf({3, 4})});
 }
 

@@ -50,7 +50,7 @@ TEST(KLDiv, NegativeTargetIsNaNAsPyTorch) {
 
 TEST(KLDiv, LogTargetMatchesProbabilityTarget) {
   const xg::Tensor logq = xg::log_softmax(leaf({3, 4}), 1), p = xg::softmax(leaf({3, 4}), 1);
-  EXPECT_NEAR(xl::kl_div(logq, xg::log(p), {.reduction = Reduction::Sum, .log_target = true}).item(),
+  EXPECT_NEAR(xl::kl_div(logq, xg::log(p), {.log_target = true, .reduction = Reduction::Sum}).item(),
               xl::kl_div(logq, p, {.reduction = Reduction::Sum}).item(), 1e-14);
 }
 
@@ -58,7 +58,7 @@ TEST(KLDiv, Gradcheck) {
   for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum, Reduction::BatchMean})
     for (bool log_target : {false, true})
       expect_gradcheck(
-          [&](const auto& in) { return xl::kl_div(in[0], in[1], {.reduction = r, .log_target = log_target}); },
+          [&](const auto& in) { return xl::kl_div(in[0], in[1], {.log_target = log_target, .reduction = r}); },
           {leaf({3, 4}, -3, 0), log_target ? leaf({3, 4}, -3, 0) : leaf({3, 4}, 0.05, 1)});
 }
 

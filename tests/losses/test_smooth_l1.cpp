@@ -7,7 +7,7 @@ TEST(SmoothL1Loss, ClosedForm) {
   // beta = 0.5: residual 0.25 -> 0.5 * 0.0625 / 0.5 = 0.0625; residual -2 -> 2 - 0.25 = 1.75
   xg::Tensor x = requires_grad(xg::tensor({0.25, -2.0}, xg::kFloat64));
   const xg::Tensor loss =
-      xl::smooth_l1_loss(x, xg::zeros({2}, xg::kFloat64), {.reduction = Reduction::Sum, .beta = 0.5});
+      xl::smooth_l1_loss(x, xg::zeros({2}, xg::kFloat64), {.beta = 0.5, .reduction = Reduction::Sum});
   EXPECT_DOUBLE_EQ(loss.item(), 0.0625 + 1.75);
   loss.backward();
   // d/dx = residual / beta inside, ±1 outside
@@ -23,7 +23,7 @@ TEST(SmoothL1Loss, Gradcheck) {
   for (Reduction r : {Reduction::None, Reduction::Mean, Reduction::Sum})
     for (double beta : {0.0, 0.3, 1.0})
       expect_gradcheck(
-          [r, beta](const auto& in) { return xl::smooth_l1_loss(in[0], in[1], {.reduction = r, .beta = beta}); },
+          [r, beta](const auto& in) { return xl::smooth_l1_loss(in[0], in[1], {.beta = beta, .reduction = r}); },
           {leaf({3, 4}), leaf({3, 4})});
 }
 

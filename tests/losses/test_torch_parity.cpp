@@ -80,20 +80,20 @@ const std::map<std::string, LossFn>& loss_table() {
       {"huber_loss",
        [](const Args& a) {
          return xl::huber_loss(a.input, a.target,
-                               {.reduction = reduction(a.options), .delta = num(a.options, "delta")});
+                               {.delta = num(a.options, "delta"), .reduction = reduction(a.options)});
        }},
       {"smooth_l1_loss",
        [](const Args& a) {
          return xl::smooth_l1_loss(a.input, a.target,
-                                   {.reduction = reduction(a.options), .beta = num(a.options, "beta")});
+                                   {.beta = num(a.options, "beta"), .reduction = reduction(a.options)});
        }},
       {"cross_entropy",
        [](const Args& a) {
          return xl::cross_entropy(a.input, a.target,
                                   {.weight = a.weight,
                                    .ignore_index = a.options.at("ignore_index").get<std::int64_t>(),
-                                   .reduction = reduction(a.options),
-                                   .label_smoothing = num(a.options, "label_smoothing")});
+                                   .label_smoothing = num(a.options, "label_smoothing"),
+                                   .reduction = reduction(a.options)});
        }},
       {"nll_loss",
        [](const Args& a) {
@@ -109,12 +109,12 @@ const std::map<std::string, LossFn>& loss_table() {
       {"binary_cross_entropy_with_logits",
        [](const Args& a) {
          return xl::binary_cross_entropy_with_logits(
-             a.input, a.target, {.weight = a.weight, .reduction = reduction(a.options), .pos_weight = a.pos_weight});
+             a.input, a.target, {.weight = a.weight, .pos_weight = a.pos_weight, .reduction = reduction(a.options)});
        }},
       {"kl_div",
        [](const Args& a) {
          return xl::kl_div(a.input, a.target,
-                           {.reduction = reduction(a.options), .log_target = a.options.at("log_target").get<bool>()});
+                           {.log_target = a.options.at("log_target").get<bool>(), .reduction = reduction(a.options)});
        }},
       {"sigmoid_focal_loss",
        [](const Args& a) {

@@ -113,7 +113,7 @@ TEST(BatchNorm, OptionsShapeTheState) {
   plain.eval();  // no running statistics: eval normalizes with the batch's, like PyTorch
   const auto [mean, var] = channel_stats(plain.forward(xg::randn({3, 4, 2, 2}, xg::kFloat64)).to(xg::kFloat64));
   EXPECT_NEAR(mean[0], 0.0, 1e-6);
-  nn::BatchNorm2d bn(4, {.eps = 1e-3, .momentum = 0.01});
+  nn::BatchNorm2d bn(4, {.momentum = 0.01, .eps = 1e-3});
   EXPECT_EQ(bn.options.eps, 1e-3);
   EXPECT_EQ(bn.parameters().size(), 2u);
   EXPECT_EQ(bn.buffers().size(), 3u);

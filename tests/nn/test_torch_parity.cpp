@@ -72,10 +72,10 @@ Result run_pool_or_conv(const std::string& op, const json& spec) {
 Result run_batchnorm(const std::string& op, const json& spec) {
   const json& a = spec.at("args");
   xg::nn::BatchNormOptions o{
-      .eps = a.at("eps").get<double>(),
       .momentum = a.at("momentum").is_null() ? std::nullopt : std::optional<double>(a.at("momentum").get<double>()),
       .affine = a.at("affine").get<bool>(),
-      .track_running_stats = a.at("track_running_stats").get<bool>()};
+      .track_running_stats = a.at("track_running_stats").get<bool>(),
+      .eps = a.at("eps").get<double>()};
   const json& x0 = spec.at("inputs").at(0);
   const auto channels = std::int64_t(x0.at("shape").at(1).get<std::size_t>());
   std::shared_ptr<xg::nn::BatchNorm> bn;

@@ -21,7 +21,7 @@ TEST(RMSprop, CenteredWithMomentumByHand) {
   // a = (1 - alpha) g, v = (1 - alpha) g^2, s = sqrt(v - a^2) + eps, b = g / s, p = p - lr * b.
   const double lr = 0.1, alpha = 0.5, eps = 1e-6, g = 2.0;
   xg::Tensor p = xg::tensor({0.0}, xg::kFloat64).requires_grad_();
-  optim::RMSprop opt({p}, {.lr = lr, .alpha = alpha, .eps = eps, .momentum = 0.9, .centered = true});
+  optim::RMSprop opt({p}, {.lr = lr, .alpha = alpha, .momentum = 0.9, .centered = true, .eps = eps});
   p.set_grad(xg::tensor({g}, xg::kFloat64));
   opt.step();
   const double a = (1 - alpha) * g, v = (1 - alpha) * g * g, s = std::sqrt(v - a * a) + eps;
