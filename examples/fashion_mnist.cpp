@@ -36,13 +36,14 @@
 #include <xgrad/data/fashion_mnist.hpp>
 #include <xgrad/models/classification_metrics.hpp>
 #include <xgrad/models/classifier_trainer.hpp>
+#include <xgrad/plot/plot.hpp>
 
 #include "common/cli.hpp"
 #include "common/files.hpp"
 #include "common/run_flags.hpp"
-#include "plot/plot.hpp"
 
 namespace xg = xgrad;
+namespace plot = xgrad::plot;
 namespace fs = std::filesystem;
 namespace models = xgrad::models;
 using xgrad::data::kFashionMnistClassNames;
@@ -106,7 +107,7 @@ std::vector<std::pair<double, double>> series(const std::vector<models::EpochRec
   return points;
 }
 
-void draw_series(plot::Image& img, const plot::Axes& ax, const std::vector<std::pair<double, double>>& points,
+void draw_series(plot::Canvas& img, const plot::Axes& ax, const std::vector<std::pair<double, double>>& points,
                  plot::Color c) {
   plot::polyline(img, ax, points, c, 2.5);
   for (const auto& [x, y] : points) img.disc(ax.px(x), ax.py(y), 4.5, c);
@@ -114,7 +115,7 @@ void draw_series(plot::Image& img, const plot::Axes& ax, const std::vector<std::
 
 // Train and test loss per epoch on the left, test accuracy on the right.
 void draw_curves(const std::vector<models::EpochRecord>& h, const std::string& title, const fs::path& path) {
-  plot::Image img(1400, 690);
+  plot::Canvas img(1400, 690);
   double loss_max = 0, acc_min = 100, acc_max = 0;
   for (const auto& r : h) {
     loss_max = std::max({loss_max, r.train_loss, r.test_loss});
@@ -150,7 +151,7 @@ void draw_predictions(const xg::data::FashionMnist& test, const models::Evaluati
                       const std::string& title, const fs::path& path) {
   const int cols = 8, scale = 4, side = int(xg::data::kFashionMnistSide), cell_w = 150, cell_h = 170;
   const int rows = int((count + cols - 1) / cols);
-  plot::Image img(cols * cell_w + 40, rows * cell_h + 110);
+  plot::Canvas img(cols * cell_w + 40, rows * cell_h + 110);
   img.text(20, 20, title, plot::kBlack, 2);
   img.text(20, 50, "under each test image: the predicted class, then the true one; red: a mistake", plot::kBlack, 2);
   const auto& pixels = test.images.data<float>();
@@ -179,8 +180,8 @@ void draw_confusion(const models::Evaluation& e, const std::string& title, const
   const int n = int(e.confusion.size()), cell = 60, left = 200, top = 150;
   const std::string note =
       "rows: true class, columns: predicted; counts shaded by their share of the row (mistakes 4x)";
-  plot::Image img(
-      std::max({left + n * cell + 60, plot::Image::text_width(title) + 40, plot::Image::text_width(note) + 40}),
+  plot::Canvas img(
+      std::max({left + n * cell + 60, plot::Canvas::text_width(title) + 40, plot::Canvas::text_width(note) + 40}),
       top + n * cell + 100);
   img.text(20, 20, title, plot::kBlack, 2);
   img.text(20, 60, note, plot::kBlack, 2);
@@ -194,15 +195,15 @@ void draw_confusion(const models::Evaluation& e, const std::string& title, const
       img.fill_rect(left + c * cell, top + r * cell, left + (c + 1) * cell, top + (r + 1) * cell, base,
                     std::min(1.0, r == c ? share : 4 * share));  // mistakes are rarer: shaded 4x darker
       const std::string s = std::to_string(v);
-      img.text(left + c * cell + (cell - plot::Image::text_width(s)) / 2, top + r * cell + cell / 2 - 7, s,
+      img.text(left + c * cell + (cell - plot::Canvas::text_width(s)) / 2, top + r * cell + cell / 2 - 7, s,
                share > 0.6 ? plot::kWhite : plot::kBlack);
     }
     const std::string name = kFashionMnistClassNames[std::size_t(r)];
-    img.text(left - 12 - plot::Image::text_width(name), top + r * cell + cell / 2 - 7, name, plot::kBlack);
+    img.text(left - 12 - plot::Canvas::text_width(name), top + r * cell + cell / 2 - 7, name, plot::kBlack);
   }
   for (int c = 0; c < n; ++c) {  // column labels, two lines so that they fit
     const std::string name = kFashionMnistClassNames[std::size_t(c)];
-    img.text(left + c * cell + (cell - plot::Image::text_width(name, 1)) / 2, top + n * cell + 10 + 14 * (c % 2), name,
+    img.text(left + c * cell + (cell - plot::Canvas::text_width(name, 1)) / 2, top + n * cell + 10 + 14 * (c % 2), name,
              plot::kBlack, 1);
   }
   img.rect(left, top, left + n * cell + 1, top + n * cell + 1, plot::kBlack);

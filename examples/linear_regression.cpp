@@ -42,13 +42,14 @@
 #include <xgrad/data/csv.hpp>
 #include <xgrad/models/linear_regression.hpp>
 #include <xgrad/models/linear_regression_trainer.hpp>
+#include <xgrad/plot/plot.hpp>
 
 #include "common/cli.hpp"
 #include "common/files.hpp"
 #include "common/run_flags.hpp"
-#include "plot/plot.hpp"
 
 namespace xg = xgrad;
+namespace plot = xgrad::plot;
 namespace fs = std::filesystem;
 namespace models = xgrad::models;
 
@@ -152,7 +153,7 @@ void draw_loss(const models::LinearRegressionTrainer& t, double minimum, const s
     if (e > 0 && std::isfinite(e)) excess.push_back({double(s), e}), lo = std::min(lo, e);
   }
   lo = std::max(lo, 1e-300);
-  plot::Image img(1100, 700);
+  plot::Canvas img(1100, 700);
   const plot::Axes ax{.left = 120,
                       .top = 130,
                       .width = 900,
@@ -200,7 +201,7 @@ void draw_fit(const models::LinearRegressionTrainer& t, const Dataset& d, const 
   shown.insert(shown.begin(), 0);
   shown.push_back(last);
   const double pad = 0.1 * (y_hi - y_lo + 1e-12);
-  plot::Image img(1100, 760);
+  plot::Canvas img(1100, 760);
   const plot::Axes ax{.left = 120,
                       .top = 130,
                       .width = 700,

@@ -34,11 +34,11 @@
 #include <xgrad/core/serialize.hpp>
 #include <xgrad/data/shapes.hpp>
 #include <xgrad/models/tiny_yolo_trainer.hpp>
+#include <xgrad/plot/plot.hpp>
 
 #include "common/cli.hpp"
 #include "common/files.hpp"
 #include "common/run_flags.hpp"
-#include "plot/plot.hpp"
 
 extern "C" {
 void openblas_set_num_threads(int);  // OpenBLAS's own; its <cblas.h> clashes with xtensor-blas
@@ -46,6 +46,7 @@ int openblas_get_num_threads(void);
 }
 
 namespace xg = xgrad;
+namespace plot = xgrad::plot;
 namespace xm = xgrad::models;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -72,7 +73,7 @@ xm::BatchFn batches_of(const xg::data::ShapesDataset& d) {
 
 // --- pictures -------------------------------------------------------------------------------
 
-void dashed_rect(plot::Image& img, double x1, double y1, double x2, double y2) {
+void dashed_rect(plot::Canvas& img, double x1, double y1, double x2, double y2) {
   const double xs[] = {x1, x2, x2, x1, x1}, ys[] = {y1, y1, y2, y2, y1};
   for (int e = 0; e < 4; ++e) {
     const double len = std::hypot(xs[e + 1] - xs[e], ys[e + 1] - ys[e]);
@@ -92,13 +93,13 @@ void draw_grid(const xg::data::ShapesDataset& data, const std::vector<std::vecto
   const int n = static_cast<int>(found.size()), cols = std::min(n, 4), rows = (n + cols - 1) / cols;
   const int S = static_cast<int>(data.options().image_size), scale = 4, cell = S * scale, gap = 12;
   const int top = 80, width = cols * (cell + gap) + gap;
-  plot::Image img(width, top + rows * (cell + gap) + gap);
+  plot::Canvas img(width, top + rows * (cell + gap) + gap);
   img.text(gap, 12, title, plot::kBlack, 2);
   int lx = gap;
   for (std::size_t c = 0; c < xg::data::kShapeNames.size(); ++c) {
     img.fill_rect(lx, 44, lx + 18, 62, kClassColors[c]);
     img.text(lx + 24, 47, xg::data::kShapeNames[c], plot::kBlack, 2);
-    lx += 24 + plot::Image::text_width(xg::data::kShapeNames[c]) + 24;
+    lx += 24 + plot::Canvas::text_width(xg::data::kShapeNames[c]) + 24;
   }
   dashed_rect(img, lx, 45, lx + 30, 61);
   img.text(lx + 38, 47, "true box   (detections with score >= " + fixed(min_score, 2) + ")", plot::kBlack, 2);
@@ -127,7 +128,7 @@ void draw_grid(const xg::data::ShapesDataset& data, const std::vector<std::vecto
         img.line(x2 + t, y1, x2 + t, y2, color, 1.5);
       }
       const std::string label = std::string(xg::data::kShapeNames[d.cls]) + " " + fixed(d.score, 2);
-      const int tw = plot::Image::text_width(label, 1) + 6, th = plot::Image::text_height(1) + 4;
+      const int tw = plot::Canvas::text_width(label, 1) + 6, th = plot::Canvas::text_height(1) + 4;
       const int lx0 = std::min(static_cast<int>(x1), ox + cell - tw),  // inside the picture
           ly0 = y1 - th >= oy ? static_cast<int>(y1) - th : static_cast<int>(y2);
       img.fill_rect(lx0, ly0, lx0 + tw, ly0 + th, color);
@@ -146,7 +147,7 @@ struct EpochRow {
 };
 
 void draw_curves(const std::vector<EpochRow>& rows, double best_map, std::int64_t best_epoch, const std::string& path) {
-  plot::Image img(1340, 660);
+  plot::Canvas img(1340, 660);
   const std::int64_t last = rows.empty() ? 0 : rows.back().epoch;  // no rows: a resumed run without metrics.csv
   const double epochs = std::max<double>(2, static_cast<double>(last));
   double lo = 1e300, hi = 0;
