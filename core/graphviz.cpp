@@ -31,7 +31,7 @@ std::string format_value(double v, int precision) {
   const double a = std::fabs(v);
   if (!std::isfinite(v))
     std::snprintf(buf, sizeof buf, "%s", std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"));
-  else if (v == 0 || (a >= std::pow(10.0, -precision + 1) && a < 1e6))
+  else if (v == 0 || (a >= std::pow(10.0, -std::max(precision - 1, 0)) && a < 1e6))
     std::snprintf(buf, sizeof buf, "%.*f", precision, v);
   else
     std::snprintf(buf, sizeof buf, "%.*e", std::max(precision - 1, 0), v);

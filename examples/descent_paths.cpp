@@ -278,9 +278,9 @@ void draw_1d(const Function& fn, const std::vector<Run>& runs, const std::vector
     const Run& run = runs[std::size_t(k)];
     const plot::Color color = kMethods[0].color;
     const plot::Axes ax{.left = 90 + k * (pw + gap),
-                        .top = 150,
+                        .top = 175,
                         .width = pw,
-                        .height = 460,
+                        .height = 435,
                         .x_min = fn.view[0],
                         .x_max = fn.view[1],
                         .y_min = y_lo - pad,
@@ -331,7 +331,7 @@ void draw_1d(const Function& fn, const std::vector<Run>& runs, const std::vector
   img.text(40, 24, fn.name + ": gradient descent on " + fn.formula + " from w = " + plot::format_number(fn.start[0]),
            plot::kBlack, 3);
   img.text(
-      40, 72,
+      40, 60,
       "orange dots: the steps (numbered); blue: the tangent at each, slope f'(w) from autograd; the step is -lr f'(w)",
       plot::kBlack, 1.8);
   img.save_png(path);
