@@ -87,6 +87,24 @@ case $program in
     expect 2 "out $work/file/chart.png: $work/file is a file, not a folder" "$bin" "$work/file" "$work/file/chart.png"
     expect 2 "out $work: is a folder, not a file" "$bin" "$work/file" "$work"
     ;;
+  tutorial_01_descent | tutorial_02_regression | tutorial_03_outliers)
+    expect 0 "[default: out/tutorial]" "$bin" --help
+    [[ $program == tutorial_01_descent ]] || expect 2 "--steps 0: must be at least 1" "$bin" --steps 0
+    bad_out
+    ;;
+  tutorial_04_classification)
+    expect 0 "Fashion-MNIST training images used [default: 5000]" "$bin" --help
+    expect 2 "--train-limit 99: must be at least 100" "$bin" --train-limit 99
+    expect 2 "--epochs abc: not a number" "$bin" --epochs abc
+    ;;
+  tutorial_05_yolo)
+    expect 0 "the primer's and the reference's" "$bin" --help
+    expect 2 "were not expected" "$bin" --steps 5
+    ;;
+  tutorial_06_own_loss)
+    expect 0 "gradient-descent steps per fit [default: 4000]" "$bin" --help
+    expect 2 "--steps 1.5: not a whole number" "$bin" --steps 1.5
+    ;;
   *)
     echo "command_line.sh: no checks for $program"
     exit 1
