@@ -116,6 +116,9 @@ std::mt19937_64& generator() {
 double uniform01() { return static_cast<double>(generator()() >> 11) * 0x1.0p-53; }
 }  // namespace
 
+Tensor scalar(std::int64_t value) { return from_xarray(xt::xarray<std::int64_t>(value)); }
+Tensor scalar(double value) { return from_xarray(xt::xarray<double>(value)); }
+
 Tensor tensor(double value, Dtype dtype) { return from_double(xt::xarray<double>(value), dtype); }
 Tensor detail::tensor_1d(const std::vector<double>& values, Dtype dtype) {
   xt::xarray<double> a = xt::empty<double>(Shape{values.size()});

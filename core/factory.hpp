@@ -1,5 +1,6 @@
 #pragma once
 // Making tensors: from values, from xt::xarray, filled, ranges and random numbers.
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <type_traits>
@@ -32,6 +33,16 @@ Tensor from_xarray(xt::xarray<std::int64_t> values);
 inline Tensor tensor(xt::xarray<float> values) { return from_xarray(std::move(values)); }
 inline Tensor tensor(xt::xarray<double> values) { return from_xarray(std::move(values)); }
 inline Tensor tensor(xt::xarray<std::int64_t> values) { return from_xarray(std::move(values)); }
+
+// An exact 0-d tensor: int64 for an integer (a step count, a seed, an index), float64 for a
+// double. Unlike tensor(v), which makes float32 by default and goes through double, the value
+// comes back bit for bit, which is what checkpoints need: scalar(global_step).
+Tensor scalar(std::int64_t value);
+Tensor scalar(double value);
+template <std::integral T>
+requires(!std::same_as<T, std::int64_t> && !std::same_as<T, bool>) Tensor scalar(T value) {
+  return scalar(static_cast<std::int64_t>(value));  // an unsigned value above 2^63 wraps, as a cast does
+}
 
 Tensor zeros(const Shape& shape, Dtype dtype = kFloat32);
 Tensor ones(const Shape& shape, Dtype dtype = kFloat32);

@@ -41,53 +41,30 @@ Tensor take_rows(const Tensor& t, const std::int64_t* rows, std::size_t count, s
       t.storage());
 }
 
+// The number of examples, once inputs and targets are checked to hold the same number.
+std::size_t checked_examples(const Tensor& inputs, const Tensor& targets) {
+  if (!inputs.defined() || !targets.defined()) fail("Batches", "inputs and targets must be defined tensors");
+  if (inputs.dim() == 0 || targets.dim() == 0)
+    fail("Batches", "inputs ", to_string(inputs.shape()), " and targets ", to_string(targets.shape()),
+         " need a first dim of examples");
+  const std::size_t examples = inputs.size(0);
+  if (targets.size(0) != examples)
+    fail("Batches", examples, " inputs but ", targets.size(0), " targets; shapes ", to_string(inputs.shape()), " and ",
+         to_string(targets.shape()));
+  return examples;
+}
+
 }  // namespace
 
 Batches::Batches(Tensor inputs, Tensor targets, std::size_t batch_size, bool shuffle)
-    : inputs_(std::move(inputs)), targets_(std::move(targets)), batch_size_(batch_size), shuffle_(shuffle) {
-  if (!inputs_.defined() || !targets_.defined()) fail("Batches", "inputs and targets must be defined tensors");
-  if (inputs_.dim() == 0 || targets_.dim() == 0)
-    fail("Batches", "inputs ", to_string(inputs_.shape()), " and targets ", to_string(targets_.shape()),
-         " need a first dim of examples");
-  examples_ = inputs_.size(0);
-  if (targets_.size(0) != examples_)
-    fail("Batches", examples_, " inputs but ", targets_.size(0), " targets; shapes ", to_string(inputs_.shape()),
-         " and ", to_string(targets_.shape()));
-  if (examples_ == 0) fail("Batches", "the dataset is empty");
-  if (batch_size_ == 0) fail("Batches", "the batch size must be positive");
-}
-
-void Batches::start_epoch() {
-  const auto n = std::int64_t(examples_);
-  order_ = shuffle_ ? randperm(n) : from_xarray(xt::xarray<std::int64_t>(xt::arange<std::int64_t>(n)));
-  position_ = 0;
-}
+    : inputs_(std::move(inputs)),
+      targets_(std::move(targets)),
+      sampler_(checked_examples(inputs_, targets_), batch_size, {.shuffle = shuffle, .name = "Batches"}) {}
 
 Batch Batches::next() {
-  if (!has_next())
-    fail("Batches::next", "no batch left (position ", position_, " of ", batches_per_epoch(),
-         "); call start_epoch() first");
-  const std::size_t begin = position_ * batch_size_, count = std::min(batch_size_, examples_ - begin);
-  const std::int64_t* rows = order_.data<std::int64_t>().data() + begin;
-  ++position_;
-  const std::size_t known = examples_ - begin;
-  return {take_rows(inputs_, rows, count, known), take_rows(targets_, rows, count, known)};
-}
-
-void Batches::resume(const Tensor& order, std::size_t position) {
-  if (!order.defined() || order.dtype() != kInt64 || order.dim() != 1 || order.numel() != examples_)
-    fail("Batches::resume", "the order must be an int64 tensor of shape (", examples_, "), got ",
-         order.defined() ? to_string(order.shape()) + " " + dtype_name(order.dtype()) : std::string("undefined"));
-  std::vector<bool> seen(examples_, false);
-  for (std::int64_t i : order.data<std::int64_t>()) {
-    if (i < 0 || std::size_t(i) >= examples_ || seen[std::size_t(i)])
-      fail("Batches::resume", "the order is not a permutation of 0..", examples_ - 1, " (entry ", i, ")");
-    seen[std::size_t(i)] = true;
-  }
-  if (position > batches_per_epoch())
-    fail("Batches::resume", "position ", position, " is past the epoch's ", batches_per_epoch(), " batches");
-  order_ = order.detach();
-  position_ = position;
+  const std::size_t known = sampler_.indices_left();
+  const std::span<const std::int64_t> rows = sampler_.next();
+  return {take_rows(inputs_, rows.data(), rows.size(), known), take_rows(targets_, rows.data(), rows.size(), known)};
 }
 
 }  // namespace xgrad::data

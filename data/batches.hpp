@@ -1,8 +1,8 @@
 #pragma once
 // Mini-batches of a dataset held in memory: rows of `inputs` with the same rows of `targets`, in a
-// new random order each epoch, drawn with xg::randperm from the global generator (manual_seed
-// makes the order reproducible). The last batch of an epoch holds what is left, as PyTorch's
-// DataLoader does without drop_last.
+// new random order each epoch (data::EpochSampler: xg::randperm from the global generator, so
+// manual_seed makes the order reproducible). The last batch of an epoch holds what is left, as
+// PyTorch's DataLoader does without drop_last.
 //
 //   xg::data::Batches batches(train.images, train.labels, 128);
 //   for (int epoch = 0; epoch < epochs; ++epoch)
@@ -15,6 +15,7 @@
 #include <cstddef>
 
 #include "xgrad/core/tensor.hpp"
+#include "xgrad/data/epoch_sampler.hpp"
 
 namespace xgrad::data {
 
@@ -27,29 +28,26 @@ class Batches {
   // inputs and targets (float32, float64 or int64) share their first dim, the examples.
   Batches(Tensor inputs, Tensor targets, std::size_t batch_size, bool shuffle = true);
 
-  std::size_t examples() const { return examples_; }
-  std::size_t batch_size() const { return batch_size_; }
-  std::size_t batches_per_epoch() const { return (examples_ + batch_size_ - 1) / batch_size_; }
+  std::size_t examples() const { return sampler_.examples(); }
+  std::size_t batch_size() const { return sampler_.batch_size(); }
+  std::size_t batches_per_epoch() const { return sampler_.batches_per_epoch(); }
 
   // Draws the epoch's order (a permutation, or 0..N-1 without shuffling) and goes to batch 0.
-  void start_epoch();
-  bool has_next() const { return order_.defined() && position_ < batches_per_epoch(); }
+  void start_epoch() { sampler_.start_epoch(); }
+  bool has_next() const { return sampler_.has_next(); }
   // The next batch's rows, copied; throws when the epoch is over or not started.
   Batch next();
 
   // The epoch's order (int64, (N)) and the number of batches already taken.
-  const Tensor& order() const { return order_; }
-  std::size_t position() const { return position_; }
+  const Tensor& order() const { return sampler_.order(); }
+  std::size_t position() const { return sampler_.position(); }
   // Continues an epoch from a checkpoint: `order` must be a permutation of 0..N-1 and `position`
   // at most batches_per_epoch().
-  void resume(const Tensor& order, std::size_t position);
+  void resume(const Tensor& order, std::size_t position) { sampler_.resume(order, position); }
 
  private:
   Tensor inputs_, targets_;
-  std::size_t examples_, batch_size_;
-  bool shuffle_;
-  Tensor order_;
-  std::size_t position_ = 0;
+  EpochSampler sampler_;
 };
 
 }  // namespace xgrad::data

@@ -35,57 +35,43 @@
 #include <xgrad/core/serialize.hpp>
 #include <xgrad/data/fashion_mnist.hpp>
 #include <xgrad/models/classification_metrics.hpp>
-#include <xgrad/models/classifier_trainer.hpp>
-#include <xgrad/plot/plot.hpp>
+#include <xgrad/train/classifier_trainer.hpp>
+#include <xgrad/train/metrics_csv.hpp>
+#include <xgrad/train/progress.hpp>
 
 #include "common/cli.hpp"
 #include "common/files.hpp"
 #include "common/run_flags.hpp"
+#include "plot/classifier_figures.hpp"
 
 namespace xg = xgrad;
-namespace plot = xgrad::plot;
+namespace xtr = xgrad::train;
 namespace fs = std::filesystem;
 namespace models = xgrad::models;
 using xgrad::data::kFashionMnistClassNames;
 
 namespace {
 
-std::string seconds_text(double s) {
-  char buf[32];
-  if (s < 60)
-    std::snprintf(buf, sizeof buf, "%.1f s", s);
-  else
-    std::snprintf(buf, sizeof buf, "%dm%02ds", int(s) / 60, int(s) % 60);
-  return buf;
-}
-
-// A progress bar on stderr, redrawn in place when stderr is a terminal, silent otherwise.
-class ProgressBar {
- public:
-  void update(std::size_t done, std::size_t total, double loss, double eta_seconds) {
-    if (!isatty(STDERR_FILENO) || (done != total && done % std::max<std::size_t>(1, total / 50) != 0)) return;
-    const int width = 30, filled = int(width * double(done) / double(total));
-    std::fprintf(stderr, "\r  [%s%s] %zu/%zu  loss %.4f  ETA %s   ", std::string(filled, '=').c_str(),
-                 std::string(width - filled, ' ').c_str(), done, total, loss, seconds_text(eta_seconds).c_str());
-    if (done == total) std::fprintf(stderr, "\r%*s\r", 80, "");
-  }
-};
-
 // metrics.csv, rewritten whole from the trainer's history after each epoch, so a resumed run
 // continues the same file.
-void write_metrics(const fs::path& path, const models::ClassifierTrainer& t) {
-  std::ostringstream out;
-  out.precision(10);
-  out << "epoch,global_step,train_loss,test_loss,test_accuracy,seconds\n";
+void write_metrics(const fs::path& path, const xtr::ClassifierTrainer& t) {
+  using F = xtr::MetricsCsv::Format;
+  xtr::MetricsCsv csv({{"epoch", F::Integer},
+                       {"global_step", F::Integer},
+                       {"train_loss"},
+                       {"test_loss"},
+                       {"test_accuracy"},
+                       {"seconds"}},
+                      /*precision=*/10);
   for (std::size_t e = 0; e < t.history().size(); ++e) {
-    const models::EpochRecord& r = t.history()[e];
-    out << e + 1 << ',' << (e + 1) * t.steps_per_epoch() << ',' << r.train_loss << ',' << r.test_loss << ','
-        << r.test_accuracy << ',' << r.seconds << '\n';
+    const xtr::EpochRecord& r = t.history()[e];
+    csv.add(
+        {double(e + 1), double((e + 1) * t.steps_per_epoch()), r.train_loss, r.test_loss, r.test_accuracy, r.seconds});
   }
-  cli::write_file(path, out.str());
+  csv.write(path);
 }
 
-void save_checkpoint(const models::ClassifierTrainer& t, const cli::RunFlags& identity, const fs::path& path) {
+void save_checkpoint(const xtr::ClassifierTrainer& t, const cli::RunFlags& identity, const fs::path& path) {
   xg::StateDict state = t.state_dict();
   identity.store(state);
   xg::save(state, path);
@@ -96,119 +82,6 @@ void save_checkpoint(const models::ClassifierTrainer& t, const cli::RunFlags& id
     std::printf("  checkpoint: step %zu (end of epoch %zu) -> %s\n", t.global_step(), t.epochs_done(),
                 path.string().c_str());
   std::fflush(stdout);
-}
-
-// --- pictures ------------------------------------------------------------------------------
-
-std::vector<std::pair<double, double>> series(const std::vector<models::EpochRecord>& h,
-                                              double models::EpochRecord::*field, double scale = 1) {
-  std::vector<std::pair<double, double>> points;
-  for (std::size_t e = 0; e < h.size(); ++e) points.push_back({double(e + 1), h[e].*field * scale});
-  return points;
-}
-
-void draw_series(plot::Canvas& img, const plot::Axes& ax, const std::vector<std::pair<double, double>>& points,
-                 plot::Color c) {
-  plot::polyline(img, ax, points, c, 2.5);
-  for (const auto& [x, y] : points) img.disc(ax.px(x), ax.py(y), 4.5, c);
-}
-
-// Train and test loss per epoch on the left, test accuracy on the right.
-void draw_curves(const std::vector<models::EpochRecord>& h, const std::string& title, const fs::path& path) {
-  plot::Canvas img(1400, 690);
-  double loss_max = 0, acc_min = 100, acc_max = 0;
-  for (const auto& r : h) {
-    loss_max = std::max({loss_max, r.train_loss, r.test_loss});
-    acc_min = std::min(acc_min, 100 * r.test_accuracy);
-    acc_max = std::max(acc_max, 100 * r.test_accuracy);
-  }
-  const double x_max = std::max<double>(2, double(h.size()));
-  const plot::Axes loss{.left = 100,
-                        .top = 180,
-                        .width = 520,
-                        .height = 400,
-                        .x_min = 1,
-                        .x_max = x_max,
-                        .y_min = 0,
-                        .y_max = loss_max * 1.1};
-  draw_series(img, loss, series(h, &models::EpochRecord::train_loss), plot::kPalette[0]);
-  draw_series(img, loss, series(h, &models::EpochRecord::test_loss), plot::kPalette[1]);
-  loss.draw_frame(img, "epoch", "loss", "loss per epoch");
-  plot::legend(img, loss.left + 20, loss.top + loss.height - 70,
-               {{"train (mean over epoch)", plot::kPalette[0]}, {"test (after epoch)", plot::kPalette[1]}});
-
-  const double lo = std::floor(acc_min - 1), hi = std::ceil(acc_max + 1);
-  const plot::Axes acc{
-      .left = 820, .top = 180, .width = 520, .height = 400, .x_min = 1, .x_max = x_max, .y_min = lo, .y_max = hi};
-  draw_series(img, acc, series(h, &models::EpochRecord::test_accuracy, 100), plot::kPalette[2]);
-  acc.draw_frame(img, "epoch", "test accuracy (%)", "test accuracy");
-  img.text(40, 20, title, plot::kBlack, 3);
-  img.save_png(path.string());
-}
-
-// The first `count` test images, each with "predicted / true" below; mistakes framed in red.
-void draw_predictions(const xg::data::FashionMnist& test, const models::Evaluation& e, std::size_t count,
-                      const std::string& title, const fs::path& path) {
-  const int cols = 8, scale = 4, side = int(xg::data::kFashionMnistSide), cell_w = 150, cell_h = 170;
-  const int rows = int((count + cols - 1) / cols);
-  plot::Canvas img(cols * cell_w + 40, rows * cell_h + 110);
-  img.text(20, 20, title, plot::kBlack, 2);
-  img.text(20, 50, "under each test image: the predicted class, then the true one; red: a mistake", plot::kBlack, 2);
-  const auto& pixels = test.images.data<float>();
-  const auto& labels = test.labels.data<std::int64_t>();
-  const plot::Color red{213, 40, 40};
-  for (std::size_t i = 0; i < count; ++i) {
-    const int x0 = 20 + int(i % cols) * cell_w + (cell_w - side * scale) / 2, y0 = 100 + int(i / cols) * cell_h;
-    for (int r = 0; r < side; ++r)
-      for (int c = 0; c < side; ++c) {
-        const auto v = std::uint8_t(255 - std::lround(255 * pixels(i, std::size_t(r * side + c))));  // dark clothes
-        img.fill_rect(x0 + c * scale, y0 + r * scale, x0 + (c + 1) * scale, y0 + (r + 1) * scale, {v, v, v});
-      }
-    const auto predicted = std::size_t(e.predictions[i]), truth = std::size_t(labels(i));
-    const bool right = predicted == truth;
-    if (!right)
-      for (int t = 1; t <= 4; ++t) img.rect(x0 - t, y0 - t, x0 + side * scale + t, y0 + side * scale + t, red);
-    const int tx = 20 + int(i % cols) * cell_w + 6, ty = y0 + side * scale + 6;
-    img.text(tx, ty, kFashionMnistClassNames[predicted], right ? plot::kBlack : red, 2);
-    img.text(tx, ty + 20, std::string("true: ") + kFashionMnistClassNames[truth], plot::kGray, 1);
-  }
-  img.save_png(path.string());
-}
-
-// Rows: true class, columns: predicted; each cell shaded by the fraction of its row.
-void draw_confusion(const models::Evaluation& e, const std::string& title, const fs::path& path) {
-  const int n = int(e.confusion.size()), cell = 60, left = 200, top = 150;
-  const std::string note =
-      "rows: true class, columns: predicted; counts shaded by their share of the row (mistakes 4x)";
-  plot::Canvas img(
-      std::max({left + n * cell + 60, plot::Canvas::text_width(title) + 40, plot::Canvas::text_width(note) + 40}),
-      top + n * cell + 100);
-  img.text(20, 20, title, plot::kBlack, 2);
-  img.text(20, 60, note, plot::kBlack, 2);
-  for (int r = 0; r < n; ++r) {
-    std::int64_t total = 0;
-    for (std::int64_t v : e.confusion[std::size_t(r)]) total += v;
-    for (int c = 0; c < n; ++c) {
-      const std::int64_t v = e.confusion[std::size_t(r)][std::size_t(c)];
-      const double share = total ? double(v) / double(total) : 0;
-      const plot::Color base = r == c ? plot::kPalette[1] : plot::kPalette[0];
-      img.fill_rect(left + c * cell, top + r * cell, left + (c + 1) * cell, top + (r + 1) * cell, base,
-                    std::min(1.0, r == c ? share : 4 * share));  // mistakes are rarer: shaded 4x darker
-      const std::string s = std::to_string(v);
-      img.text(left + c * cell + (cell - plot::Canvas::text_width(s)) / 2, top + r * cell + cell / 2 - 7, s,
-               share > 0.6 ? plot::kWhite : plot::kBlack);
-    }
-    const std::string name = kFashionMnistClassNames[std::size_t(r)];
-    img.text(left - 12 - plot::Canvas::text_width(name), top + r * cell + cell / 2 - 7, name, plot::kBlack);
-  }
-  for (int c = 0; c < n; ++c) {  // column labels, two lines so that they fit
-    const std::string name = kFashionMnistClassNames[std::size_t(c)];
-    img.text(left + c * cell + (cell - plot::Canvas::text_width(name, 1)) / 2, top + n * cell + 10 + 14 * (c % 2), name,
-             plot::kBlack, 1);
-  }
-  img.rect(left, top, left + n * cell + 1, top + n * cell + 1, plot::kBlack);
-  img.text(left + n * cell / 2 - 40, top + n * cell + 50, "predicted", plot::kBlack);
-  img.save_png(path.string());
 }
 
 }  // namespace
@@ -321,13 +194,13 @@ int main(int argc, char** argv) {
 
     xg::manual_seed(seed);
     auto model = models::make_classifier(kind, 784, 10, hidden);
-    models::ClassifierTrainer trainer(model, train.images, train.labels,
-                                      {.optimizer = optimizer,
-                                       .lr = lr.value_or(optimizer == "adam" ? 1e-3 : 0.1),
-                                       .momentum = momentum,
-                                       .batch_size = batch_size,
-                                       .schedule = schedule,
-                                       .epochs = epochs});
+    xtr::ClassifierTrainer trainer(model, train.images, train.labels,
+                                   {.optimizer = optimizer,
+                                    .lr = lr.value_or(optimizer == "adam" ? 1e-3 : 0.1),
+                                    .momentum = momentum,
+                                    .batch_size = batch_size,
+                                    .schedule = schedule,
+                                    .epochs = epochs});
     if (resumed) {
       trainer.load_state_dict(*resumed);
       std::printf("resumed from %s at step %zu (epochs done: %zu)\n", checkpoint.string().c_str(),
@@ -353,26 +226,23 @@ int main(int argc, char** argv) {
                               (schedule == "cosine" ? " cosine" : "") + ", batch " + std::to_string(batch_size) +
                               ", seed " + std::to_string(seed);
     std::printf("%s: %zu epochs of %zu steps\n", setup.c_str(), epochs, trainer.steps_per_epoch());
-    ProgressBar bar;
-    const auto start = std::chrono::steady_clock::now();
-    const std::size_t first_step = trainer.global_step(), last_step = epochs * trainer.steps_per_epoch();
-    auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
-    auto eta = [&] {  // from this session's pace, evaluation included
-      const std::size_t done = trainer.global_step() - first_step;
-      return done ? elapsed() / double(done) * double(last_step - trainer.global_step()) : 0.0;
-    };
+    xtr::ProgressBar bar(stderr);
+    const xtr::Eta timer(trainer.global_step(), epochs * trainer.steps_per_epoch());
+    auto eta = [&] { return timer.seconds_left(trainer.global_step()); };
     while (trainer.epochs_done() < epochs) {
       if (!trainer.epoch_finished()) {
         const double loss = trainer.step();
-        bar.update(trainer.step_in_epoch(), trainer.steps_per_epoch(), loss, eta());
+        char tail[64];
+        std::snprintf(tail, sizeof tail, "loss %.4f  ETA %s", loss, xtr::duration_text(eta()).c_str());
+        bar.update("  ", trainer.step_in_epoch(), trainer.steps_per_epoch(), tail);
         if (checkpoint_every > 0 && trainer.global_step() % checkpoint_every == 0)
           save_checkpoint(trainer, identity, checkpoint);
         continue;
       }
-      const models::EpochRecord r = trainer.end_epoch(models::evaluate(*model, test.images, test.labels));
+      const xtr::EpochRecord r = trainer.end_epoch(models::evaluate(*model, test.images, test.labels));
       std::printf("epoch %3zu/%zu  train loss %.4f  test loss %.4f  test accuracy %.2f%%  %s  ETA %s\n",
                   trainer.epochs_done(), epochs, r.train_loss, r.test_loss, 100 * r.test_accuracy,
-                  seconds_text(r.seconds).c_str(), seconds_text(eta()).c_str());
+                  xtr::duration_text(r.seconds).c_str(), xtr::duration_text(eta()).c_str());
       write_metrics(dir / "metrics.csv", trainer);
       save_checkpoint(trainer, identity, checkpoint);
     }
@@ -390,15 +260,15 @@ int main(int argc, char** argv) {
       std::printf("   %6.1f%%\n", 100 * per_class[r]);
     }
     std::printf("\ntest accuracy %.2f%% after %zu epochs; training time %s\n", 100 * e.accuracy, trainer.epochs_done(),
-                seconds_text(train_seconds).c_str());
+                xtr::duration_text(train_seconds).c_str());
     std::printf("calibration: mean NLL %.4f, expected calibration error (15 bins) %.2f%%%s\n", e.nll, 100 * e.ece,
                 kind == "ovr" ? " (probabilities: sigmoids divided by their sum)" : "");
 
     const std::string title =
         setup + ": " + plot::format_number(std::round(1000 * e.accuracy) / 10) + "% test accuracy";
-    draw_curves(trainer.history(), setup, dir / "curves.png");
-    draw_predictions(test, e, std::min<std::size_t>(40, test.labels.numel()), title, dir / "predictions.png");
-    draw_confusion(e, title, dir / "confusion.png");
+    plot::draw_curves(trainer.history(), setup, dir / "curves.png");
+    plot::draw_predictions(test, e, std::min<std::size_t>(40, test.labels.numel()), title, dir / "predictions.png");
+    plot::draw_confusion(e, title, dir / "confusion.png");
     std::printf("\noutputs in %s/: metrics.csv checkpoint.safetensors curves.png predictions.png confusion.png\n",
                 dir.string().c_str());
     return 0;

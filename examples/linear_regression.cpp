@@ -41,15 +41,16 @@
 #include <xgrad/core/serialize.hpp>
 #include <xgrad/data/csv.hpp>
 #include <xgrad/models/linear_regression.hpp>
-#include <xgrad/models/linear_regression_trainer.hpp>
-#include <xgrad/plot/plot.hpp>
+#include <xgrad/train/linear_regression_trainer.hpp>
+#include <xgrad/train/metrics_csv.hpp>
 
 #include "common/cli.hpp"
 #include "common/files.hpp"
 #include "common/run_flags.hpp"
+#include "plot/regression_figures.hpp"
 
 namespace xg = xgrad;
-namespace plot = xgrad::plot;
+namespace xtr = xgrad::train;
 namespace fs = std::filesystem;
 namespace models = xgrad::models;
 
@@ -121,121 +122,24 @@ std::string params_text(const std::vector<double>& p) {
   return s + buf;
 }
 
-void print_step(std::size_t step, const models::RegressionStep& s) {
+void print_step(std::size_t step, const xtr::RegressionStep& s) {
   std::printf("step %5zu  loss %-12.6g  |grad| %-11.4g  %s\n", step, s.loss, s.grad_norm,
               params_text(s.params).c_str());
 }
 
-void write_metrics(const fs::path& path, const models::LinearRegressionTrainer& t, const Dataset& d, double minimum) {
-  std::ostringstream out;
-  out.precision(17);
-  out << "step,loss,loss_minus_minimum,grad_norm";
-  for (const auto& n : d.names) out << ",w_" << n;
-  out << ",b\n";
+void write_metrics(const fs::path& path, const xtr::LinearRegressionTrainer& t, const Dataset& d, double minimum) {
+  std::vector<xtr::MetricsCsv::Column> columns = {
+      {"step", xtr::MetricsCsv::Format::Integer}, {"loss"}, {"loss_minus_minimum"}, {"grad_norm"}};
+  for (const auto& n : d.names) columns.push_back({"w_" + n});
+  columns.push_back({"b"});
+  xtr::MetricsCsv csv(std::move(columns), /*precision=*/17);
   for (std::size_t s = 0; s < t.history().size(); ++s) {
     const auto& h = t.history()[s];
-    out << s << ',' << h.loss << ',' << h.loss - minimum << ',' << h.grad_norm;
-    for (double p : h.params) out << ',' << p;
-    out << '\n';
+    std::vector<double> row = {double(s), h.loss, h.loss - minimum, h.grad_norm};
+    row.insert(row.end(), h.params.begin(), h.params.end());
+    csv.add(std::move(row));
   }
-  cli::write_file(path, out.str());
-}
-
-// The loss per step, and its distance to the least-squares minimum, on a log scale.
-void draw_loss(const models::LinearRegressionTrainer& t, double minimum, const std::string& title,
-               const fs::path& path) {
-  std::vector<std::pair<double, double>> loss, excess;
-  double lo = 1e300, hi = 0;
-  for (std::size_t s = 0; s < t.history().size(); ++s) {
-    const double l = t.history()[s].loss, e = l - minimum;
-    loss.push_back({double(s), l});
-    if (std::isfinite(l)) hi = std::max(hi, l), lo = std::min(lo, l);
-    if (e > 0 && std::isfinite(e)) excess.push_back({double(s), e}), lo = std::min(lo, e);
-  }
-  lo = std::max(lo, 1e-300);
-  plot::Canvas img(1100, 700);
-  const plot::Axes ax{.left = 120,
-                      .top = 130,
-                      .width = 900,
-                      .height = 470,
-                      .x_min = 0,
-                      .x_max = std::max(1.0, double(t.history().size() - 1)),
-                      .y_min = std::pow(10.0, std::floor(std::log10(lo))),
-                      .y_max = std::pow(10.0, std::ceil(std::log10(std::max(hi, lo * 10)))),
-                      .log_y = true};
-  plot::polyline(img, ax, loss, plot::kPalette[1], 2.5);
-  plot::polyline(img, ax, excess, plot::kPalette[0], 2.5);
-  ax.draw_frame(img, "step", "", "loss vs step (log scale)");
-  plot::legend(img, ax.left + ax.width - 380, ax.top + ax.height / 3,
-               {{"loss (mean squared error)", plot::kPalette[1]}, {"loss - least-squares minimum", plot::kPalette[0]}});
-  img.text(40, 20, title, plot::kBlack, 2);
-  img.save_png(path.string());
-}
-
-// y against feature j, less the other features' part of the least-squares fit (a partial
-// residual: with one feature, y itself), with the line the model draws along j at several steps.
-void draw_fit(const models::LinearRegressionTrainer& t, const Dataset& d, const std::vector<double>& best,
-              std::size_t j, const std::string& title, const fs::path& path) {
-  const std::size_t n = d.x.shape(0), f = d.x.shape(1);
-  std::vector<double> mean(f, 0.0);
-  for (std::size_t k = 0; k < f; ++k) {
-    for (std::size_t i = 0; i < n; ++i) mean[k] += d.x(i, k);
-    mean[k] /= double(n);
-  }
-  std::vector<std::pair<double, double>> points;
-  double x_lo = 1e300, x_hi = -1e300, y_lo = 1e300, y_hi = -1e300;
-  for (std::size_t i = 0; i < n; ++i) {
-    double r = d.y(i);
-    for (std::size_t k = 0; k < f; ++k)
-      if (k != j) r -= best[k] * (d.x(i, k) - mean[k]);
-    points.push_back({d.x(i, j), r});
-    x_lo = std::min(x_lo, d.x(i, j)), x_hi = std::max(x_hi, d.x(i, j));
-    y_lo = std::min(y_lo, r), y_hi = std::max(y_hi, r);
-  }
-  // Steps 0, 1, 2, 5, 10, 20, 50, ... and the last: early steps move most.
-  std::vector<std::size_t> shown;
-  const std::size_t last = t.history().size() - 1;
-  for (std::size_t s = 1; s <= last; s *= 10)
-    for (std::size_t m : {1, 2, 5})
-      if (m * s < last) shown.push_back(m * s);
-  shown.insert(shown.begin(), 0);
-  shown.push_back(last);
-  const double pad = 0.1 * (y_hi - y_lo + 1e-12);
-  plot::Canvas img(1100, 760);
-  const plot::Axes ax{.left = 120,
-                      .top = 130,
-                      .width = 700,
-                      .height = 520,
-                      .x_min = x_lo,
-                      .x_max = x_hi,
-                      .y_min = y_lo - pad,
-                      .y_max = y_hi + pad};
-  ax.clip(img);
-  for (const auto& [x, y] : points) img.disc(ax.px(x), ax.py(y), 3.0, plot::kGray, 0.7);
-  std::vector<std::pair<std::string, plot::Color>> entries;
-  for (std::size_t i = 0; i < shown.size(); ++i) {
-    const std::vector<double>& p = t.history()[shown[i]].params;
-    double offset = p[f];
-    for (std::size_t k = 0; k < f; ++k)
-      if (k != j) offset += p[k] * mean[k];
-    auto line = [&](double x) { return p[j] * x + offset; };
-    // From light to dark as training goes on; the last line in black.
-    const double a = shown.size() > 1 ? double(i) / double(shown.size() - 1) : 1.0;
-    const plot::Color c = i + 1 == shown.size() ? plot::kBlack
-                                                : plot::Color{std::uint8_t(250 - 200 * a), std::uint8_t(190 - 100 * a),
-                                                              std::uint8_t(90 + 80 * a)};
-    plot::polyline(img, ax, {{x_lo, line(x_lo)}, {x_hi, line(x_hi)}}, c, 2.5);
-    entries.push_back({"step " + std::to_string(shown[i]), c});
-  }
-  img.reset_clip();
-  ax.draw_frame(img, d.names[j], f > 1 ? "partial residual" : d.target, "the fitted line along " + d.names[j]);
-  if (f > 1)
-    img.text(ax.left, ax.top + ax.height + 60,
-             "partial residual: " + d.target + " minus the other features' part of the least-squares fit",
-             plot::kBlack);
-  plot::legend(img, 850, 130, entries);
-  img.text(40, 20, title, plot::kBlack, 2);
-  img.save_png(path.string());
+  csv.write(path);
 }
 
 }  // namespace
@@ -335,8 +239,8 @@ int main(int argc, char** argv) {
     }
 
     auto model = std::make_shared<models::LinearRegression>(f);
-    models::LinearRegressionTrainer trainer(model, x, y,
-                                            {.optimizer = optimizer, .lr = lr.value_or(0.1), .momentum = momentum});
+    xtr::LinearRegressionTrainer trainer(model, x, y,
+                                         {.optimizer = optimizer, .lr = lr.value_or(0.1), .momentum = momentum});
     if (resumed) {
       trainer.load_state_dict(*resumed);
       const double saved_lr = trainer.options().lr, saved_momentum = trainer.options().momentum;
@@ -367,10 +271,10 @@ int main(int argc, char** argv) {
     std::string divergence;
     while (trainer.global_step() < steps) {
       try {
-        const models::RegressionStep& s = trainer.step();
+        const xtr::RegressionStep& s = trainer.step();
         const std::size_t done = trainer.global_step() - 1;  // the step just taken, counted from 0
         if (done % every == 0) print_step(done, s);
-      } catch (const models::DivergenceError& e) {
+      } catch (const xtr::DivergenceError& e) {
         print_step(trainer.global_step() - 1, trainer.history().back());
         diverged = true;
         divergence = e.what();
@@ -386,8 +290,8 @@ int main(int argc, char** argv) {
                " (lr above 2 / lambda_max = " + plot::format_number(trainer.lr_limit()) + ")";
     write_metrics(dir / "metrics.csv", trainer, d, minimum);
     if (!trainer.history().empty()) {
-      draw_loss(trainer, minimum, title, dir / "loss.png");
-      draw_fit(trainer, d, best, plot_feature, title, dir / "fit.png");
+      plot::draw_loss(trainer, minimum, title, dir / "loss.png");
+      plot::draw_fit(trainer, {d.x, d.y, d.names, d.target}, best, plot_feature, title, dir / "fit.png");
     }
     if (diverged) {
       std::printf("\nDIVERGED: %s\n(see %s)\n", divergence.c_str(), (dir / "loss.png").string().c_str());

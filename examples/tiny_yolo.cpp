@@ -14,7 +14,7 @@
 //   curves.png               loss parts and validation mAP per epoch
 //   val_predictions.png      validation images with predicted boxes (class colour, name, score)
 //                            and true boxes (dashed black and white)
-//   checkpoint.safetensors   the whole training state (models/tiny_yolo_trainer.hpp): --resume
+//   checkpoint.safetensors   the whole training state (train/tiny_yolo_trainer.hpp): --resume
 //                            continues from it to the same bits as an uninterrupted run
 //   best.safetensors         the model at the best validation mAP
 //   predict.png              --predict's pictures
@@ -33,12 +33,14 @@
 #include <xgrad/core/factory.hpp>
 #include <xgrad/core/serialize.hpp>
 #include <xgrad/data/shapes.hpp>
-#include <xgrad/models/tiny_yolo_trainer.hpp>
-#include <xgrad/plot/plot.hpp>
+#include <xgrad/train/metrics_csv.hpp>
+#include <xgrad/train/progress.hpp>
+#include <xgrad/train/tiny_yolo_trainer.hpp>
 
 #include "common/cli.hpp"
 #include "common/files.hpp"
 #include "common/run_flags.hpp"
+#include "plot/detection_figures.hpp"
 
 extern "C" {
 void openblas_set_num_threads(int);  // OpenBLAS's own; its <cblas.h> clashes with xtensor-blas
@@ -46,14 +48,12 @@ int openblas_get_num_threads(void);
 }
 
 namespace xg = xgrad;
-namespace plot = xgrad::plot;
+namespace xtr = xgrad::train;
 namespace xm = xgrad::models;
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-const plot::Color kClassColors[] = {plot::kPalette[0], plot::kPalette[1], plot::kPalette[2]};
 
 std::string fixed(double v, int digits) {
   char s[64];
@@ -61,211 +61,35 @@ std::string fixed(double v, int digits) {
   return s;
 }
 
-std::string duration(double seconds) {
-  const long s = std::lround(seconds);
-  return s >= 60 ? std::to_string(s / 60) + "m" + (s % 60 < 10 ? "0" : "") + std::to_string(s % 60) + "s"
-                 : std::to_string(s) + "s";
+xtr::BatchFn batches_of(const xg::data::ShapesDataset& d) {
+  return [&d](const std::vector<std::int64_t>& idx) { return xtr::DetectionBatch{d.images(idx), d.targets(idx)}; };
 }
 
-xm::BatchFn batches_of(const xg::data::ShapesDataset& d) {
-  return [&d](const std::vector<std::int64_t>& idx) { return xm::DetectionBatch{d.images(idx), d.targets(idx)}; };
+// --- metrics.csv: one row per epoch (train/metrics_csv.hpp) -------------------------------------
+
+xtr::MetricsCsv metrics_table() {
+  using F = xtr::MetricsCsv::Format;
+  return xtr::MetricsCsv({{"epoch", F::Integer},
+                          {"global_step", F::Integer},
+                          {"lr"},
+                          {"loss"},
+                          {"box"},
+                          {"obj"},
+                          {"noobj"},
+                          {"cls"},
+                          {"map50"},
+                          {"ap_circle"},
+                          {"ap_square"},
+                          {"ap_triangle"},
+                          {"epoch_seconds", F::Fixed, 2},
+                          {"elapsed_seconds", F::Fixed, 2}});
 }
 
-// --- pictures -------------------------------------------------------------------------------
-
-void dashed_rect(plot::Canvas& img, double x1, double y1, double x2, double y2) {
-  const double xs[] = {x1, x2, x2, x1, x1}, ys[] = {y1, y1, y2, y2, y1};
-  for (int e = 0; e < 4; ++e) {
-    const double len = std::hypot(xs[e + 1] - xs[e], ys[e + 1] - ys[e]);
-    img.line(xs[e], ys[e], xs[e + 1], ys[e + 1], plot::kBlack, 2.0);  // black under white dashes:
-    for (double s = 0; s < len; s += 8) {                             // visible on any background
-      const double t0 = s / len, t1 = std::min(s + 4, len) / len;
-      img.line(xs[e] + (xs[e + 1] - xs[e]) * t0, ys[e] + (ys[e + 1] - ys[e]) * t0, xs[e] + (xs[e + 1] - xs[e]) * t1,
-               ys[e] + (ys[e + 1] - ys[e]) * t1, plot::kWhite, 2.0);
-    }
-  }
-}
-
-// A grid of images, `scale` times enlarged, with true boxes dashed and detections above
-// `min_score` in their class's colour, labelled with class name and score.
-void draw_grid(const xg::data::ShapesDataset& data, const std::vector<std::vector<xm::Detection>>& found,
-               double min_score, const std::string& title, const std::string& path) {
-  const int n = static_cast<int>(found.size()), cols = std::min(n, 4), rows = (n + cols - 1) / cols;
-  const int S = static_cast<int>(data.options().image_size), scale = 4, cell = S * scale, gap = 12;
-  const int top = 80, width = cols * (cell + gap) + gap;
-  plot::Canvas img(width, top + rows * (cell + gap) + gap);
-  img.text(gap, 12, title, plot::kBlack, 2);
-  int lx = gap;
-  for (std::size_t c = 0; c < xg::data::kShapeNames.size(); ++c) {
-    img.fill_rect(lx, 44, lx + 18, 62, kClassColors[c]);
-    img.text(lx + 24, 47, xg::data::kShapeNames[c], plot::kBlack, 2);
-    lx += 24 + plot::Canvas::text_width(xg::data::kShapeNames[c]) + 24;
-  }
-  dashed_rect(img, lx, 45, lx + 30, 61);
-  img.text(lx + 38, 47, "true box   (detections with score >= " + fixed(min_score, 2) + ")", plot::kBlack, 2);
-
-  for (int k = 0; k < n; ++k) {
-    const int ox = gap + (k % cols) * (cell + gap), oy = top + (k / cols) * (cell + gap);
-    const std::uint8_t* px = data.pixels(k);
-    for (int y = 0; y < S; ++y)
-      for (int x = 0; x < S; ++x) {
-        const plot::Color c{px[(0 * S + y) * S + x], px[(1 * S + y) * S + x], px[(2 * S + y) * S + x]};
-        img.fill_rect(ox + x * scale, oy + y * scale, ox + (x + 1) * scale, oy + (y + 1) * scale, c);
-      }
-    img.set_clip(ox, oy, ox + cell, oy + cell);
-    for (const auto& o : data.objects(k))
-      dashed_rect(img, ox + (o.cx - o.w / 2) * cell, oy + (o.cy - o.h / 2) * cell, ox + (o.cx + o.w / 2) * cell,
-                  oy + (o.cy + o.h / 2) * cell);
-    for (const xm::Detection& d : found[static_cast<std::size_t>(k)]) {
-      if (d.score < min_score) continue;
-      const plot::Color color = kClassColors[d.cls];
-      const double x1 = ox + d.box.x1 * cell, y1 = oy + d.box.y1 * cell, x2 = ox + d.box.x2 * cell,
-                   y2 = oy + d.box.y2 * cell;
-      for (double t : {-1.0, 1.0}) {  // 3-pixel frame in the class colour
-        img.line(x1, y1 + t, x2, y1 + t, color, 1.5);
-        img.line(x1, y2 + t, x2, y2 + t, color, 1.5);
-        img.line(x1 + t, y1, x1 + t, y2, color, 1.5);
-        img.line(x2 + t, y1, x2 + t, y2, color, 1.5);
-      }
-      const std::string label = std::string(xg::data::kShapeNames[d.cls]) + " " + fixed(d.score, 2);
-      const int tw = plot::Canvas::text_width(label, 1) + 6, th = plot::Canvas::text_height(1) + 4;
-      const int lx0 = std::min(static_cast<int>(x1), ox + cell - tw),  // inside the picture
-          ly0 = y1 - th >= oy ? static_cast<int>(y1) - th : static_cast<int>(y2);
-      img.fill_rect(lx0, ly0, lx0 + tw, ly0 + th, color);
-      img.text(lx0 + 3, ly0 + 2, label, plot::kWhite, 1);
-    }
-    img.reset_clip();
-  }
-  img.save_png(path);
-}
-
-struct EpochRow {
-  std::int64_t epoch = 0, global_step = 0;
-  double lr = 0, loss = 0, box = 0, obj = 0, noobj = 0, cls = 0, map = 0;
-  std::vector<double> ap;
-  double seconds = 0, elapsed = 0;
-};
-
-void draw_curves(const std::vector<EpochRow>& rows, double best_map, std::int64_t best_epoch, const std::string& path) {
-  plot::Canvas img(1340, 660);
-  const std::int64_t last = rows.empty() ? 0 : rows.back().epoch;  // no rows: a resumed run without metrics.csv
-  const double epochs = std::max<double>(2, static_cast<double>(last));
-  double lo = 1e300, hi = 0;
-  for (const auto& r : rows)
-    for (double v : {r.loss, r.box, r.obj, r.noobj, r.cls})
-      if (v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
-  if (hi == 0) lo = 0.1, hi = 10;  // nothing to show: an empty frame
-  const plot::Axes loss_ax{.left = 110,
-                           .top = 160,
-                           .width = 520,
-                           .height = 400,
-                           .x_min = 0,
-                           .x_max = epochs,
-                           .y_min = std::pow(10.0, std::floor(std::log10(lo))),
-                           .y_max = std::pow(10.0, std::ceil(std::log10(hi))),
-                           .log_y = true};
-  const std::pair<const char*, double EpochRow::*> parts[] = {{"total", &EpochRow::loss},
-                                                              {"box", &EpochRow::box},
-                                                              {"obj", &EpochRow::obj},
-                                                              {"noobj", &EpochRow::noobj},
-                                                              {"cls", &EpochRow::cls}};
-  std::vector<std::pair<std::string, plot::Color>> entries;
-  for (std::size_t i = 0; i < std::size(parts); ++i) {
-    std::vector<std::pair<double, double>> pts;
-    for (const auto& r : rows) pts.push_back({double(r.epoch), std::max(r.*parts[i].second, loss_ax.y_min)});
-    const plot::Color c = i == 0 ? plot::kBlack : plot::kPalette[i + 2];
-    plot::polyline(img, loss_ax, pts, c, i == 0 ? 3 : 2);
-    entries.push_back({parts[i].first, c});
-  }
-  loss_ax.draw_frame(img, "epoch", "loss", "training loss, epoch mean");
-  plot::legend(img, loss_ax.left + loss_ax.width - 130, loss_ax.top + 10, entries);
-
-  const plot::Axes map_ax{
-      .left = 770, .top = 160, .width = 520, .height = 400, .x_min = 0, .x_max = epochs, .y_min = 0, .y_max = 1};
-  std::vector<std::pair<double, double>> pts;
-  for (const auto& r : rows) pts.push_back({double(r.epoch), r.map});
-  img.line(map_ax.px(0), map_ax.py(0.9), map_ax.px(epochs), map_ax.py(0.9), plot::kLightGray, 2);
-  plot::polyline(img, map_ax, pts, plot::kPalette[1], 3);
-  for (const auto& p : pts) img.disc(map_ax.px(p.first), map_ax.py(p.second), 4, plot::kPalette[1]);
-  map_ax.draw_frame(img, "epoch", "mAP@0.5", "validation mAP@0.5");
-  img.text(map_ax.left + 8, int(map_ax.py(0.9)) + 6, "0.9", plot::kGray, 2);
-  img.text(20, 16,
-           "tiny YOLO on synthetic shapes: best mAP@0.5 " + fixed(best_map, 3) + " at epoch " +
-               std::to_string(best_epoch) + " of " + std::to_string(last) +
-               (rows.empty() ? " (no epochs in metrics.csv)" : ""),
-           plot::kBlack, 2);
-  img.save_png(path);
-}
-
-// --- metrics.csv ----------------------------------------------------------------------------
-
-const char* kCsvHeader =
-    "epoch,global_step,lr,loss,box,obj,noobj,cls,map50,ap_circle,ap_square,ap_triangle,epoch_seconds,elapsed_seconds";
-
-std::string csv_line(const EpochRow& r) {
-  std::ostringstream s;
-  s.precision(9);
-  s << r.epoch << ',' << r.global_step << ',' << r.lr << ',' << r.loss << ',' << r.box << ',' << r.obj << ',' << r.noobj
-    << ',' << r.cls << ',' << r.map;
-  for (double a : r.ap) s << ',' << a;
-  s << ',' << fixed(r.seconds, 2) << ',' << fixed(r.elapsed, 2);
-  return s.str();
-}
-
-// One row of metrics.csv; `where` names the file and line in errors.
-EpochRow parse_row(const std::string& line, const std::string& where) {
-  std::vector<double> v;
-  std::stringstream s(line);
-  for (std::string cell; std::getline(s, cell, ',');) {
-    std::size_t used = 0;
-    double x = 0;
-    try {
-      x = std::stod(cell, &used);
-    } catch (const std::exception&) {
-      used = 0;
-    }
-    if (used == 0 || used != cell.size())
-      throw std::runtime_error(where + ": column " + std::to_string(v.size() + 1) + " is not a number: '" + cell + "'");
-    v.push_back(x);
-  }
-  if (v.size() != 14)
-    throw std::runtime_error(where + ": " + std::to_string(v.size()) + " columns, expected 14: " + line);
-  return {std::int64_t(v[0]),
-          std::int64_t(v[1]),
-          v[2],
-          v[3],
-          v[4],
-          v[5],
-          v[6],
-          v[7],
-          v[8],
-          {v[9], v[10], v[11]},
-          v[12],
-          v[13]};
-}
-
-// The rows of the epochs a resumed run has already done (a run killed after writing a row but
-// before its checkpoint will write that epoch again).
-std::vector<EpochRow> read_rows(const fs::path& path, std::int64_t epochs_done) {
-  std::vector<EpochRow> rows;
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);  // the header
-  for (int number = 2; std::getline(in, line); ++number) {
-    if (line.empty()) continue;
-    const EpochRow row = parse_row(line, path.string() + " line " + std::to_string(number));
-    if (row.epoch <= epochs_done) rows.push_back(row);
-  }
-  if (std::int64_t(rows.size()) < epochs_done)
-    std::printf("warning: %s holds %zu of the %lld epochs done%s; the curves show only those\n", path.string().c_str(),
-                rows.size(), (long long)epochs_done, fs::exists(path) ? "" : " (it is missing)");
-  return rows;
-}
-
-void write_rows(const fs::path& path, const std::vector<EpochRow>& rows) {
-  std::string text = std::string(kCsvHeader) + '\n';
-  for (const auto& r : rows) text += csv_line(r) + '\n';
-  cli::write_file(path, text);
+// The curves' points: epoch, loss parts and mAP of each row.
+std::vector<plot::DetectionEpoch> curve_points(const xtr::MetricsCsv& csv) {
+  std::vector<plot::DetectionEpoch> out;
+  for (const auto& r : csv.rows()) out.push_back({r[0], r[3], r[4], r[5], r[6], r[7], r[8]});
+  return out;
 }
 
 // --- the program's own entries in the checkpoint, beside the trainer's -------------------------
@@ -281,17 +105,15 @@ struct RunState {
 };
 constexpr const char* kPartNames[] = {"total", "box", "obj", "noobj", "cls"};
 
-xg::Tensor int64_scalar(std::uint64_t v) { return xg::tensor(xt::xarray<std::int64_t>(std::int64_t(v))); }
-
-void save_checkpoint(const xm::TinyYoloTrainer& trainer, const RunState& run, double elapsed, std::uint64_t train_seed,
+void save_checkpoint(const xtr::TinyYoloTrainer& trainer, const RunState& run, double elapsed, std::uint64_t train_seed,
                      std::uint64_t val_seed, const cli::RunFlags& identity, const fs::path& path) {
   xg::StateDict state = trainer.state_dict();
   identity.store(state);
   state["example.best_map"] = xg::tensor(run.best_map, xg::kFloat64);
-  state["example.best_epoch"] = int64_scalar(std::uint64_t(run.best_epoch));
+  state["example.best_epoch"] = xg::scalar(std::uint64_t(run.best_epoch));
   state["example.elapsed_seconds"] = xg::tensor(elapsed, xg::kFloat64);
-  state["example.train_seed"] = int64_scalar(train_seed);
-  state["example.val_seed"] = int64_scalar(val_seed);
+  state["example.train_seed"] = xg::scalar(train_seed);
+  state["example.val_seed"] = xg::scalar(val_seed);
   for (int k = 0; k < 5; ++k)
     state[std::string("example.epoch_sum.") + kPartNames[k]] = xg::tensor(run.sums[k], xg::kFloat64);
   xg::save(state, path);
@@ -305,7 +127,7 @@ const xg::Tensor& entry(const xg::StateDict& d, const std::string& key, const fs
   return it->second;
 }
 
-RunState resume_from(xm::TinyYoloTrainer& trainer, std::uint64_t train_seed, std::uint64_t val_seed,
+RunState resume_from(xtr::TinyYoloTrainer& trainer, std::uint64_t train_seed, std::uint64_t val_seed,
                      const cli::RunFlags& identity, const fs::path& path) {
   const xg::StateDict state = xg::load(path);
   identity.check(state, path.string());
@@ -353,7 +175,7 @@ std::vector<std::int64_t> first_indices(std::int64_t n) {
 
 struct Flags {
   std::string out = "out/tiny_yolo", preset = "small", checkpoint;
-  xm::TinyYoloTrainOptions train{.epochs = 10, .batch_size = 16, .lr = 3e-3, .seed = 0};
+  xtr::TinyYoloTrainOptions train{.epochs = 10, .batch_size = 16, .lr = 3e-3, .seed = 0};
   std::int64_t train_images = 2048, val_images = 500, checkpoint_every = 0, show = 16, predict_images = 16;
   std::uint64_t train_seed = 1, val_seed = 2, predict_seed = 3;
   int threads = 0;
@@ -380,23 +202,49 @@ void predict(const Flags& f) {
   }
   std::printf("mAP@0.5 on these %lld images: %.3f\n", (long long)f.predict_images, map.map);
   const fs::path png = dir / "predict.png";
-  draw_grid(images, found, f.show_score,
-            "--predict: " + from.filename().string() + " on " + std::to_string(f.predict_images) +
-                " new images (seed " + std::to_string(f.predict_seed) + "), mAP@0.5 " + fixed(map.map, 3),
-            png.string());
+  plot::draw_detections(images, found, f.show_score,
+                        "--predict: " + from.filename().string() + " on " + std::to_string(f.predict_images) +
+                            " new images (seed " + std::to_string(f.predict_seed) + "), mAP@0.5 " + fixed(map.map, 3),
+                        png.string());
   std::printf("wrote %s\n", fs::absolute(png).string().c_str());
 }
 
+// An epoch is over: score it on the validation images, log it, keep the model if it is the best so
+// far. Returns whether it was.
+bool end_epoch(xtr::TinyYoloTrainer& trainer, const xtr::TrainStep& last, const xg::data::ShapesDataset& val,
+               RunState& run, double seconds, double elapsed, xtr::MetricsCsv& csv, const fs::path& dir) {
+  const xm::MeanAp m = xtr::evaluate_map(trainer.model(), std::int64_t(val.size()), batches_of(val));
+  double means[5];
+  for (int k = 0; k < 5; ++k) means[k] = run.sums[k] / double(trainer.steps_per_epoch()), run.sums[k] = 0;
+  csv.add({double(trainer.epoch()), double(trainer.global_step()), last.lr, means[0], means[1], means[2], means[3],
+           means[4], m.map, m.ap[0], m.ap[1], m.ap[2], seconds, elapsed});
+  csv.write(dir / "metrics.csv");
+  const bool improved = m.map > run.best_map;
+  if (improved) {
+    run.best_map = m.map, run.best_epoch = trainer.epoch();
+    xg::StateDict best;
+    for (auto& [key, t] : trainer.model().state_dict()) best["model." + key] = t;
+    best["best.map"] = xg::scalar(m.map);
+    best["best.epoch"] = xg::scalar(run.best_epoch);
+    xg::save(best, dir / "best.safetensors");
+  }
+  std::printf(
+      "epoch %lld/%lld  loss %.4f (box %.4f obj %.4f noobj %.4f cls %.4f)  mAP@0.5 %.3f (circle %.3f square %.3f "
+      "triangle %.3f)%s  lr %.2e  %s",
+      (long long)trainer.epoch(), (long long)trainer.options().epochs, means[0], means[1], means[2], means[3], means[4],
+      m.map, m.ap[0], m.ap[1], m.ap[2], improved ? " best" : "", last.lr, xtr::duration_text(seconds).c_str());
+  return improved;
+}
+
 void train(const Flags& f) {
-  const fs::path dir(f.out), ckpt = dir / "checkpoint.safetensors", best_path = dir / "best.safetensors",
-                             csv = dir / "metrics.csv";
-  const xm::TinyYoloConfig config = xm::TinyYoloConfig::preset(f.preset);
+  const fs::path dir(f.out), ckpt = dir / "checkpoint.safetensors";
   const auto t_data = Clock::now();
   const xg::data::ShapesDataset train(f.train_images, f.train_seed), val(f.val_images, f.val_seed);
   std::printf("data: %lld training images (seed %llu), %lld validation images (seed %llu) in %.1f s\n",
               (long long)f.train_images, (unsigned long long)f.train_seed, (long long)f.val_images,
               (unsigned long long)f.val_seed, std::chrono::duration<double>(Clock::now() - t_data).count());
-  xm::TinyYoloTrainer trainer(config, f.train, f.train_images, batches_of(train));
+  // The model, the YOLO loss, Adam and its one-cycle schedule (train/tiny_yolo_trainer.hpp).
+  xtr::TinyYoloTrainer trainer(xm::TinyYoloConfig::preset(f.preset), f.train, f.train_images, batches_of(train));
   std::size_t params = 0;
   for (const auto& p : trainer.model().parameters()) params += p.numel();
   std::printf("model: preset %s, %zu parameters; %lld steps per epoch of %lld images; threads %d\n", f.preset.c_str(),
@@ -408,84 +256,60 @@ void train(const Flags& f) {
   identity.add("--preset", f.preset);
   identity.add("--val-images", std::to_string(f.val_images));
   RunState run;
-  std::vector<EpochRow> rows;
+  xtr::MetricsCsv csv = metrics_table();
   if (f.resume && fs::exists(ckpt)) {
     run = resume_from(trainer, f.train_seed, f.val_seed, identity, ckpt);
-    rows = read_rows(csv, trainer.epoch());
+    const std::size_t kept = csv.read(dir / "metrics.csv", double(trainer.epoch()));
+    if (std::int64_t(kept) < trainer.epoch())
+      std::printf("warning: %s holds %zu of the %lld epochs done%s; the curves show only those\n",
+                  (dir / "metrics.csv").string().c_str(), kept, (long long)trainer.epoch(),
+                  fs::exists(dir / "metrics.csv") ? "" : " (it is missing)");
     std::printf("resumed from %s: epoch %lld, step %lld of the epoch, global step %lld\n", ckpt.string().c_str(),
                 (long long)trainer.epoch(), (long long)trainer.step_in_epoch(), (long long)trainer.global_step());
   } else if (f.resume) {
     std::printf("--resume: no %s, starting from scratch\n", ckpt.string().c_str());
   }
-  write_rows(csv, rows);
+  csv.write(dir / "metrics.csv");
   std::fflush(stdout);
 
-  const bool tty = isatty(fileno(stdout));
-  const auto t_start = Clock::now();
-  auto t_epoch = t_start;
-  const auto elapsed = [&] {
-    return run.elapsed_before + std::chrono::duration<double>(Clock::now() - t_start).count();
-  };
+  // The loop: one optimizer step per batch (trainer.step(): zero_grad, forward, YOLO loss,
+  // backward, gradient clipping, Adam, the schedule), an evaluation and a checkpoint per epoch.
+  xtr::ProgressBar bar(stdout);
+  const xtr::Eta eta(std::uint64_t(trainer.global_step()), std::uint64_t(trainer.total_steps()));
+  auto t_epoch = Clock::now();
+  const auto elapsed = [&] { return run.elapsed_before + eta.elapsed(); };
   while (!trainer.finished()) {
-    const xm::TrainStep s = trainer.step();
+    const xtr::TrainStep s = trainer.step();
     const double parts[] = {s.total, s.box, s.obj, s.noobj, s.cls};
     for (int k = 0; k < 5; ++k) run.sums[k] += parts[k];
     const std::int64_t steps = trainer.steps_per_epoch(), in_epoch = trainer.step_in_epoch();
     const std::int64_t done = in_epoch == 0 ? steps : in_epoch;
-    if (tty) {  // a progress bar, redrawn in place
-      const int width = 30, filled = int(width * done / steps);
-      std::printf("\repoch %lld/%lld [%s%s] %lld/%lld loss %.4f ", (long long)trainer.epoch() + (in_epoch != 0),
-                  (long long)f.train.epochs, std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
-                  (long long)done, (long long)steps, run.sums[0] / double(done));
-      std::fflush(stdout);
-    }
+    bar.update(
+        "epoch " + std::to_string(trainer.epoch() + (in_epoch != 0)) + "/" + std::to_string(f.train.epochs) + " ",
+        std::size_t(done), std::size_t(steps), "loss " + fixed(run.sums[0] / double(done), 4));
     if (in_epoch != 0) {
       if (f.checkpoint_every > 0 && trainer.global_step() % f.checkpoint_every == 0) {
-        if (tty) std::printf("\n");
+        bar.break_line();
         save_checkpoint(trainer, run, elapsed(), f.train_seed, f.val_seed, identity, ckpt);
       }
       continue;
     }
-
-    // The epoch is over: score it, log it, keep the model if it is the best so far, save the state.
-    const xm::MeanAp m = xm::evaluate_map(trainer.model(), f.val_images, batches_of(val));
-    EpochRow row{.epoch = trainer.epoch(), .global_step = trainer.global_step(), .lr = s.lr, .map = m.map, .ap = m.ap};
-    double* means[] = {&row.loss, &row.box, &row.obj, &row.noobj, &row.cls};
-    for (int k = 0; k < 5; ++k) *means[k] = run.sums[k] / double(steps), run.sums[k] = 0;
-    row.seconds = std::chrono::duration<double>(Clock::now() - t_epoch).count();
-    row.elapsed = elapsed();
-    rows.push_back(row);
-    write_rows(csv, rows);
-    const bool improved = m.map > run.best_map;
-    if (improved) {
-      run.best_map = m.map, run.best_epoch = trainer.epoch();
-      xg::StateDict best;
-      for (auto& [key, t] : trainer.model().state_dict()) best["model." + key] = t;
-      best["best.map"] = xg::tensor(m.map, xg::kFloat64);
-      best["best.epoch"] = int64_scalar(std::uint64_t(run.best_epoch));
-      xg::save(best, best_path);
-    }
-    const double eta = row.elapsed / double(trainer.epoch()) * double(f.train.epochs - trainer.epoch());
-    std::printf(
-        "%sepoch %lld/%lld  loss %.4f (box %.4f obj %.4f noobj %.4f cls %.4f)  mAP@0.5 %.3f (circle %.3f square "
-        "%.3f triangle %.3f)%s  lr %.2e  %s  ETA %s\n",
-        tty ? "\r" : "", (long long)trainer.epoch(), (long long)f.train.epochs, row.loss, row.box, row.obj, row.noobj,
-        row.cls, m.map, m.ap[0], m.ap[1], m.ap[2], improved ? " best" : "", s.lr, duration(row.seconds).c_str(),
-        duration(eta).c_str());
+    end_epoch(trainer, s, val, run, std::chrono::duration<double>(Clock::now() - t_epoch).count(), elapsed(), csv, dir);
+    std::printf("  ETA %s\n", xtr::duration_text(eta.seconds_left(std::uint64_t(trainer.global_step()))).c_str());
     save_checkpoint(trainer, run, elapsed(), f.train_seed, f.val_seed, identity, ckpt);
     t_epoch = Clock::now();
   }
 
   // Pictures of the best model.
-  const auto best = load_model(f.preset, best_path);
+  const auto best = load_model(f.preset, dir / "best.safetensors");
   const std::vector<std::int64_t> shown = first_indices(std::min(f.show, f.val_images));
-  draw_grid(val, best->detect(val.images(shown)), f.show_score,
-            "validation images, best epoch " + std::to_string(run.best_epoch) + " (mAP@0.5 " + fixed(run.best_map, 3) +
-                " on " + std::to_string(f.val_images) + " images)",
-            (dir / "val_predictions.png").string());
-  draw_curves(rows, run.best_map, run.best_epoch, (dir / "curves.png").string());
+  plot::draw_detections(val, best->detect(val.images(shown)), f.show_score,
+                        "validation images, best epoch " + std::to_string(run.best_epoch) + " (mAP@0.5 " +
+                            fixed(run.best_map, 3) + " on " + std::to_string(f.val_images) + " images)",
+                        (dir / "val_predictions.png").string());
+  plot::draw_detection_curves(curve_points(csv), run.best_map, run.best_epoch, (dir / "curves.png").string());
   std::printf("best mAP@0.5 %.3f at epoch %lld; training took %s\n", run.best_map, (long long)run.best_epoch,
-              duration(elapsed()).c_str());
+              xtr::duration_text(elapsed()).c_str());
   std::printf("outputs in %s: metrics.csv, curves.png, val_predictions.png, checkpoint.safetensors, best.safetensors\n",
               fs::absolute(dir).string().c_str());
 }

@@ -26,7 +26,7 @@
 #include <vector>
 
 #include "xgrad/losses/yolo_loss.hpp"
-#include "xgrad/models/decode.hpp"
+#include "xgrad/models/detection/decode.hpp"
 #include "xgrad/nn/conv2d.hpp"
 #include "xgrad/nn/sequential.hpp"
 

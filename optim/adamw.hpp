@@ -10,13 +10,17 @@
 //   p = p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
 //
 //   xg::optim::AdamW opt(net.parameters(), {.lr = 1e-3, .weight_decay = 0.05});
+//
+// It is Adam with AdamOptions::decoupled_weight_decay set (one update loop, optim/adam.cpp); this
+// class only gives it its name and PyTorch's default decay.
 #include <array>
 #include <vector>
 
-#include "xgrad/optim/optimizer.hpp"
+#include "xgrad/optim/adam.hpp"
 
 namespace xgrad::optim {
 
+// Adam's options with PyTorch's AdamW default for weight_decay.
 struct AdamWOptions {
   double lr = 1e-3;
   std::array<double, 2> betas = {0.9, 0.999};
@@ -25,28 +29,23 @@ struct AdamWOptions {
   bool amsgrad = false;
   bool maximize = false;
 
-  void validate() const;  // throws xg::Error naming the bad value
-  static void visit(auto& self, auto&& f) {
-    f("lr", self.lr);
-    f("beta1", self.betas[0]);
-    f("beta2", self.betas[1]);
-    f("eps", self.eps);
-    f("weight_decay", self.weight_decay);
-    f("amsgrad", self.amsgrad);
-    f("maximize", self.maximize);
+  // The same options as Adam's, decoupled.
+  AdamOptions adam() const {
+    AdamOptions o;  // by name: independent of the order the fields are declared in
+    o.lr = lr, o.betas = betas, o.eps = eps, o.weight_decay = weight_decay, o.amsgrad = amsgrad;
+    o.maximize = maximize, o.decoupled_weight_decay = true;
+    return o;
   }
+  void validate() const { adam().validate(); }  // throws xg::Error naming the bad value
 };
 
-class AdamW : public OptimizerWithOptions<AdamWOptions> {
+class AdamW : public Adam {
  public:
   explicit AdamW(std::vector<Tensor> params, AdamWOptions options = {});
   explicit AdamW(std::vector<ParamGroup<AdamWOptions>> groups);
-  void step() override;
-
- protected:
-  std::vector<std::string> required_buffers(std::size_t group) const override;
-  std::vector<std::string> known_buffers() const override { return {"exp_avg", "exp_avg_sq", "max_exp_avg_sq"}; }
-  std::vector<std::string> nonnegative_buffers() const override { return {"exp_avg_sq", "max_exp_avg_sq"}; }
+  void add_param_group(ParamGroup<AdamWOptions> group) {
+    Adam::add_param_group({std::move(group.params), group.options.adam()});
+  }
 };
 
 }  // namespace xgrad::optim

@@ -5,6 +5,7 @@
 #include <limits>
 #include <numbers>
 
+#include "xgrad/optim/detail/check_range.hpp"
 #include "xgrad/optim/detail/scheduler_state.hpp"
 
 namespace xgrad::optim {
@@ -45,7 +46,7 @@ void LRScheduler::step() {
 }
 
 StateDict LRScheduler::state_dict(const std::string& prefix) const {
-  return {{prefix + "last_epoch", detail::int64_scalar(last_epoch_)},
+  return {{prefix + "last_epoch", scalar(last_epoch_)},
           {prefix + "base_lrs", detail::float64_vector(base_lrs_)},
           {prefix + "last_lr", detail::float64_vector(last_lr_)}};
 }
@@ -64,9 +65,7 @@ void LRScheduler::load_state_dict(const StateDict& dict, const std::string& pref
 // --- StepLR ------------------------------------------------------------------------------------
 
 StepLR::StepLR(Optimizer& optimizer, StepLROptions options) : LRScheduler(optimizer, "StepLR"), options_(options) {
-  if (options_.step_size < 1) fail("StepLR", "step_size must be >= 1, got ", options_.step_size);
-  if (!(options_.gamma > 0 && std::isfinite(options_.gamma)))
-    fail("StepLR", "gamma must be > 0 and finite, got ", options_.gamma);
+  detail::CheckRange("StepLR").at_least("step_size", options_.step_size, 1).above_finite("gamma", options_.gamma, 0);
   step();
 }
 
@@ -81,10 +80,9 @@ std::vector<double> StepLR::get_lr() {
 
 MultiStepLR::MultiStepLR(Optimizer& optimizer, MultiStepLROptions options)
     : LRScheduler(optimizer, "MultiStepLR"), options_(std::move(options)) {
-  for (std::int64_t m : options_.milestones)
-    if (m < 0) fail("MultiStepLR", "milestones must be >= 0, got ", m);
-  if (!(options_.gamma > 0 && std::isfinite(options_.gamma)))
-    fail("MultiStepLR", "gamma must be > 0 and finite, got ", options_.gamma);
+  const detail::CheckRange check("MultiStepLR");
+  for (std::int64_t m : options_.milestones) check.at_least("milestones", m, 0);
+  check.above_finite("gamma", options_.gamma, 0);
   step();
 }
 
@@ -100,8 +98,7 @@ std::vector<double> MultiStepLR::get_lr() {
 
 ExponentialLR::ExponentialLR(Optimizer& optimizer, ExponentialLROptions options)
     : LRScheduler(optimizer, "ExponentialLR"), options_(options) {
-  if (!(options_.gamma > 0)) fail("ExponentialLR", "gamma must be > 0, got ", options_.gamma);
-  if (!std::isfinite(options_.gamma)) fail("ExponentialLR", "gamma must be finite, got ", options_.gamma);
+  detail::CheckRange("ExponentialLR").above("gamma", options_.gamma, 0).finite("gamma", options_.gamma);
   step();
 }
 
@@ -116,9 +113,9 @@ std::vector<double> ExponentialLR::get_lr() {
 
 CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, CosineAnnealingLROptions options)
     : LRScheduler(optimizer, "CosineAnnealingLR"), options_(options) {
-  if (options_.t_max < 1) fail("CosineAnnealingLR", "t_max must be >= 1, got ", options_.t_max);
-  if (!(options_.eta_min >= 0 && std::isfinite(options_.eta_min)))
-    fail("CosineAnnealingLR", "eta_min must be >= 0 and finite, got ", options_.eta_min);
+  detail::CheckRange("CosineAnnealingLR")
+      .at_least("t_max", options_.t_max, 1)
+      .at_least_finite("eta_min", options_.eta_min, 0);
   step();
 }
 
@@ -144,11 +141,10 @@ std::vector<double> CosineAnnealingLR::get_lr() {
 
 LinearLR::LinearLR(Optimizer& optimizer, LinearLROptions options)
     : LRScheduler(optimizer, "LinearLR"), options_(options) {
-  if (!(options_.start_factor > 0 && options_.start_factor <= 1))
-    fail("LinearLR", "start_factor must be in (0, 1], got ", options_.start_factor);
-  if (!(options_.end_factor >= 0 && options_.end_factor <= 1))
-    fail("LinearLR", "end_factor must be in [0, 1], got ", options_.end_factor);
-  if (options_.total_iters < 1) fail("LinearLR", "total_iters must be >= 1, got ", options_.total_iters);
+  detail::CheckRange("LinearLR")
+      .in("start_factor", options_.start_factor, 0, 1, detail::Interval::OpenClosed)
+      .in("end_factor", options_.end_factor, 0, 1)
+      .at_least("total_iters", options_.total_iters, 1);
   step();
 }
 

@@ -5,17 +5,19 @@
 #include <limits>
 #include <numbers>
 
+#include "xgrad/optim/detail/check_range.hpp"
+
 namespace xgrad::optim {
 
 OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options)
     : LRScheduler(optimizer, "OneCycleLR"), options_(options) {
   const OneCycleLROptions& o = options_;
-  if (!(o.max_lr > 0)) fail("OneCycleLR", "max_lr must be > 0, got ", o.max_lr);
-  if (!std::isfinite(o.max_lr)) fail("OneCycleLR", "max_lr must be finite, got ", o.max_lr);
+  const detail::CheckRange check("OneCycleLR");
+  check.above("max_lr", o.max_lr, 0).finite("max_lr", o.max_lr);
   if (o.total_steps > 0) {
     total_steps_ = o.total_steps;
   } else if (o.total_steps < 0) {
-    fail("OneCycleLR", "total_steps must be > 0, got ", o.total_steps);
+    check.above("total_steps", o.total_steps, 0);
   } else {
     if (o.epochs <= 0 || o.steps_per_epoch <= 0)
       fail("OneCycleLR", "set total_steps, or epochs and steps_per_epoch (both > 0); got epochs ", o.epochs,
@@ -27,11 +29,9 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options)
   // step() counts to total_steps inclusive, so the count must leave room for one more.
   if (total_steps_ == std::numeric_limits<std::int64_t>::max())
     fail("OneCycleLR", "total_steps must be below 2^63 - 1, got ", total_steps_);
-  if (!(o.pct_start >= 0 && o.pct_start <= 1)) fail("OneCycleLR", "pct_start must be in [0, 1], got ", o.pct_start);
-  if (!(o.div_factor > 0 && std::isfinite(o.div_factor)))
-    fail("OneCycleLR", "div_factor must be > 0 and finite, got ", o.div_factor);
-  if (!(o.final_div_factor > 0 && std::isfinite(o.final_div_factor)))
-    fail("OneCycleLR", "final_div_factor must be > 0 and finite, got ", o.final_div_factor);
+  check.in("pct_start", o.pct_start, 0, 1)
+      .above_finite("div_factor", o.div_factor, 0)
+      .above_finite("final_div_factor", o.final_div_factor, 0);
 
   const double initial_lr = o.max_lr / o.div_factor;
   const double min_lr = initial_lr / o.final_div_factor;

@@ -43,8 +43,6 @@ Tensor int64_tensor(const std::vector<std::int64_t>& values) {
   return from_xarray(std::move(a));
 }
 
-Tensor int64_scalar(std::int64_t value) { return from_xarray(xt::xarray<std::int64_t>(value)); }
-
 // A 0-d or one-element tensor as a whole number in [0, 2^63 - 1): int64 read as is, floating
 // values checked before the conversion (which is undefined out of range). Nothing otherwise.
 std::optional<std::int64_t> step_count(const Tensor& t) {
@@ -186,7 +184,7 @@ StateDict Optimizer::state_dict(const std::string& prefix) const {
   for (std::size_t i = 0; i < states_.size(); ++i) {
     if (!states_[i]) continue;
     const std::string key = prefix + "state." + std::to_string(i) + ".";
-    if (counts_steps_) out[key + "step"] = int64_scalar(states_[i]->step);
+    if (counts_steps_) out[key + "step"] = scalar(states_[i]->step);
     for (const auto& [name, buf] : states_[i]->buffers) out[key + name] = buf.detach();
   }
   for (std::size_t g = 0; g < groups_.size(); ++g) {
@@ -221,8 +219,7 @@ void Optimizer::load_state_dict(const StateDict& dict, const std::string& prefix
 
   // 2. Groups: the same number, each with as many parameters as ours and every option.
   if (saved_groups.size() != groups_.size() || saved_groups.rbegin()->first != groups_.size() - 1)
-    fail(where, "the saved state has ", saved_groups.size(), " parameter groups, this optimizer has ",
-         groups_.size());
+    fail(where, "the saved state has ", saved_groups.size(), " parameter groups, this optimizer has ", groups_.size());
   std::map<std::int64_t, std::size_t> global_of_saved;  // saved parameter index -> ours
   std::vector<std::size_t> group_of(states_.size());
   std::vector<std::map<std::string, double>> options(groups_.size());

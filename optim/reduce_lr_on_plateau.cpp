@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "xgrad/optim/detail/check_range.hpp"
 #include "xgrad/optim/detail/scheduler_state.hpp"
 
 namespace xgrad::optim {
@@ -11,13 +12,14 @@ namespace xgrad::optim {
 ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, ReduceLROnPlateauOptions options)
     : optimizer_(optimizer), options_(options) {
   const auto& o = options_;
-  if (!(o.factor >= 0 && o.factor < 1)) fail("ReduceLROnPlateau", "factor must be in [0, 1), got ", o.factor);
-  if (o.patience < 0) fail("ReduceLROnPlateau", "patience must be >= 0, got ", o.patience);
-  if (!(o.threshold >= 0)) fail("ReduceLROnPlateau", "threshold must be >= 0, got ", o.threshold);
-  if (o.cooldown < 0) fail("ReduceLROnPlateau", "cooldown must be >= 0, got ", o.cooldown);
-  if (!(o.min_lr >= 0)) fail("ReduceLROnPlateau", "min_lr must be >= 0, got ", o.min_lr);
-  if (!std::isfinite(o.min_lr)) fail("ReduceLROnPlateau", "min_lr must be finite, got ", o.min_lr);
-  if (!(o.eps >= 0)) fail("ReduceLROnPlateau", "eps must be >= 0, got ", o.eps);
+  detail::CheckRange("ReduceLROnPlateau")
+      .in("factor", o.factor, 0, 1, detail::Interval::ClosedOpen)
+      .at_least("patience", o.patience, 0)
+      .at_least("threshold", o.threshold, 0)
+      .at_least("cooldown", o.cooldown, 0)
+      .at_least("min_lr", o.min_lr, 0)
+      .finite("min_lr", o.min_lr)
+      .at_least("eps", o.eps, 0);
   best_ =
       o.mode == PlateauMode::Min ? std::numeric_limits<double>::infinity() : -std::numeric_limits<double>::infinity();
 }
@@ -63,9 +65,9 @@ std::vector<double> ReduceLROnPlateau::get_last_lr() const { return last_lr_.emp
 
 StateDict ReduceLROnPlateau::state_dict(const std::string& prefix) const {
   return {{prefix + "best", tensor(best_, kFloat64)},
-          {prefix + "num_bad_epochs", detail::int64_scalar(num_bad_epochs_)},
-          {prefix + "cooldown_counter", detail::int64_scalar(cooldown_counter_)},
-          {prefix + "last_epoch", detail::int64_scalar(last_epoch_)},
+          {prefix + "num_bad_epochs", scalar(num_bad_epochs_)},
+          {prefix + "cooldown_counter", scalar(cooldown_counter_)},
+          {prefix + "last_epoch", scalar(last_epoch_)},
           {prefix + "last_lr", detail::float64_vector(get_last_lr())}};
 }
 

@@ -3,18 +3,15 @@
 #include <cmath>
 
 #include "xgrad/core/autograd.hpp"
+#include "xgrad/optim/detail/check_range.hpp"
 
 namespace xgrad::optim {
 
 void RMSpropOptions::validate() const {
-  if (!(lr >= 0)) fail("RMSprop", "lr must be >= 0, got ", lr);
-  if (!std::isfinite(lr)) fail("RMSprop", "lr must be finite, got ", lr);
-  if (!(alpha >= 0 && alpha <= 1)) fail("RMSprop", "alpha must be in [0, 1], got ", alpha);
-  if (!(eps >= 0)) fail("RMSprop", "eps must be >= 0, got ", eps);
+  const detail::CheckRange check("RMSprop");
+  check.at_least("lr", lr, 0).finite("lr", lr).in("alpha", alpha, 0, 1).at_least("eps", eps, 0);
   // eps = 0 divides 0 by 0 wherever a gradient (hence the second moment) is zero.
-  if (!(eps > 0 && std::isfinite(eps))) fail("RMSprop", "eps must be > 0 and finite, got ", eps);
-  if (!(weight_decay >= 0)) fail("RMSprop", "weight_decay must be >= 0, got ", weight_decay);
-  if (!(momentum >= 0)) fail("RMSprop", "momentum must be >= 0, got ", momentum);
+  check.above_finite("eps", eps, 0).at_least("weight_decay", weight_decay, 0).at_least("momentum", momentum, 0);
 }
 
 RMSprop::RMSprop(std::vector<Tensor> params, RMSpropOptions options)

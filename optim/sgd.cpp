@@ -3,18 +3,19 @@
 #include <cmath>
 
 #include "xgrad/core/autograd.hpp"
+#include "xgrad/optim/detail/check_range.hpp"
 #include "xgrad/optim/detail/with_flags.hpp"
 
 namespace xgrad::optim {
 
 void SGDOptions::validate() const {
-  if (!(lr >= 0)) fail("SGD", "lr must be >= 0, got ", lr);
-  if (!std::isfinite(lr)) fail("SGD", "lr must be finite, got ", lr);
-  if (!(momentum >= 0)) fail("SGD", "momentum must be >= 0, got ", momentum);
-  if (!(weight_decay >= 0)) fail("SGD", "weight_decay must be >= 0, got ", weight_decay);
+  detail::CheckRange("SGD")
+      .at_least("lr", lr, 0)
+      .finite("lr", lr)
+      .at_least("momentum", momentum, 0)
+      .at_least("weight_decay", weight_decay, 0);
   if (nesterov && (momentum <= 0 || dampening != 0))
-    fail("SGD", "nesterov needs momentum > 0 and dampening = 0, got momentum ", momentum, " and dampening ",
-         dampening);
+    fail("SGD", "nesterov needs momentum > 0 and dampening = 0, got momentum ", momentum, " and dampening ", dampening);
 }
 
 SGD::SGD(std::vector<Tensor> params, SGDOptions options)

@@ -1,5 +1,5 @@
 #pragma once
-// The update Adam and AdamW share (internal: included by adam.cpp and adamw.cpp only). It follows
+// The update of Adam and AdamW (internal: included by adam.cpp only). It follows
 // the single-tensor loop of torch.optim.Adam in PyTorch 1.13 operation for operation, so that
 // results agree with PyTorch's to the last few bits:
 //
@@ -26,8 +26,8 @@ struct AdamScalars {
 
 // One element's update; the loop below instantiates it once per combination of the options, so
 // that each instance is branch-free and the compiler vectorizes it (sqrt and divide included:
-// they are correctly rounded in vector form too, so the bits do not change; adam.cpp and adamw.cpp
-// build with -fno-math-errno so that sqrt need not set errno).
+// they are correctly rounded in vector form too, so the bits do not change; adam.cpp builds
+// with -fno-math-errno so that sqrt need not set errno).
 template <bool Decoupled, bool Maximize, bool WeightDecay, bool AmsGrad, class T>
 void adam_loop(T* __restrict w, const T* __restrict dw, T* __restrict m, T* __restrict v, T* __restrict v_max,
                std::size_t n, const AdamScalars& s) {

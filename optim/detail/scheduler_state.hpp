@@ -13,8 +13,6 @@
 
 namespace xgrad::optim::detail {
 
-inline Tensor int64_scalar(std::int64_t value) { return from_xarray(xt::xarray<std::int64_t>(value)); }
-
 inline Tensor float64_vector(const std::vector<double>& values) {
   xt::xarray<double> a = xt::empty<double>(Shape{values.size()});
   std::copy(values.begin(), values.end(), a.begin());
@@ -79,8 +77,7 @@ class StateReader {
   std::vector<double> numbers(const std::string& name, std::size_t count) const {
     const Tensor& t = dict_.at(prefix_ + name);
     if (!t.defined() || t.dim() != 1 || t.numel() != count)
-      fail(where_.c_str(), "'", prefix_ + name, "' must hold ", count,
-           " numbers, one per parameter group, got shape ",
+      fail(where_.c_str(), "'", prefix_ + name, "' must hold ", count, " numbers, one per parameter group, got shape ",
            t.defined() ? to_string(t.shape()) : std::string("(undefined)"));
     const Tensor t64 = t.to(kFloat64);
     return {t64.data<double>().begin(), t64.data<double>().end()};

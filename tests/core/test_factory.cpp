@@ -112,3 +112,17 @@ TEST(Factory, RegularNestedListsKeepTheirShapeAndOrder) {
 }
 
 }  // namespace
+
+TEST(Factory, ScalarIsExact) {
+  const std::int64_t big = std::numeric_limits<std::int64_t>::max() - 1;  // not a double
+  const xg::Tensor i = xg::scalar(big);
+  EXPECT_EQ(i.dtype(), xg::kInt64);
+  EXPECT_EQ(i.dim(), 0u);
+  EXPECT_EQ(i.data<std::int64_t>()(), big);
+  EXPECT_EQ(xg::scalar(std::size_t(7)).data<std::int64_t>()(), 7);  // any integer type
+  EXPECT_EQ(xg::scalar(-3).data<std::int64_t>()(), -3);
+  const xg::Tensor d = xg::scalar(0.1);
+  EXPECT_EQ(d.dtype(), xg::kFloat64);
+  EXPECT_EQ(d.dim(), 0u);
+  EXPECT_EQ(d.item(), 0.1);  // 0.1 as a double, not through float32
+}

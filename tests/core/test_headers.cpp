@@ -1,6 +1,7 @@
 // The installed headers as a user meets them: <xgrad/xgrad.hpp> includes every public header, and
 // no public header includes an internal one (a detail/ folder, which is not installed), so that a
-// program outside the tree compiles against the installed package.
+// program outside the tree compiles against the installed package. And the layering of
+// DESIGN.md's table: no folder includes one that sits above it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -10,13 +11,15 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace fs = std::filesystem;
 
 namespace {
 
 const fs::path kRoot = XGRAD_SOURCE_DIR;
-const char* const kFolders[] = {"core", "nn", "losses", "optim", "data", "models"};
+const char* const kFolders[] = {"core", "nn", "losses", "optim", "data", "models", "train"};
 
 std::string read(const fs::path& p) {
   std::ifstream in(p);
@@ -68,4 +71,24 @@ TEST(Headers, NoPublicHeaderIncludesAnInternalOne) {
     for (const std::string& included : includes_of(kRoot / h))
       EXPECT_FALSE(internal(included)) << "<xgrad/" << h << "> includes <xgrad/" << included
                                        << ">, which is not installed";
+}
+
+// DESIGN.md's table, top down: a folder may include the folders above it, never one below.
+TEST(Headers, DependenciesPointDownTheTable) {
+  const std::vector<std::pair<std::string, std::set<std::string>>> may_include = {
+      {"nn", {"core"}},
+      {"losses", {"core"}},
+      {"optim", {"core"}},
+      {"data", {"core"}},
+      {"models", {"core", "nn", "losses"}},
+  };
+  for (const auto& [folder, allowed] : may_include)
+    for (const auto& e : fs::recursive_directory_iterator(kRoot / folder)) {
+      if (e.path().extension() != ".hpp" && e.path().extension() != ".cpp") continue;
+      const std::string file = fs::relative(e.path(), kRoot).generic_string();
+      for (const std::string& included : includes_of(e.path())) {
+        const std::string top = included.substr(0, included.find('/'));
+        EXPECT_TRUE(top == folder || allowed.count(top)) << file << " includes <xgrad/" << included << ">";
+      }
+    }
 }

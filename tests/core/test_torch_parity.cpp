@@ -23,8 +23,12 @@
 #include <vector>
 #include <xgrad/xgrad.hpp>
 
+#include "fixtures.hpp"
+
 namespace xg = xgrad;
 using json = nlohmann::json;
+using xg::test::fixture_tensor;
+using xg::test::FixtureCase;
 
 namespace {
 
@@ -32,19 +36,6 @@ constexpr double kRelTol = 1e-10;
 const char* const kFixturePath = XGRAD_FIXTURES "/core/ops.json";
 
 // --- reading the fixture -------------------------------------------------------------------
-
-xt::xarray<double> to_xarray(const json& t) {
-  const auto shape = t.at("shape").get<xg::Shape>();
-  const auto data = t.at("data").get<std::vector<double>>();
-  xt::xarray<double> a = xt::empty<double>(shape);
-  if (a.size() != data.size())
-    throw std::runtime_error("fixture: shape " + xg::to_string(shape) + " holds " + std::to_string(a.size()) +
-                             " values, but data has " + std::to_string(data.size()));
-  std::copy(data.begin(), data.end(), a.begin());
-  return a;
-}
-
-xg::Tensor to_tensor(const json& t) { return xg::from_xarray(to_xarray(t)); }
 
 // Nested lists of integers (gather, index_select) to an int64 tensor of the same shape.
 xt::xarray<std::int64_t> nested_to_int64(const json& j) {
@@ -159,69 +150,23 @@ const std::map<std::string, OpFn>& op_table() {
        [](const Inputs& x, const json& a) {
          return xg::index_select(x[0], int_arg(a, "dim"), xg::from_xarray(nested_to_int64(a.at("index"))));
        }},
-      {"where", [](const Inputs& x, const json& a) { return xg::where(to_tensor(a.at("condition")), x[0], x[1]); }},
+      {"where",
+       [](const Inputs& x, const json& a) { return xg::where(fixture_tensor(a.at("condition")), x[0], x[1]); }},
   };
   return table;
 }
 
 // --- the parameterized test ----------------------------------------------------------------
 
-struct Case {
-  std::string name;
-  json spec;  // the whole case; empty when the fixture could not be read
-  std::string load_error;
-};
-
-// What GoogleTest prints for GetParam(): the case name, not the object's bytes.
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
-
-// Loaded once at test registration. A missing or unreadable fixture becomes one failing case.
-std::vector<Case> load_cases() {
-  try {
-    std::ifstream in(kFixturePath);
-    if (!in) throw std::runtime_error(std::string("cannot open ") + kFixturePath);
-    const json all = json::parse(in);
-    std::vector<Case> cases;
-    for (const auto& c : all) cases.push_back({c.at("name").get<std::string>(), c, ""});
-    if (cases.empty()) throw std::runtime_error(std::string(kFixturePath) + " holds no cases");
-    return cases;
-  } catch (const std::exception& e) {
-    return {{"fixture_load_error", json(), e.what()}};
-  }
-}
-
-std::string test_name(const testing::TestParamInfo<Case>& info) {
-  std::string name = info.param.name;
-  for (char& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return name;
-}
-
-// Compares shape and every value of `got` with the fixture's {"shape", "data"}; `what` names
-// the array ("output", "grad of input 1") in the failure messages.
+// Shape and every value of `got` against the fixture's array, to kRelTol.
 void expect_close(const std::string& case_name, const std::string& what, const xg::Tensor& got, const json& expected) {
-  const xt::xarray<double> want = to_xarray(expected);
-  ASSERT_EQ(got.dtype(), xg::kFloat64) << case_name << ": " << what << " has dtype " << got.dtype();
-  ASSERT_EQ(got.shape(), xg::Shape(want.shape().begin(), want.shape().end()))
-      << case_name << ": " << what << " has shape " << xg::to_string(got.shape()) << ", PyTorch gives "
-      << xg::to_string(xg::Shape(want.shape().begin(), want.shape().end()));
-  const std::vector<double> g(got.data<double>().begin(), got.data<double>().end());
-  const std::vector<double> w(want.begin(), want.end());
-  std::size_t mismatches = 0;
-  for (std::size_t i = 0; i < w.size(); ++i) {
-    const bool close = std::abs(g[i] - w[i]) <= kRelTol * std::max(1.0, std::abs(w[i]));
-    if (close) continue;
-    if (++mismatches <= 5)
-      ADD_FAILURE() << case_name << ": " << what << "[" << i << "] (flat index) is " << std::setprecision(17) << g[i]
-                    << ", PyTorch gives " << w[i];
-  }
-  if (mismatches > 5) ADD_FAILURE() << case_name << ": " << what << ": " << mismatches << " values differ in all";
+  xg::test::expect_matches_fixture(case_name, what, got, expected, kRelTol);
 }
 
-class TorchParity : public testing::TestWithParam<Case> {};
+class TorchParity : public testing::TestWithParam<FixtureCase> {};
 
 TEST_P(TorchParity, ForwardAndBackward) {
-  const Case& c = GetParam();
+  const FixtureCase& c = GetParam();
   ASSERT_TRUE(c.load_error.empty()) << "cannot read the PyTorch fixtures: " << c.load_error
                                     << " (regenerate with /usr/bin/python3 tests/fixtures/core/make_core_fixtures.py)";
   const json& spec = c.spec;
@@ -232,7 +177,7 @@ TEST_P(TorchParity, ForwardAndBackward) {
   const json& grads = spec.at("grads");
   Inputs inputs;
   for (std::size_t i = 0; i < spec.at("inputs").size(); ++i) {
-    xg::Tensor t = to_tensor(spec.at("inputs")[i]);
+    xg::Tensor t = fixture_tensor(spec.at("inputs")[i]);
     if (!grads.at(i).is_null()) t.requires_grad_();
     inputs.push_back(t);
   }
@@ -247,7 +192,7 @@ TEST_P(TorchParity, ForwardAndBackward) {
   if (HasFatalFailure()) return;
 
   try {
-    out.backward(to_tensor(spec.at("upstream")));
+    out.backward(fixture_tensor(spec.at("upstream")));
   } catch (const std::exception& e) {
     FAIL() << c.name << ": backward threw: " << e.what();
   }
@@ -262,6 +207,7 @@ TEST_P(TorchParity, ForwardAndBackward) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Ops, TorchParity, testing::ValuesIn(load_cases()), test_name);
+INSTANTIATE_TEST_SUITE_P(Ops, TorchParity, testing::ValuesIn(xg::test::fixture_cases(kFixturePath)),
+                         xg::test::fixture_test_name);
 
 }  // namespace

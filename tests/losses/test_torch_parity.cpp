@@ -39,9 +39,13 @@
 #include <xgrad/losses/nll.hpp>
 #include <xgrad/losses/smooth_l1.hpp>
 
+#include "fixtures.hpp"
+
 namespace xg = xgrad;
 namespace xl = xgrad::losses;
 using json = nlohmann::json;
+using xg::test::fixture_tensor;
+using xg::test::FixtureCase;
 
 namespace {
 
@@ -49,38 +53,6 @@ constexpr double kRelTol = 1e-10;
 const char* const kFixturePath = XGRAD_FIXTURES "/losses/losses.json";
 
 // --- reading the fixture -------------------------------------------------------------------
-
-double number(const json& v) {
-  if (v.is_number()) return v.get<double>();
-  const std::string s = v.get<std::string>();
-  if (s == "nan") return std::numeric_limits<double>::quiet_NaN();
-  if (s == "inf") return std::numeric_limits<double>::infinity();
-  if (s == "-inf") return -std::numeric_limits<double>::infinity();
-  throw std::runtime_error("fixture: unknown number " + s);
-}
-
-xt::xarray<double> to_xarray(const json& t) {
-  const auto shape = t.at("shape").get<xg::Shape>();
-  const json& data = t.at("data");
-  xt::xarray<double> a = xt::empty<double>(shape);
-  if (a.size() != data.size())
-    throw std::runtime_error("fixture: shape " + xg::to_string(shape) + " holds " + std::to_string(a.size()) +
-                             " values, but data has " + std::to_string(data.size()));
-  for (std::size_t i = 0; i < a.size(); ++i) a.data()[i] = number(data[i]);
-  return a;
-}
-
-// A float64 tensor, or int64 when the fixture says so (class indices); undefined for null.
-xg::Tensor to_tensor(const json& t) {
-  if (t.is_null()) return {};
-  if (t.value("dtype", "float64") == "int64") {
-    xt::xarray<std::int64_t> a = xt::empty<std::int64_t>(t.at("shape").get<xg::Shape>());
-    const auto data = t.at("data").get<std::vector<std::int64_t>>();
-    std::copy(data.begin(), data.end(), a.begin());
-    return xg::from_xarray(std::move(a));
-  }
-  return xg::from_xarray(to_xarray(t));
-}
 
 xl::Reduction reduction(const json& o) {
   const std::string r = o.at("reduction").get<std::string>();
@@ -195,61 +167,15 @@ const std::map<std::string, LossFn>& loss_table() {
 
 // --- the parameterized test ----------------------------------------------------------------
 
-struct Case {
-  std::string name;
-  json spec;  // the whole case; empty when the fixture could not be read
-  std::string load_error;
-};
-
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
-
-std::vector<Case> load_cases() {
-  try {
-    std::ifstream in(kFixturePath);
-    if (!in) throw std::runtime_error(std::string("cannot open ") + kFixturePath);
-    const json all = json::parse(in);
-    std::vector<Case> cases;
-    for (const auto& c : all) cases.push_back({c.at("name").get<std::string>(), c, ""});
-    if (cases.empty()) throw std::runtime_error(std::string(kFixturePath) + " holds no cases");
-    return cases;
-  } catch (const std::exception& e) {
-    return {{"fixture_load_error", json(), e.what()}};
-  }
-}
-
-std::string test_name(const testing::TestParamInfo<Case>& info) {
-  std::string name = info.param.name;
-  for (char& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return name;
-}
-
-bool close(double got, double want) {
-  if (!std::isfinite(want)) return std::isnan(want) ? std::isnan(got) : got == want;
-  return std::abs(got - want) <= kRelTol * std::max(1.0, std::abs(want));
-}
-
+// Shape and every value of `got` against the fixture's array, to kRelTol; non-finite values exactly.
 void expect_close(const std::string& case_name, const std::string& what, const xg::Tensor& got, const json& expected) {
-  const xt::xarray<double> want = to_xarray(expected);
-  ASSERT_EQ(got.dtype(), xg::kFloat64) << case_name << ": " << what << " has dtype " << got.dtype();
-  const xg::Shape want_shape(want.shape().begin(), want.shape().end());
-  ASSERT_EQ(got.shape(), want_shape) << case_name << ": " << what << " has shape " << xg::to_string(got.shape())
-                                     << ", PyTorch gives " << xg::to_string(want_shape);
-  const auto& g = got.data<double>();
-  std::size_t mismatches = 0;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    if (close(g.data()[i], want.data()[i])) continue;
-    if (++mismatches <= 5)
-      ADD_FAILURE() << case_name << ": " << what << "[" << i << "] (flat index) is " << std::setprecision(17)
-                    << g.data()[i] << ", PyTorch gives " << want.data()[i];
-  }
-  if (mismatches > 5) ADD_FAILURE() << case_name << ": " << what << ": " << mismatches << " values differ in all";
+  xg::test::expect_matches_fixture(case_name, what, got, expected, kRelTol);
 }
 
-class TorchParity : public testing::TestWithParam<Case> {};
+class TorchParity : public testing::TestWithParam<FixtureCase> {};
 
 TEST_P(TorchParity, ForwardAndBackward) {
-  const Case& c = GetParam();
+  const FixtureCase& c = GetParam();
   ASSERT_TRUE(c.load_error.empty()) << "cannot read the PyTorch fixtures: " << c.load_error
                                     << " (regenerate with /usr/bin/python3 "
                                        "tests/fixtures/losses/make_loss_fixtures.py)";
@@ -259,8 +185,8 @@ TEST_P(TorchParity, ForwardAndBackward) {
   ASSERT_NE(it, loss_table().end()) << c.name << ": loss '" << loss << "' has no mapping in test_torch_parity.cpp";
 
   const json& grads = spec.at("grads");
-  Args args{to_tensor(spec.at("input")), to_tensor(spec.at("target")), to_tensor(spec.at("weight")),
-            to_tensor(spec.at("pos_weight")), spec.at("options")};
+  Args args{fixture_tensor(spec.at("input")), fixture_tensor(spec.at("target")), fixture_tensor(spec.at("weight")),
+            fixture_tensor(spec.at("pos_weight")), spec.at("options")};
   args.input.requires_grad_();
   if (!grads.at("target").is_null()) args.target.requires_grad_();
 
@@ -274,7 +200,7 @@ TEST_P(TorchParity, ForwardAndBackward) {
   if (HasFatalFailure()) return;
 
   try {
-    out.backward(to_tensor(spec.at("upstream")));
+    out.backward(fixture_tensor(spec.at("upstream")));
   } catch (const std::exception& e) {
     FAIL() << c.name << ": backward threw: " << e.what();
   }
@@ -287,6 +213,7 @@ TEST_P(TorchParity, ForwardAndBackward) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Losses, TorchParity, testing::ValuesIn(load_cases()), test_name);
+INSTANTIATE_TEST_SUITE_P(Losses, TorchParity, testing::ValuesIn(xg::test::fixture_cases(kFixturePath)),
+                         xg::test::fixture_test_name);
 
 }  // namespace

@@ -97,7 +97,7 @@ TEST(BatchNorm, EvalUsesRunningStatistics) {
                       {"bias", xg::tensor({0.0, 1.0}, xg::kFloat64)},
                       {"running_mean", xg::tensor({1.0, -1.0}, xg::kFloat64)},
                       {"running_var", xg::tensor({4.0, 0.25}, xg::kFloat64)},
-                      {"num_batches_tracked", xg::tensor(xt::xarray<std::int64_t>(7))}});
+                      {"num_batches_tracked", xg::scalar(7)}});
   bn.eval();
   // y = (x - rm) / sqrt(rv + eps) w + b; for x = (3, 0): (2/2) 2 + 0 = 2 and (1/0.5) 1 + 1 = 3.
   const auto y = values(bn.forward(xg::tensor({{3.0, 0.0}}, xg::kFloat64)));

@@ -20,26 +20,17 @@
 #include <vector>
 #include <xgrad/xgrad.hpp>
 
+#include "fixtures.hpp"
+
 namespace xg = xgrad;
 using json = nlohmann::json;
+using xg::test::fixture_tensor;
+using xg::test::FixtureCase;
 
 namespace {
 
 constexpr double kRelTol = 1e-10;
 const char* const kFixturePath = XGRAD_FIXTURES "/nn/nn.json";
-
-xt::xarray<double> to_xarray(const json& t) {
-  const auto shape = t.at("shape").get<xg::Shape>();
-  const auto data = t.at("data").get<std::vector<double>>();
-  xt::xarray<double> a = xt::empty<double>(shape);
-  if (a.size() != data.size())
-    throw std::runtime_error("fixture: shape " + xg::to_string(shape) + " holds " + std::to_string(a.size()) +
-                             " values, but data has " + std::to_string(data.size()));
-  std::copy(data.begin(), data.end(), a.begin());
-  return a;
-}
-
-xg::Tensor to_tensor(const json& t) { return xg::from_xarray(to_xarray(t)); }
 
 xg::Size2 size2(const json& args, const char* key) {
   const auto v = args.at(key).get<std::vector<std::int64_t>>();
@@ -56,7 +47,7 @@ struct Result {
 
 std::vector<xg::Tensor> leaves(const json& spec) {
   std::vector<xg::Tensor> v;
-  for (const auto& t : spec.at("inputs")) v.push_back(to_tensor(t).requires_grad_());
+  for (const auto& t : spec.at("inputs")) v.push_back(fixture_tensor(t).requires_grad_());
   return v;
 }
 
@@ -96,79 +87,36 @@ Result run_batchnorm(const std::string& op, const json& spec) {
 
   xg::StateDict state;
   if (o.affine) {
-    state["weight"] = to_tensor(spec.at("inputs").at(1));
-    state["bias"] = to_tensor(spec.at("inputs").at(2));
+    state["weight"] = fixture_tensor(spec.at("inputs").at(1));
+    state["bias"] = fixture_tensor(spec.at("inputs").at(2));
   }
   if (o.track_running_stats) {
     const json& before = spec.at("state_before");
-    state["running_mean"] = to_tensor(before.at("running_mean"));
-    state["running_var"] = to_tensor(before.at("running_var"));
-    state["num_batches_tracked"] =
-        xg::from_xarray(xt::xarray<std::int64_t>(before.at("num_batches_tracked").get<std::int64_t>()));
+    state["running_mean"] = fixture_tensor(before.at("running_mean"));
+    state["running_var"] = fixture_tensor(before.at("running_var"));
+    state["num_batches_tracked"] = xg::scalar(before.at("num_batches_tracked").get<std::int64_t>());
   }
   bn->load_state_dict(state);  // strict: the module must have exactly these entries
   bn->train(a.at("training").get<bool>());
   {
     xg::NoGradGuard no_grad;
-    for (const auto& w : spec.at("warmup")) bn->forward(to_tensor(w));
+    for (const auto& w : spec.at("warmup")) bn->forward(fixture_tensor(w));
   }
-  xg::Tensor x = to_tensor(x0).requires_grad_();
+  xg::Tensor x = fixture_tensor(x0).requires_grad_();
   Result r{bn->forward(x), {x}, bn};
   if (o.affine) r.grad_of.insert(r.grad_of.end(), {bn->weight, bn->bias});
   return r;
 }
 
-struct Case {
-  std::string name;
-  json spec;
-  std::string load_error;
-};
-
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
-
-std::vector<Case> load_cases() {
-  try {
-    std::ifstream in(kFixturePath);
-    if (!in) throw std::runtime_error(std::string("cannot open ") + kFixturePath);
-    const json all = json::parse(in);
-    std::vector<Case> cases;
-    for (const auto& c : all) cases.push_back({c.at("name").get<std::string>(), c, ""});
-    if (cases.empty()) throw std::runtime_error(std::string(kFixturePath) + " holds no cases");
-    return cases;
-  } catch (const std::exception& e) {
-    return {{"fixture_load_error", json(), e.what()}};
-  }
-}
-
-std::string test_name(const testing::TestParamInfo<Case>& info) {
-  std::string name = info.param.name;
-  for (char& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return name;
-}
-
+// Shape and every value of `got` against the fixture's array, to kRelTol.
 void expect_close(const std::string& case_name, const std::string& what, const xg::Tensor& got, const json& expected) {
-  const xt::xarray<double> want = to_xarray(expected);
-  ASSERT_EQ(got.dtype(), xg::kFloat64) << case_name << ": " << what << " has dtype " << got.dtype();
-  ASSERT_EQ(got.shape(), xg::Shape(want.shape().begin(), want.shape().end()))
-      << case_name << ": " << what << " has shape " << xg::to_string(got.shape()) << ", PyTorch gives "
-      << xg::to_string(xg::Shape(want.shape().begin(), want.shape().end()));
-  const auto& g = got.data<double>();
-  std::size_t mismatches = 0;
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    const double w = want.data()[i];
-    if (std::abs(g.data()[i] - w) <= kRelTol * std::max(1.0, std::abs(w))) continue;
-    if (++mismatches <= 5)
-      ADD_FAILURE() << case_name << ": " << what << "[" << i << "] (flat index) is " << std::setprecision(17)
-                    << g.data()[i] << ", PyTorch gives " << w;
-  }
-  if (mismatches > 5) ADD_FAILURE() << case_name << ": " << what << ": " << mismatches << " values differ in all";
+  xg::test::expect_matches_fixture(case_name, what, got, expected, kRelTol);
 }
 
-class NnTorchParity : public testing::TestWithParam<Case> {};
+class NnTorchParity : public testing::TestWithParam<FixtureCase> {};
 
 TEST_P(NnTorchParity, ForwardAndBackward) {
-  const Case& c = GetParam();
+  const FixtureCase& c = GetParam();
   ASSERT_TRUE(c.load_error.empty()) << "cannot read the PyTorch fixtures: " << c.load_error
                                     << " (regenerate with /usr/bin/python3 tests/fixtures/nn/make_nn_fixtures.py)";
   const json& spec = c.spec;
@@ -182,7 +130,7 @@ TEST_P(NnTorchParity, ForwardAndBackward) {
   expect_close(c.name, "output", r.out, spec.at("output"));
   if (HasFatalFailure()) return;
   try {
-    r.out.backward(to_tensor(spec.at("upstream")));
+    r.out.backward(fixture_tensor(spec.at("upstream")));
   } catch (const std::exception& e) {
     FAIL() << c.name << ": backward threw: " << e.what();
   }
@@ -202,6 +150,7 @@ TEST_P(NnTorchParity, ForwardAndBackward) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Layers, NnTorchParity, testing::ValuesIn(load_cases()), test_name);
+INSTANTIATE_TEST_SUITE_P(Layers, NnTorchParity, testing::ValuesIn(xg::test::fixture_cases(kFixturePath)),
+                         xg::test::fixture_test_name);
 
 }  // namespace

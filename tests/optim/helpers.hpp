@@ -11,14 +11,15 @@
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-#include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/autograd.hpp>
 #include <xgrad/core/factory.hpp>
+#include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/ops/matmul.hpp>
 #include <xgrad/core/ops/reduction.hpp>
 #include <xgrad/core/tensor.hpp>
 
 #include "expect_error.hpp"
+#include "fixtures.hpp"
 
 namespace xg = xgrad;
 using json = nlohmann::json;
@@ -26,25 +27,17 @@ using json = nlohmann::json;
 // The whole fixture, parsed once. Throws std::runtime_error if it cannot be read.
 inline const json& optim_fixture() {
   static const json fixture = [] {
-    const char* path = XGRAD_FIXTURES "/optim/optim.json";
-    std::ifstream in(path);
-    if (!in)
-      throw std::runtime_error(std::string("cannot open ") + path +
+    try {
+      return xg::test::read_fixture(XGRAD_FIXTURES "/optim/optim.json");
+    } catch (const std::exception& e) {
+      throw std::runtime_error(std::string(e.what()) +
                                " (regenerate with /usr/bin/python3 tests/fixtures/optim/make_optim_fixtures.py)");
-    return json::parse(in);
+    }
   }();
   return fixture;
 }
 
-// {"shape": [...], "data": [...]} -> a float64 tensor.
-inline xg::Tensor fixture_tensor(const json& t) {
-  const auto shape = t.at("shape").get<xg::Shape>();
-  const auto data = t.at("data").get<std::vector<double>>();
-  xt::xarray<double> a = xt::empty<double>(shape);
-  if (a.size() != data.size()) throw std::runtime_error("fixture: data does not fit its shape");
-  std::copy(data.begin(), data.end(), a.begin());
-  return xg::from_xarray(std::move(a));
-}
+using xg::test::fixture_tensor;  // {"shape": [...], "data": [...]} -> a float64 tensor
 
 // The fixture's problem: loss(w, b) = mean((x @ w + b - y)^2) + 0.5 * sum(b^2), and a parameter
 // "unused" that the loss never touches. Each Problem has fresh parameters at their start values.

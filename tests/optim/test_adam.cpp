@@ -73,6 +73,28 @@ TEST(AdamW, DecaysTheParameterNotTheGradient) {
   EXPECT_NEAR(flat_values(q)[0], 2.0 - 0.1, 1e-7);
 }
 
+TEST(AdamW, IsAdamWithDecoupledDecay) {
+  // The same steps to the bit: AdamW is Adam with decoupled_weight_decay, and one update loop.
+  xg::Tensor p = param({2.0, -1.0, 0.5}), q = param({2.0, -1.0, 0.5});
+  optim::AdamW adamw({p}, {.lr = 0.1, .weight_decay = 0.3, .amsgrad = true});
+  optim::AdamOptions o;
+  o.lr = 0.1, o.weight_decay = 0.3, o.amsgrad = true, o.decoupled_weight_decay = true;
+  optim::Adam adam({q}, o);
+  for (int step = 0; step < 5; ++step) {
+    set_grad(p, {0.3 * step, -1.0, 2.0});
+    set_grad(q, {0.3 * step, -1.0, 2.0});
+    adamw.step();
+    adam.step();
+  }
+  EXPECT_EQ(flat_values(p), flat_values(q));
+  EXPECT_EQ(adamw.name(), "AdamW");
+  EXPECT_TRUE(adamw.options().decoupled_weight_decay);
+  // The flag is the class's, not a hyper-parameter: the state dict is PyTorch's.
+  EXPECT_FALSE(adamw.has_option("decoupled_weight_decay"));
+  o.lr = -1;  // and it names its messages as AdamW's
+  EXPECT_ERROR(optim::Adam({q}, o), "AdamW", "lr must be >= 0");
+}
+
 TEST(AdamW, DefaultWeightDecayIsPyTorchs) { EXPECT_EQ(optim::AdamWOptions{}.weight_decay, 1e-2); }
 
 TEST(Adam, BadOptionsAreErrors) {

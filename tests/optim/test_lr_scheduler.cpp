@@ -186,11 +186,11 @@ TEST(Schedulers, LoadedStateMustBeValid) {
   sd["last_lr"] = xg::tensor({-0.1}, xg::kFloat64);
   EXPECT_ERROR(sched.load_state_dict(sd), "'last_lr' holds -0.1");
   sd = sched.state_dict();
-  sd["last_epoch"] = xg::from_xarray(xt::xarray<std::int64_t>(std::numeric_limits<std::int64_t>::max()));
+  sd["last_epoch"] = xg::scalar(std::numeric_limits<std::int64_t>::max());
   EXPECT_ERROR(sched.load_state_dict(sd), "'last_epoch' must be in [-1, 2^63 - 1)", "9223372036854775807");
   sd["last_epoch"] = xg::tensor(1e30, xg::kFloat64);  // its conversion to int64 was undefined
   EXPECT_ERROR(sched.load_state_dict(sd), "'last_epoch' must be a whole number", "1e+30");
-  sd["last_epoch"] = xg::from_xarray(xt::xarray<std::int64_t>(-2));
+  sd["last_epoch"] = xg::scalar(-2);
   EXPECT_ERROR(sched.load_state_dict(sd), "'last_epoch' must be in [-1");
   EXPECT_EQ(sched.last_epoch(), 0);
 
@@ -199,7 +199,7 @@ TEST(Schedulers, LoadedStateMustBeValid) {
   ps["best"] = xg::tensor(std::nan(""), xg::kFloat64);
   EXPECT_ERROR(plateau.load_state_dict(ps), "ReduceLROnPlateau.load_state_dict", "'best' is nan");
   ps = plateau.state_dict();
-  ps["num_bad_epochs"] = xg::from_xarray(xt::xarray<std::int64_t>(-3));
+  ps["num_bad_epochs"] = xg::scalar(-3);
   EXPECT_ERROR(plateau.load_state_dict(ps), "'num_bad_epochs' must be in [0, 2^63 - 1), got -3");
 }
 

@@ -311,7 +311,7 @@ TEST_F(OptimizerLoadErrors, StateMustBeFiniteAndSquaresNonNegative) {
   // A step count the next step() cannot increment, or one a double cannot convert (undefined
   // behaviour before: static_cast of 1e30 to int64).
   bad = good;
-  bad["state.0.step"] = xg::from_xarray(xt::xarray<std::int64_t>(std::numeric_limits<std::int64_t>::max()));
+  bad["state.0.step"] = xg::scalar(std::numeric_limits<std::int64_t>::max());
   expect_refused(bad, {"'state.0.step' must be one whole number >= 0 and below 2^63 - 1"});
   bad = good;
   bad["state.0.step"] = xg::tensor(1e30, xg::kFloat64);

@@ -44,31 +44,11 @@ double expect_close(const std::string& what, const std::vector<double>& got, con
   return worst;
 }
 
-// A case: its name and its part of the fixture. A fixture that cannot be read becomes one
-// failing case.
-struct Case {
-  std::string name;
-  json spec;
-  std::string load_error;
-};
-void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+using Case = xg::test::FixtureCase;
 
+// The cases of one section of the fixture; an unreadable fixture becomes one failing case.
 std::vector<Case> cases(const char* section) {
-  try {
-    std::vector<Case> out;
-    for (const auto& c : optim_fixture().at(section)) out.push_back({c.at("name").get<std::string>(), c, ""});
-    if (out.empty()) throw std::runtime_error(std::string("no ") + section + " cases in the fixture");
-    return out;
-  } catch (const std::exception& e) {
-    return {{"fixture_load_error", json(), e.what()}};
-  }
-}
-
-std::string case_name(const testing::TestParamInfo<Case>& info) {
-  std::string name = info.param.name;
-  for (char& c : name)
-    if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
-  return name;
+  return xg::test::fixture_cases([&] { return optim_fixture().at(section); }, std::string("the fixture's ") + section);
 }
 
 // --- optimizers --------------------------------------------------------------------------------
@@ -151,7 +131,8 @@ TEST_P(OptimizerParity, FiftyStepsMatchPyTorch) {
   std::printf("[ parity   ] %-40s largest scaled difference %.2e over %d steps\n", c.name.c_str(), worst, steps);
 }
 
-INSTANTIATE_TEST_SUITE_P(Optimizers, OptimizerParity, testing::ValuesIn(cases("optimizers")), case_name);
+INSTANTIATE_TEST_SUITE_P(Optimizers, OptimizerParity, testing::ValuesIn(cases("optimizers")),
+                         xg::test::fixture_test_name);
 
 // --- schedulers --------------------------------------------------------------------------------
 
@@ -286,7 +267,8 @@ TEST_P(SchedulerParity, LearningRatesMatchPyTorch) {
   std::printf("[ parity   ] %-40s largest scaled difference %.2e over %zu rates\n", c.name.c_str(), worst, lrs.size());
 }
 
-INSTANTIATE_TEST_SUITE_P(Schedulers, SchedulerParity, testing::ValuesIn(cases("schedulers")), case_name);
+INSTANTIATE_TEST_SUITE_P(Schedulers, SchedulerParity, testing::ValuesIn(cases("schedulers")),
+                         xg::test::fixture_test_name);
 
 // --- gradient clipping -------------------------------------------------------------------------
 
@@ -317,6 +299,6 @@ TEST_P(ClipParity, ClippedGradientsMatchPyTorch) {
   std::printf("[ parity   ] %-40s largest scaled difference %.2e\n", c.name.c_str(), worst);
 }
 
-INSTANTIATE_TEST_SUITE_P(Clipping, ClipParity, testing::ValuesIn(cases("clipping")), case_name);
+INSTANTIATE_TEST_SUITE_P(Clipping, ClipParity, testing::ValuesIn(cases("clipping")), xg::test::fixture_test_name);
 
 }  // namespace

@@ -1,18 +1,17 @@
-#include "xgrad/models/tiny_yolo_trainer.hpp"
+#include "xgrad/train/tiny_yolo_trainer.hpp"
 
 #include <cmath>
 #include <string>
 
 #include "xgrad/core/error.hpp"
 #include "xgrad/core/factory.hpp"
-#include "xgrad/models/checkpoint_entry.hpp"
 #include "xgrad/nn/clip_grad.hpp"
+#include "xgrad/train/checkpoint_entry.hpp"
+#include "xgrad/train/optimizer_factory.hpp"
 
-namespace xgrad::models {
+namespace xgrad::train {
 
 namespace {
-
-Tensor int_scalar(std::int64_t v) { return Tensor(Storage(xt::xarray<std::int64_t>(v))); }
 
 // The entries of `dict` under `prefix`, with the prefix removed.
 StateDict under(const StateDict& dict, const std::string& prefix) {
@@ -21,6 +20,8 @@ StateDict under(const StateDict& dict, const std::string& prefix) {
     if (key.compare(0, prefix.size(), prefix) == 0) out.emplace(key.substr(prefix.size()), value);
   return out;
 }
+
+data::EpochSamplerOptions sampler_options() { return {.drop_last = true, .name = "TinyYoloTrainer"}; }
 
 constexpr const char* kLoad = "TinyYoloTrainer::load_state_dict";
 const Tensor& entry(const StateDict& dict, const std::string& key) { return checkpoint_entry(kLoad, dict, key); }
@@ -37,7 +38,7 @@ void TinyYoloTrainOptions::validate() const {
   if (!(clip_grad_norm >= 0)) fail(op, "clip_grad_norm must be non-negative (0: off), got ", clip_grad_norm);
 }
 
-TinyYoloTrainer::TinyYoloTrainer(TinyYoloConfig model, TinyYoloTrainOptions options, std::int64_t dataset_size,
+TinyYoloTrainer::TinyYoloTrainer(models::TinyYoloConfig model, TinyYoloTrainOptions options, std::int64_t dataset_size,
                                  BatchFn batches, std::optional<losses::YoloLossConfig> loss)
     : options_(options),
       dataset_size_(dataset_size),
@@ -48,22 +49,19 @@ TinyYoloTrainer::TinyYoloTrainer(TinyYoloConfig model, TinyYoloTrainOptions opti
   if (dataset_size < 1) fail("TinyYoloTrainer", "the dataset is empty");
   if (!batches_) fail("TinyYoloTrainer", "no batch function");
   // Every batch full: BatchNorm's statistics and the loss's scale do not jump on a short last one.
-  steps_per_epoch_ = std::max<std::int64_t>(1, dataset_size / options_.batch_size);
+  sampler_ = data::EpochSampler(std::size_t(dataset_size), std::size_t(options_.batch_size), sampler_options());
+  steps_per_epoch_ = std::int64_t(sampler_.batches_per_epoch());
   manual_seed(options_.seed);
-  model_ = std::make_shared<TinyYolo>(std::move(model));
-  optimizer_ = std::make_unique<optim::Adam>(
-      model_->parameters(), optim::AdamOptions{.lr = options_.lr, .weight_decay = options_.weight_decay});
-  scheduler_ = std::make_unique<optim::OneCycleLR>(
-      *optimizer_, optim::OneCycleLROptions{.max_lr = options_.lr, .total_steps = total_steps()});
+  model_ = std::make_shared<models::TinyYolo>(std::move(model));
+  optimizer_ = make_optimizer("adam", model_->parameters(), {.lr = options_.lr, .weight_decay = options_.weight_decay});
+  scheduler_ = make_scheduler("onecycle", *optimizer_, {.length = total_steps(), .max_lr = options_.lr});
 }
 
 TrainStep TinyYoloTrainer::step() {
   if (finished()) fail("TinyYoloTrainer::step", "the run is over (", options_.epochs, " epochs)");
-  if (step_in_epoch_ == 0) order_ = randperm(dataset_size_);
-  const std::int64_t batch = std::min(options_.batch_size, dataset_size_);
-  const auto& order = order_.data<std::int64_t>();
-  std::vector<std::int64_t> indices(order.begin() + step_in_epoch_ * batch,
-                                    order.begin() + (step_in_epoch_ + 1) * batch);
+  if (step_in_epoch_ == 0) sampler_.start_epoch();
+  const std::span<const std::int64_t> next = sampler_.next();
+  const std::vector<std::int64_t> indices(next.begin(), next.end());
 
   const DetectionBatch b = batches_(indices);
   model_->train();
@@ -89,10 +87,10 @@ TrainStep TinyYoloTrainer::step() {
 
 StateDict TinyYoloTrainer::run_record() const {
   StateDict r;
-  r["run.seed"] = int_scalar(static_cast<std::int64_t>(options_.seed));
-  r["run.epochs"] = int_scalar(options_.epochs);
-  r["run.batch_size"] = int_scalar(options_.batch_size);
-  r["run.dataset_size"] = int_scalar(dataset_size_);
+  r["run.seed"] = scalar(static_cast<std::int64_t>(options_.seed));
+  r["run.epochs"] = scalar(options_.epochs);
+  r["run.batch_size"] = scalar(options_.batch_size);
+  r["run.dataset_size"] = scalar(dataset_size_);
   r["run.lr"] = tensor(options_.lr, kFloat64);
   r["run.weight_decay"] = tensor(options_.weight_decay, kFloat64);
   r["run.clip_grad_norm"] = tensor(options_.clip_grad_norm, kFloat64);
@@ -105,10 +103,11 @@ StateDict TinyYoloTrainer::state_dict() const {
   d.merge(optimizer_->state_dict("optimizer."));
   d.merge(scheduler_->state_dict("scheduler."));
   d["rng"] = get_rng_state();
-  d["progress.epoch"] = int_scalar(epoch_);
-  d["progress.step_in_epoch"] = int_scalar(step_in_epoch_);
-  d["progress.global_step"] = int_scalar(global_step_);
-  d["order"] = order_.defined() ? order_.clone() : Tensor(Storage(xt::xarray<std::int64_t>::from_shape({0})));
+  d["progress.epochs_done"] = scalar(epoch_);
+  d["progress.step_in_epoch"] = scalar(step_in_epoch_);
+  d["progress.global_step"] = scalar(global_step_);
+  const Tensor& order = sampler_.order();
+  d["progress.order"] = order.defined() ? order.clone() : Tensor(Storage(xt::xarray<std::int64_t>::from_shape({0})));
   return d;
 }
 
@@ -122,18 +121,26 @@ void TinyYoloTrainer::load_state_dict(const StateDict& dict) {
       fail(op, "the checkpoint is of another run: its ", key.substr(4), " is ", theirs.to(kFloat64).item(),
            ", this run's is ", mine.to(kFloat64).item());
   }
-  const std::int64_t epoch = int_entry(dict, "progress.epoch"), step = int_entry(dict, "progress.step_in_epoch");
+  // Checkpoints written before the shared schema named two entries otherwise.
+  const auto key = [&](const char* now, const char* before) {
+    return dict.count(now) || !dict.count(before) ? now : before;
+  };
+  const std::int64_t epoch = int_entry(dict, key("progress.epochs_done", "progress.epoch"));
+  const std::int64_t step = int_entry(dict, "progress.step_in_epoch");
   const std::int64_t global = int_entry(dict, "progress.global_step");
   if (epoch < 0 || epoch > options_.epochs || step < 0 || step >= steps_per_epoch_ ||
       global != epoch * steps_per_epoch_ + step)
     fail(op, "inconsistent progress: epoch ", epoch, ", step in epoch ", step, ", global step ", global, " with ",
          steps_per_epoch_, " steps per epoch");
-  const Tensor& order = entry(dict, "order");
+  const Tensor& order = entry(dict, key("progress.order", "order"));
   const bool has_order = order.numel() > 0;
   if (order.dtype() != kInt64 || order.dim() != 1 || (has_order && order.numel() != std::size_t(dataset_size_)))
     fail(op, "\"order\" must be int64 of ", dataset_size_, " indices, got ", order.dtype(), " ",
          ShapeText{order.shape()});
   if (step > 0 && !has_order) fail(op, "the checkpoint is mid-epoch but has no order");
+  // Between epochs the order is the finished epoch's: kept (the next step draws a new one).
+  data::EpochSampler sampler(std::size_t(dataset_size_), std::size_t(options_.batch_size), sampler_options());
+  if (has_order) sampler.resume(order, step > 0 ? std::size_t(step) : sampler.batches_per_epoch());
 
   model_->load_state_dict(under(dict, "model."));
   optimizer_->load_state_dict(dict, "optimizer.");
@@ -142,27 +149,27 @@ void TinyYoloTrainer::load_state_dict(const StateDict& dict) {
   epoch_ = epoch;
   step_in_epoch_ = step;
   global_step_ = global;
-  order_ = has_order ? order.clone() : Tensor();
+  sampler_ = std::move(sampler);
 }
 
-MeanAp evaluate_map(TinyYolo& model, std::int64_t size, const BatchFn& batches, std::int64_t batch_size,
-                    const DecodeOptions& options, double iou_threshold) {
+models::MeanAp evaluate_map(models::TinyYolo& model, std::int64_t size, const BatchFn& batches, std::int64_t batch_size,
+                            const models::DecodeOptions& options, double iou_threshold) {
   if (size < 1 || batch_size < 1)
     fail("evaluate_map", "need positive size and batch_size, got ", size, " and ", batch_size);
   const bool was_training = model.is_training();
   model.eval();
-  std::vector<std::vector<Detection>> detections;
-  std::vector<std::vector<GroundTruth>> truths;
+  std::vector<std::vector<models::Detection>> detections;
+  std::vector<std::vector<models::GroundTruth>> truths;
   for (std::int64_t start = 0; start < size; start += batch_size) {
     std::vector<std::int64_t> indices;
     for (std::int64_t i = start; i < std::min(size, start + batch_size); ++i) indices.push_back(i);
     const DetectionBatch b = batches(indices);
     for (auto& d : model.detect(b.images, options)) detections.push_back(std::move(d));
-    for (auto& t : truths_from_targets(b.targets, static_cast<std::int64_t>(indices.size())))
+    for (auto& t : models::truths_from_targets(b.targets, static_cast<std::int64_t>(indices.size())))
       truths.push_back(std::move(t));
   }
   model.train(was_training);
-  return mean_average_precision(detections, truths, model.config().num_classes, iou_threshold);
+  return models::mean_average_precision(detections, truths, model.config().num_classes, iou_threshold);
 }
 
-}  // namespace xgrad::models
+}  // namespace xgrad::train

@@ -21,7 +21,7 @@
 #include "xgrad/models/linear_regression.hpp"
 #include "xgrad/optim/optimizer.hpp"
 
-namespace xgrad::models {
+namespace xgrad::train {
 
 // Thrown when training diverges: the loss is not finite, or has grown by more than the factor the
 // options allow. The message names the step, the losses, the rate and the stable limit.
@@ -48,7 +48,7 @@ struct RegressionStep {
 class LinearRegressionTrainer {
  public:
   // x float64 (N, F), y float64 (N); the model's features must be F.
-  LinearRegressionTrainer(std::shared_ptr<LinearRegression> model, Tensor x, Tensor y,
+  LinearRegressionTrainer(std::shared_ptr<models::LinearRegression> model, Tensor x, Tensor y,
                           LinearRegressionTrainerOptions options = {});
 
   // One gradient-descent step on the whole data set; returns what it saw. The step is recorded
@@ -59,8 +59,8 @@ class LinearRegressionTrainer {
   const std::vector<RegressionStep>& history() const { return history_; }
   std::vector<double> params() const;            // the current w_1 ... w_F, b
   double loss() const;                           // the loss at the current parameters (no step)
-  double lr_limit() const { return lr_limit_; }  // gradient_descent_lr_limit(x)
-  LinearRegression& model() { return *model_; }
+  double lr_limit() const { return lr_limit_; }  // models::gradient_descent_lr_limit(x)
+  models::LinearRegression& model() { return *model_; }
 
   // The optimizer's current learning rate and momentum (a resumed run's come from its checkpoint).
   const LinearRegressionTrainerOptions& options() const { return options_; }
@@ -77,7 +77,7 @@ class LinearRegressionTrainer {
   void load_state_dict(const StateDict& dict);
 
  private:
-  std::shared_ptr<LinearRegression> model_;
+  std::shared_ptr<models::LinearRegression> model_;
   Tensor x_, y_;
   LinearRegressionTrainerOptions options_;
   std::unique_ptr<optim::Optimizer> optimizer_;
@@ -86,4 +86,4 @@ class LinearRegressionTrainer {
   std::size_t divergence_base_ = 0;  // the step whose loss divergence is measured against
 };
 
-}  // namespace xgrad::models
+}  // namespace xgrad::train

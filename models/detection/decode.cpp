@@ -1,9 +1,9 @@
-#include "xgrad/models/decode.hpp"
+#include "xgrad/models/detection/decode.hpp"
 
 #include <cmath>
 
 #include "xgrad/core/error.hpp"
-#include "xgrad/models/nms.hpp"
+#include "xgrad/models/detection/nms.hpp"
 
 namespace xgrad::models {
 

@@ -26,8 +26,9 @@
 //   optimizer.*             Adam's state and options (opt.state_dict("optimizer."))
 //   scheduler.*             OneCycleLR's state
 //   rng                     xg::get_rng_state(): the next epoch's order depends on it
-//   progress.epoch, progress.step_in_epoch, progress.global_step    int64 0-d
-//   order                   int64 (dataset size): the current epoch's order
+//   progress.epochs_done, progress.step_in_epoch, progress.global_step    int64 0-d
+//   progress.order          int64 (dataset size): the current epoch's order (data::EpochSampler)
+// (checkpoints of before the shared schema, with "progress.epoch" and "order", load too)
 //   run.*                   the options that must not change on resume (seed, epochs, batch
 //                           size, dataset size, lr, weight decay, clipping, model preset shape):
 //                           loading a checkpoint of another run throws, naming the option
@@ -39,13 +40,14 @@
 #include <vector>
 
 #include "xgrad/core/state_dict.hpp"
+#include "xgrad/data/epoch_sampler.hpp"
 #include "xgrad/losses/yolo_loss.hpp"
-#include "xgrad/models/mean_ap.hpp"
+#include "xgrad/models/detection/mean_ap.hpp"
 #include "xgrad/models/tiny_yolo.hpp"
-#include "xgrad/optim/adam.hpp"
-#include "xgrad/optim/one_cycle_lr.hpp"
+#include "xgrad/optim/lr_scheduler.hpp"
+#include "xgrad/optim/optimizer.hpp"
 
-namespace xgrad::models {
+namespace xgrad::train {
 
 struct DetectionBatch {
   Tensor images;   // (B, C, S, S) float32
@@ -72,8 +74,8 @@ struct TrainStep {
 
 class TinyYoloTrainer {
  public:
-  TinyYoloTrainer(TinyYoloConfig model, TinyYoloTrainOptions options, std::int64_t dataset_size, BatchFn batches,
-                  std::optional<losses::YoloLossConfig> loss = {});  // default: model.loss_config()
+  TinyYoloTrainer(models::TinyYoloConfig model, TinyYoloTrainOptions options, std::int64_t dataset_size,
+                  BatchFn batches, std::optional<losses::YoloLossConfig> loss = {});  // default: model.loss_config()
 
   TrainStep step();
   bool finished() const { return epoch_ >= options_.epochs; }
@@ -84,7 +86,7 @@ class TinyYoloTrainer {
   std::int64_t steps_per_epoch() const { return steps_per_epoch_; }
   std::int64_t total_steps() const { return steps_per_epoch_ * options_.epochs; }
 
-  TinyYolo& model() { return *model_; }
+  models::TinyYolo& model() { return *model_; }
   const TinyYoloTrainOptions& options() const { return options_; }
 
   StateDict state_dict() const;
@@ -96,17 +98,18 @@ class TinyYoloTrainer {
   TinyYoloTrainOptions options_;
   std::int64_t dataset_size_, steps_per_epoch_;
   BatchFn batches_;
-  std::shared_ptr<TinyYolo> model_;
+  std::shared_ptr<models::TinyYolo> model_;
   losses::YoloLoss loss_;
-  std::unique_ptr<optim::Adam> optimizer_;
-  std::unique_ptr<optim::OneCycleLR> scheduler_;
+  std::unique_ptr<optim::Optimizer> optimizer_;    // Adam
+  std::unique_ptr<optim::LRScheduler> scheduler_;  // OneCycleLR
   std::int64_t epoch_ = 0, step_in_epoch_ = 0, global_step_ = 0;
-  Tensor order_;
+  data::EpochSampler sampler_{1, 1};  // set in the constructor
 };
 
 // The model's detections on `size` images fetched `batch_size` at a time, scored against their
 // targets; the model is put in eval mode for it and back in the mode it was in.
-MeanAp evaluate_map(TinyYolo& model, std::int64_t size, const BatchFn& batches, std::int64_t batch_size = 50,
-                    const DecodeOptions& options = {}, double iou_threshold = 0.5);
+models::MeanAp evaluate_map(models::TinyYolo& model, std::int64_t size, const BatchFn& batches,
+                            std::int64_t batch_size = 50, const models::DecodeOptions& options = {},
+                            double iou_threshold = 0.5);
 
-}  // namespace xgrad::models
+}  // namespace xgrad::train

@@ -1,8 +1,8 @@
-#include "xgrad/models/checkpoint_entry.hpp"
+#include "xgrad/train/checkpoint_entry.hpp"
 
 #include "xgrad/core/error.hpp"
 
-namespace xgrad::models {
+namespace xgrad::train {
 
 const Tensor& checkpoint_entry(const char* op, const StateDict& dict, const std::string& key,
                                std::optional<Dtype> dtype) {
@@ -26,4 +26,4 @@ double checkpoint_number(const char* op, const StateDict& dict, const std::strin
   return t.item();
 }
 
-}  // namespace xgrad::models
+}  // namespace xgrad::train

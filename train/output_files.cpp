@@ -1,4 +1,4 @@
-#include "common/files.hpp"
+#include "xgrad/train/output_files.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -12,7 +12,7 @@
 
 namespace fs = std::filesystem;
 
-namespace cli {
+namespace xgrad::train {
 
 namespace {
 
@@ -84,4 +84,4 @@ std::size_t remove_stale_temporaries(const fs::path& dir) {
   return removed;
 }
 
-}  // namespace cli
+}  // namespace xgrad::train

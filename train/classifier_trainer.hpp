@@ -26,12 +26,12 @@
 #include "xgrad/optim/lr_scheduler.hpp"
 #include "xgrad/optim/optimizer.hpp"
 
-namespace xgrad::models {
+namespace xgrad::train {
 
 struct ClassifierTrainerOptions {
-  std::string optimizer = "sgd";  // "sgd" or "adam"
+  std::string optimizer = "sgd";  // a name of train/optimizer_factory.hpp: "sgd", "adam", ...
   double lr = 0.1;
-  double momentum = 0.0;  // SGD only
+  double momentum = 0.0;  // "sgd" and "momentum" only
   std::size_t batch_size = 128;
   // "none", or "cosine": the rate follows half a cosine from lr down to 0 over `epochs` epochs
   // (CosineAnnealingLR, stepped at each end_epoch), which quiets the last epochs' noise.
@@ -50,7 +50,7 @@ struct EpochRecord {
 
 class ClassifierTrainer {
  public:
-  ClassifierTrainer(std::shared_ptr<Classifier> model, Tensor inputs, Tensor labels,
+  ClassifierTrainer(std::shared_ptr<models::Classifier> model, Tensor inputs, Tensor labels,
                     ClassifierTrainerOptions options = {});
 
   // One optimizer step on the next mini-batch, starting a new epoch (a new order) when none is
@@ -60,14 +60,14 @@ class ClassifierTrainer {
   // Every batch of the current epoch has been stepped on; end_epoch() is due.
   bool epoch_finished() const;
   // Closes the epoch: records its mean train loss and time with the test results given.
-  EpochRecord end_epoch(const Evaluation& test);
+  EpochRecord end_epoch(const models::Evaluation& test);
 
   std::size_t epochs_done() const { return history_.size(); }
   std::size_t step_in_epoch() const { return in_epoch_ ? batches_.position() : 0; }
   std::size_t global_step() const { return global_step_; }
   std::size_t steps_per_epoch() const { return batches_.batches_per_epoch(); }
   const std::vector<EpochRecord>& history() const { return history_; }
-  Classifier& model() { return *model_; }
+  models::Classifier& model() { return *model_; }
   optim::Optimizer& optimizer() { return *optimizer_; }
 
   // The optimizer's current rate and momentum (a resumed run's come from its checkpoint).
@@ -85,7 +85,7 @@ class ClassifierTrainer {
   void load_state_dict(const StateDict& dict);
 
  private:
-  std::shared_ptr<Classifier> model_;
+  std::shared_ptr<models::Classifier> model_;
   ClassifierTrainerOptions options_;
   std::unique_ptr<optim::Optimizer> optimizer_;
   std::unique_ptr<optim::LRScheduler> scheduler_;  // null without a schedule
@@ -96,4 +96,4 @@ class ClassifierTrainer {
   std::vector<EpochRecord> history_;
 };
 
-}  // namespace xgrad::models
+}  // namespace xgrad::train

@@ -7,7 +7,7 @@
 
 #include "xgrad/core/state_dict.hpp"
 
-namespace xgrad::models {
+namespace xgrad::train {
 
 // The entry `key`; with `dtype`, it must be of that dtype.
 const Tensor& checkpoint_entry(const char* op, const StateDict& dict, const std::string& key,
@@ -17,4 +17,4 @@ std::int64_t checkpoint_count(const char* op, const StateDict& dict, const std::
 // One float64.
 double checkpoint_number(const char* op, const StateDict& dict, const std::string& key);
 
-}  // namespace xgrad::models
+}  // namespace xgrad::train

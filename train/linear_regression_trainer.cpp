@@ -1,4 +1,4 @@
-#include "xgrad/models/linear_regression_trainer.hpp"
+#include "xgrad/train/linear_regression_trainer.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,24 +8,19 @@
 #include "xgrad/core/autograd.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/losses/mse.hpp"
-#include "xgrad/models/checkpoint_entry.hpp"
-#include "xgrad/optim/adam.hpp"
-#include "xgrad/optim/rmsprop.hpp"
-#include "xgrad/optim/sgd.hpp"
+#include "xgrad/train/checkpoint_entry.hpp"
+#include "xgrad/train/optimizer_factory.hpp"
 
-namespace xgrad::models {
+namespace xgrad::train {
 
 namespace {
 
 constexpr const char* kOp = "LinearRegressionTrainer";
 
-std::unique_ptr<optim::Optimizer> make_optimizer(const LinearRegressionTrainerOptions& o, std::vector<Tensor> p) {
-  if (o.optimizer == "momentum")
-    return std::make_unique<optim::SGD>(std::move(p), optim::SGDOptions{.lr = o.lr, .momentum = o.momentum});
-  if (o.optimizer == "rmsprop")
-    return std::make_unique<optim::RMSprop>(std::move(p), optim::RMSpropOptions{.lr = o.lr});
-  if (o.optimizer == "adam") return std::make_unique<optim::Adam>(std::move(p), optim::AdamOptions{.lr = o.lr});
-  return std::make_unique<optim::SGD>(std::move(p), optim::SGDOptions{.lr = o.lr});
+// Plain "sgd" ignores the momentum, which is "momentum"'s own (0.9 by default).
+std::unique_ptr<optim::Optimizer> build_optimizer(const LinearRegressionTrainerOptions& o, std::vector<Tensor> p) {
+  return make_optimizer(o.optimizer, std::move(p),
+                        {.lr = o.lr, .momentum = o.optimizer == "momentum" ? o.momentum : 0.0});
 }
 
 const Tensor& entry(const StateDict& dict, const std::string& key, Dtype dtype) {
@@ -35,25 +30,24 @@ const Tensor& entry(const StateDict& dict, const std::string& key, Dtype dtype) 
 }  // namespace
 
 void LinearRegressionTrainerOptions::validate() const {
-  if (optimizer != "sgd" && optimizer != "momentum" && optimizer != "rmsprop" && optimizer != "adam")
-    fail(kOp, "unknown optimizer '", optimizer, "'; expected sgd, momentum, rmsprop or adam");
+  check_optimizer_name(kOp, optimizer);
   if (!(lr > 0) || !std::isfinite(lr)) fail(kOp, "the learning rate must be positive, got ", lr);
   if (!(momentum >= 0 && momentum < 1)) fail(kOp, "momentum must be in [0, 1), got ", momentum);
   if (!(divergence_factor > 1)) fail(kOp, "divergence_factor must be above 1, got ", divergence_factor);
 }
 
-LinearRegressionTrainer::LinearRegressionTrainer(std::shared_ptr<LinearRegression> model, Tensor x, Tensor y,
+LinearRegressionTrainer::LinearRegressionTrainer(std::shared_ptr<models::LinearRegression> model, Tensor x, Tensor y,
                                                  LinearRegressionTrainerOptions options)
     : model_(std::move(model)), x_(std::move(x)), y_(std::move(y)), options_(std::move(options)) {
   options_.validate();
-  lr_limit_ = gradient_descent_lr_limit(x_);  // also checks x
+  lr_limit_ = models::gradient_descent_lr_limit(x_);  // also checks x
   if (x_.size(1) != model_->linear->in_features)
     fail(kOp, "the data has ", x_.size(1), " features but the model ", model_->linear->in_features);
   if (!y_.defined() || y_.dtype() != kFloat64 || y_.dim() != 1 || y_.size(0) != x_.size(0))
     fail(kOp, "expected float64 targets of shape (", x_.size(0), "), got ",
          y_.defined() ? to_string(y_.shape()) + " " + dtype_name(y_.dtype()) : std::string("undefined"));
   if (model_->linear->weight.dtype() != kFloat64) fail(kOp, "the model must be float64");
-  optimizer_ = make_optimizer(options_, model_->parameters());
+  optimizer_ = build_optimizer(options_, model_->parameters());
 }
 
 std::vector<double> LinearRegressionTrainer::params() const {
@@ -120,7 +114,7 @@ StateDict LinearRegressionTrainer::state_dict() const {
   for (auto& [k, v] : model_->state_dict()) d["model." + k] = v;
   for (auto& [k, v] : optimizer_->state_dict("optimizer.")) d[k] = v;
   d["rng"] = get_rng_state();
-  d["progress.global_step"] = from_xarray(xt::xarray<std::int64_t>(std::int64_t(history_.size())));
+  d["progress.global_step"] = scalar(history_.size());
   if (!history_.empty()) {
     const std::size_t steps = history_.size(), width = history_[0].params.size();
     xt::xarray<double> loss = xt::empty<double>(Shape{steps}), norm = xt::empty<double>(Shape{steps});
@@ -147,9 +141,9 @@ void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
     const Tensor &loss = entry(dict, "history.loss", kFloat64), &norm = entry(dict, "history.grad_norm", kFloat64),
                  &params = entry(dict, "history.params", kFloat64);
     if (loss.numel() != steps || norm.numel() != steps || params.shape() != Shape{std::size_t(steps), width})
-      fail(kOp, "the checkpoint's progress.global_step is ", steps, " but its history holds ",
-           to_string(loss.shape()), " losses, ", to_string(norm.shape()), " gradient norms and ",
-           to_string(params.shape()), " parameters (expected ", steps, " steps of ", width, ")");
+      fail(kOp, "the checkpoint's progress.global_step is ", steps, " but its history holds ", to_string(loss.shape()),
+           " losses, ", to_string(norm.shape()), " gradient norms and ", to_string(params.shape()),
+           " parameters (expected ", steps, " steps of ", width, ")");
     history.resize(std::size_t(steps));
     for (std::size_t s = 0; s < steps; ++s) {
       history[s].loss = loss.data<double>()(s);
@@ -170,4 +164,4 @@ void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
   if (options_.optimizer == "momentum") options_.momentum = optimizer_->option(0, "momentum");
 }
 
-}  // namespace xgrad::models
+}  // namespace xgrad::train

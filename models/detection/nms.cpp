@@ -1,4 +1,4 @@
-#include "xgrad/models/nms.hpp"
+#include "xgrad/models/detection/nms.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,24 +1,21 @@
-#include "xgrad/models/classifier_trainer.hpp"
+#include "xgrad/train/classifier_trainer.hpp"
 
 #include <chrono>
 #include <cmath>
 #include <xtensor/xarray.hpp>
 
 #include "xgrad/core/factory.hpp"
-#include "xgrad/models/checkpoint_entry.hpp"
-#include "xgrad/optim/adam.hpp"
-#include "xgrad/optim/lr_scheduler.hpp"
-#include "xgrad/optim/sgd.hpp"
+#include "xgrad/train/checkpoint_entry.hpp"
+#include "xgrad/train/optimizer_factory.hpp"
 
-namespace xgrad::models {
+namespace xgrad::train {
 
 namespace {
 
 constexpr const char* kOp = "ClassifierTrainer";
 
-std::unique_ptr<optim::Optimizer> make_optimizer(const ClassifierTrainerOptions& o, std::vector<Tensor> params) {
-  if (o.optimizer == "adam") return std::make_unique<optim::Adam>(std::move(params), optim::AdamOptions{.lr = o.lr});
-  return std::make_unique<optim::SGD>(std::move(params), optim::SGDOptions{.lr = o.lr, .momentum = o.momentum});
+std::unique_ptr<optim::Optimizer> build_optimizer(const ClassifierTrainerOptions& o, std::vector<Tensor> params) {
+  return make_optimizer(o.optimizer, std::move(params), {.lr = o.lr, .momentum = o.momentum});
 }
 
 // The options, checked before the members built from them.
@@ -26,9 +23,6 @@ ClassifierTrainerOptions validated(ClassifierTrainerOptions o) {
   o.validate();
   return o;
 }
-
-Tensor scalar_i64(std::int64_t v) { return from_xarray(xt::xarray<std::int64_t>(v)); }
-Tensor scalar_f64(double v) { return from_xarray(xt::xarray<double>(v)); }
 
 const Tensor& entry(const StateDict& dict, const std::string& key, Dtype dtype) {
   return checkpoint_entry(kOp, dict, key, dtype);
@@ -45,25 +39,23 @@ const std::pair<const char*, double EpochRecord::*> kColumns[] = {{"train_loss",
 }  // namespace
 
 void ClassifierTrainerOptions::validate() const {
-  if (optimizer != "sgd" && optimizer != "adam")
-    fail(kOp, "unknown optimizer '", optimizer, "'; expected sgd or adam");
+  check_optimizer_name(kOp, optimizer);
   if (!(lr > 0) || !std::isfinite(lr)) fail(kOp, "the learning rate must be positive, got ", lr);
   if (!(momentum >= 0 && momentum < 1)) fail(kOp, "momentum must be in [0, 1), got ", momentum);
   if (batch_size == 0) fail(kOp, "the batch size must be positive");
-  if (schedule != "none" && schedule != "cosine")
-    fail(kOp, "unknown schedule '", schedule, "'; expected none or cosine");
+  check_scheduler_name(kOp, schedule);
+  // Stepped once per epoch: a one-cycle schedule over epochs would be too coarse to be useful.
+  if (schedule == "onecycle") fail(kOp, "the 'onecycle' schedule is stepped per batch; use none or cosine");
   if (schedule == "cosine" && epochs == 0) fail(kOp, "the cosine schedule needs the number of epochs");
 }
 
-ClassifierTrainer::ClassifierTrainer(std::shared_ptr<Classifier> model, Tensor inputs, Tensor labels,
+ClassifierTrainer::ClassifierTrainer(std::shared_ptr<models::Classifier> model, Tensor inputs, Tensor labels,
                                      ClassifierTrainerOptions options)
     : model_(std::move(model)),
       options_(validated(std::move(options))),
-      optimizer_(make_optimizer(options_, model_->parameters())),
+      optimizer_(build_optimizer(options_, model_->parameters())),
       batches_(std::move(inputs), std::move(labels), options_.batch_size) {
-  if (options_.schedule == "cosine")
-    scheduler_ = std::make_unique<optim::CosineAnnealingLR>(
-        *optimizer_, optim::CosineAnnealingLROptions{.t_max = std::int64_t(options_.epochs)});
+  scheduler_ = make_scheduler(options_.schedule, *optimizer_, {.length = std::int64_t(options_.epochs)});
 }
 
 double ClassifierTrainer::step() {
@@ -92,10 +84,9 @@ double ClassifierTrainer::step() {
 
 bool ClassifierTrainer::epoch_finished() const { return in_epoch_ && !batches_.has_next(); }
 
-EpochRecord ClassifierTrainer::end_epoch(const Evaluation& test) {
+EpochRecord ClassifierTrainer::end_epoch(const models::Evaluation& test) {
   if (!epoch_finished())
-    fail(kOp, "end_epoch() after ", batches_.position(), " of ", steps_per_epoch(),
-         " batches; finish the epoch first");
+    fail(kOp, "end_epoch() after ", batches_.position(), " of ", steps_per_epoch(), " batches; finish the epoch first");
   in_epoch_ = false;
   if (scheduler_) scheduler_->step();
   const EpochRecord r{epoch_loss_sum_ / double(steps_per_epoch()), test.loss, test.accuracy, epoch_seconds_};
@@ -110,14 +101,14 @@ StateDict ClassifierTrainer::state_dict() const {
   if (scheduler_)
     for (auto& [k, v] : scheduler_->state_dict("scheduler.")) d[k] = v;
   d["rng"] = get_rng_state();
-  d["progress.global_step"] = scalar_i64(std::int64_t(global_step_));
-  d["progress.batch_size"] = scalar_i64(std::int64_t(options_.batch_size));
-  d["progress.examples"] = scalar_i64(std::int64_t(batches_.examples()));
-  d["progress.in_epoch"] = scalar_i64(in_epoch_);
-  d["progress.step_in_epoch"] = scalar_i64(std::int64_t(step_in_epoch()));
-  d["progress.epochs_done"] = scalar_i64(std::int64_t(epochs_done()));
-  d["progress.loss_sum"] = scalar_f64(epoch_loss_sum_);
-  d["progress.seconds"] = scalar_f64(epoch_seconds_);
+  d["progress.global_step"] = scalar(std::int64_t(global_step_));
+  d["progress.batch_size"] = scalar(std::int64_t(options_.batch_size));
+  d["progress.examples"] = scalar(std::int64_t(batches_.examples()));
+  d["progress.in_epoch"] = scalar(std::int64_t(in_epoch_));
+  d["progress.step_in_epoch"] = scalar(std::int64_t(step_in_epoch()));
+  d["progress.epochs_done"] = scalar(std::int64_t(epochs_done()));
+  d["progress.loss_sum"] = scalar(epoch_loss_sum_);
+  d["progress.seconds"] = scalar(epoch_seconds_);
   if (in_epoch_) d["progress.order"] = batches_.order().detach();
   if (!history_.empty())
     for (const auto& [name, field] : kColumns) {
@@ -153,9 +144,8 @@ void ClassifierTrainer::load_state_dict(const StateDict& dict) {
   const std::uint64_t per_epoch = steps_per_epoch();
   if ((in_epoch && position > per_epoch) || (!in_epoch && position != 0) ||
       global_step != epochs * per_epoch + (in_epoch ? position : 0))
-    fail(kOp, "inconsistent progress in the checkpoint: global step ", global_step, ", ", epochs,
-         " epochs done, step ", position, " of the epoch", in_epoch ? "" : " (between epochs)", " with ", per_epoch,
-         " steps per epoch");
+    fail(kOp, "inconsistent progress in the checkpoint: global step ", global_step, ", ", epochs, " epochs done, step ",
+         position, " of the epoch", in_epoch ? "" : " (between epochs)", " with ", per_epoch, " steps per epoch");
   data::Batches resumed = batches_;
   if (in_epoch) resumed.resume(entry(dict, "progress.order", kInt64), std::size_t(position));
   std::vector<EpochRecord> history(static_cast<std::size_t>(epochs));
@@ -178,7 +168,7 @@ void ClassifierTrainer::load_state_dict(const StateDict& dict) {
   epoch_seconds_ = seconds;
   history_ = std::move(history);
   options_.lr = scheduler_ ? scheduler_->base_lrs().at(0) : optimizer_->lr(0);
-  if (options_.optimizer == "sgd") options_.momentum = optimizer_->option(0, "momentum");
+  if (uses_momentum(options_.optimizer)) options_.momentum = optimizer_->option(0, "momentum");
 }
 
 void ClassifierTrainer::set_lr(double lr) {
@@ -195,8 +185,8 @@ void ClassifierTrainer::set_momentum(double momentum) {
   ClassifierTrainerOptions o = options_;
   o.momentum = momentum;
   o.validate();
-  if (o.optimizer == "sgd") optimizer_->set_option(0, "momentum", momentum);
+  if (uses_momentum(options_.optimizer)) optimizer_->set_option(0, "momentum", momentum);
   options_ = o;
 }
 
-}  // namespace xgrad::models
+}  // namespace xgrad::train

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <xgrad/core/error.hpp>
-#include <xgrad/models/nms.hpp>
+#include <xgrad/models/detection/nms.hpp>
 
 namespace xm = xgrad::models;
 using json = nlohmann::json;

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <xgrad/core/error.hpp>
-#include <xgrad/models/mean_ap.hpp>
+#include <xgrad/models/detection/mean_ap.hpp>
 
 namespace xm = xgrad::models;
 using json = nlohmann::json;

@@ -1,4 +1,4 @@
-#include "xgrad/models/mean_ap.hpp"
+#include "xgrad/models/detection/mean_ap.hpp"
 
 #include <algorithm>
 #include <cmath>
