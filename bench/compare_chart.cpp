@@ -10,9 +10,11 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include <xgrad/plot/plot.hpp>
 
 #include "common/cli.hpp"
-#include "plot/plot.hpp"
+
+namespace plot = xgrad::plot;
 
 namespace {
 
@@ -78,7 +80,7 @@ int main(int argc, char** argv) try {
       if (std::isfinite(v) && v > 0) hi = std::max(hi, v), lo = std::min(lo, v);
   }
   const int group = 110, margin_left = 90, margin_top = 120;
-  plot::Image img(margin_left + group * int(rows.size()) + 40, 570);
+  plot::Canvas img(margin_left + group * int(rows.size()) + 40, 570);
   plot::Axes ax{.left = margin_left,
                 .top = margin_top,
                 .width = group * int(rows.size()),
@@ -96,7 +98,7 @@ int main(int argc, char** argv) try {
       const int y = int(std::lround(ax.py(v)));
       img.fill_rect(ax.left, y, ax.left + ax.width, y + 1, v == 1 ? plot::kGray : plot::kLightGray);
       const std::string s = plot::format_number(v);
-      img.text(ax.left - 10 - plot::Image::text_width(s), y - plot::Image::text_height() / 2, s, plot::kBlack);
+      img.text(ax.left - 10 - plot::Canvas::text_width(s), y - plot::Canvas::text_height() / 2, s, plot::kBlack);
     }
   const double bar = 0.7 / double(std::max<std::size_t>(1, threads.size()));
   for (std::size_t i = 0; i < rows.size(); ++i) {
@@ -109,12 +111,12 @@ int main(int argc, char** argv) try {
       img.fill_rect(int(ax.px(x0)), std::min(top, base), int(ax.px(x0 + bar)) - 1, std::max(top, base) + 1,
                     plot::kPalette[t % 7]);
       const std::string s = plot::format_number(std::round(v * 100) / 100);
-      img.text(int(ax.px(x0 + bar / 2)) - plot::Image::text_width(s, 1) / 2, std::min(top, base) - 12, s, plot::kBlack,
+      img.text(int(ax.px(x0 + bar / 2)) - plot::Canvas::text_width(s, 1) / 2, std::min(top, base) - 12, s, plot::kBlack,
                1);
     }
     const int goal = int(std::lround(ax.py(r.goal)));
     img.fill_rect(int(ax.px(i + 0.08)), goal - 1, int(ax.px(i + 0.92)), goal + 2, plot::kBlack);
-    img.text(int(ax.px(i + 0.5)) - plot::Image::text_width(r.workload) / 2, ax.top + ax.height + 10, r.workload,
+    img.text(int(ax.px(i + 0.5)) - plot::Canvas::text_width(r.workload) / 2, ax.top + ax.height + 10, r.workload,
              plot::kBlack);
   }
   img.rect(ax.left, ax.top, ax.left + ax.width + 1, ax.top + ax.height + 1, plot::kBlack);

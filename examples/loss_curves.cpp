@@ -36,11 +36,12 @@
 #include <xgrad/losses/kl_div.hpp>
 #include <xgrad/losses/l1.hpp>
 #include <xgrad/losses/mse.hpp>
+#include <xgrad/plot/plot.hpp>
 
 #include "common/cli.hpp"
-#include "plot/plot.hpp"
 
 namespace xg = xgrad;
+namespace plot = xgrad::plot;
 namespace xl = xgrad::losses;
 using Points = std::vector<std::pair<double, double>>;
 using xl::Reduction;
@@ -90,7 +91,7 @@ struct Series {
 };
 
 // One framed panel with its curves and a legend in its top-left corner.
-void panel(plot::Image& img, const plot::Axes& ax, const std::vector<Series>& series, const std::string& x_label,
+void panel(plot::Canvas& img, const plot::Axes& ax, const std::vector<Series>& series, const std::string& x_label,
            const std::string& y_label, const std::string& title, bool legend_right = false) {
   std::vector<std::pair<std::string, plot::Color>> entries;
   ax.clip(img);
@@ -101,7 +102,7 @@ void panel(plot::Image& img, const plot::Axes& ax, const std::vector<Series>& se
   img.reset_clip();
   ax.draw_frame(img, x_label, y_label, title);
   int width = 0;
-  for (const auto& e : entries) width = std::max(width, plot::Image::text_width(e.first) + 60);
+  for (const auto& e : entries) width = std::max(width, plot::Canvas::text_width(e.first) + 60);
   plot::legend(img, legend_right ? ax.left + ax.width - width - 10 : ax.left + 10, ax.top + 10, entries);
 }
 
@@ -129,7 +130,7 @@ plot::Axes right_axes(double x0, double x1, double y0, double y1, bool log_y = f
           .log_y = log_y};
 }
 
-void save(const plot::Image& img, const std::filesystem::path& path) {
+void save(const plot::Canvas& img, const std::filesystem::path& path) {
   img.save_png(path.string());
   std::printf("wrote %s\n", path.string().c_str());
 }
@@ -142,7 +143,7 @@ void regression(const std::filesystem::path& out) {
   const Curve mse = with([](auto& x, auto t) { return xl::mse_loss(x, t, {.reduction = Reduction::None}); });
   const Curve mae = with([](auto& x, auto t) { return xl::l1_loss(x, t, {.reduction = Reduction::None}); });
   const Curve huber = with([](auto& x, auto t) { return xl::huber_loss(x, t, {.reduction = Reduction::None}); });
-  plot::Image img(1100, 520);
+  plot::Canvas img(1100, 520);
   panel(img, left_axes(-4, 4, 0, 8),
         {{"MSE (x-t)^2", mse.loss}, {"MAE |x-t|", mae.loss}, {"Huber, delta 1", huber.loss}}, "residual x - t", "loss",
         "Loss");
@@ -180,7 +181,7 @@ void outliers(const std::filesystem::path& out) {
   const Points mae = fit("MAE", [](auto& p, auto& t) { return xl::l1_loss(p, t); });
   const Points huber = fit("Huber", [](auto& p, auto& t) { return xl::huber_loss(p, t); });
 
-  plot::Image img(700, 560);
+  plot::Canvas img(700, 560);
   const plot::Axes ax{
       .left = 80, .top = 100, .width = 580, .height = 380, .x_min = -0.2, .x_max = 4.2, .y_min = -6, .y_max = 11};
   ax.clip(img);
@@ -196,7 +197,7 @@ void bce(const std::filesystem::path& out) {
   auto with = [&](auto loss) { return evaluate(p, [&](const xg::Tensor& x) { return loss(x, xg::ones_like(x)); }); };
   const Curve b = with([](auto& x, auto t) { return xl::binary_cross_entropy(x, t, {.reduction = Reduction::None}); });
   const Curve m = with([](auto& x, auto t) { return xl::mse_loss(x, t, {.reduction = Reduction::None}); });
-  plot::Image img(1100, 520);
+  plot::Canvas img(1100, 520);
   panel(img, left_axes(0, 1, 0, 6), {{"BCE  -ln p", b.loss}, {"MSE  (1-p)^2", m.loss}},
         "predicted probability p of the true class", "loss", "Loss, answer 1", true);
   panel(img, right_axes(0, 1, 0.1, 1000, true), {{"BCE  1/p", magnitude(b.grad)}, {"MSE  2(1-p)", magnitude(m.grad)}},
@@ -212,7 +213,7 @@ void vanishing(const std::filesystem::path& out) {
   const Curve bce = evaluate(z, [](const xg::Tensor& x) {
     return xl::binary_cross_entropy_with_logits(x, xg::ones_like(x), {.reduction = Reduction::None});
   });
-  plot::Image img(1100, 520);
+  plot::Canvas img(1100, 520);
   panel(img, left_axes(-12, 12, 0, 4), {{"MSE on sigmoid(z)", mse.loss}, {"BCE with logits", bce.loss}},
         "logit z (answer is 1; z < 0 is wrong)", "loss", "Loss, answer 1", true);
   panel(img, right_axes(-12, 12, 1e-6, 100, true),
@@ -234,7 +235,7 @@ void ce_kl(const std::filesystem::path& out) {
     kl.push_back({q, k});
     diff.push_back({q, c - k});
   }
-  plot::Image img(700, 560);
+  plot::Canvas img(700, 560);
   const plot::Axes ax{
       .left = 80, .top = 100, .width = 580, .height = 380, .x_min = 0, .x_max = 1, .y_min = 0, .y_max = 2.5};
   panel(img, ax, {{"cross-entropy H(p, q)", ce}, {"KL(p || q)", kl}, {"difference = H(p) = 0.611", diff}},
@@ -255,7 +256,7 @@ void focal(const std::filesystem::path& out) {
     for (std::size_t i = 0; i < pt.size(); ++i) points.push_back({pt[i], c.loss[i].second});
     series.push_back({"gamma " + plot::format_number(gamma) + (gamma == 0 ? " (BCE)" : ""), points});
   }
-  plot::Image img(700, 560);
+  plot::Canvas img(700, 560);
   const plot::Axes ax{
       .left = 80, .top = 100, .width = 580, .height = 380, .x_min = 0, .x_max = 1, .y_min = 0, .y_max = 4};
   panel(img, ax, series, "probability of the true class p_t", "loss", "Focal loss against p_t", true);
@@ -276,7 +277,7 @@ void boxes(const std::filesystem::path& out) {
   const xl::BoxLossOptions none{.reduction = Reduction::None};
   const Curve iou = curve(none, xl::box_iou_loss), giou = curve(none, xl::generalized_box_iou_loss),
               diou = curve(none, xl::distance_box_iou_loss);
-  plot::Image img(1100, 520);
+  plot::Canvas img(1100, 520);
   panel(img, left_axes(-6, 0, 0, 2), {{"1 - GIoU", giou.loss}, {"1 - DIoU", diou.loss}, {"1 - IoU", iou.loss}},
         "offset s of box a from box b", "loss", "Loss as box a slides onto b");
   panel(img, right_axes(-6, 0, 0, 1.2),

@@ -13,11 +13,12 @@
 #include <xgrad/core/factory.hpp>
 #include <xgrad/losses/box_iou.hpp>
 #include <xgrad/losses/yolo_assign.hpp>
+#include <xgrad/plot/plot.hpp>
 
 #include "common/cli.hpp"
-#include "plot/plot.hpp"
 
 namespace xg = xgrad;
+namespace plot = xgrad::plot;
 namespace xl = xgrad::losses;
 
 namespace {
@@ -34,7 +35,7 @@ std::string fixed(double v, int digits = 2) {
   return s;
 }
 
-void dashed(plot::Image& img, double x0, double y0, double x1, double y1, plot::Color c, double thickness = 2) {
+void dashed(plot::Canvas& img, double x0, double y0, double x1, double y1, plot::Color c, double thickness = 2) {
   const double len = std::hypot(x1 - x0, y1 - y0), dash = 8;
   for (double s = 0; s < len; s += 2 * dash) {
     const double e = std::min(s + dash, len);
@@ -44,7 +45,7 @@ void dashed(plot::Image& img, double x0, double y0, double x1, double y1, plot::
 }
 
 // A (cx, cy, w, h) box in cells, solid or dashed.
-void box(plot::Image& img, const std::array<double, 4>& b, plot::Color c, double thickness, bool dash = false) {
+void box(plot::Canvas& img, const std::array<double, 4>& b, plot::Color c, double thickness, bool dash = false) {
   const double x1 = px(b[0] - b[2] / 2), x2 = px(b[0] + b[2] / 2), y1 = py(b[1] - b[3] / 2), y2 = py(b[1] + b[3] / 2);
   const double xs[] = {x1, x2, x2, x1, x1}, ys[] = {y1, y1, y2, y2, y1};
   for (int i = 0; i < 4; ++i) {
@@ -93,7 +94,7 @@ int main(int argc, char** argv) try {
     pred[a] = {cell_x + sigmoid(raw[a][0]), cell_y + sigmoid(raw[a][1]), std::exp(raw[a][2]) * anchors[a][0],
                std::exp(raw[a][3]) * anchors[a][1]};
 
-  plot::Image img(1160, 700);
+  plot::Canvas img(1160, 700);
   img.text(kLeft, 20, "One grid cell of the YOLO loss (8x8 grid, stride 8, anchors 10x13, 16x30, 33x23 px)",
            plot::kBlack, 2);
   img.text(kLeft, 46, "distances in cells; image y points down", plot::kGray, 2);

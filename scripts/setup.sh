@@ -9,7 +9,8 @@ packages=(
   libgtest-dev libbenchmark-dev nlohmann-json3-dev  # tests, benchmarks, JSON (safetensors, fixtures)
   zlib1g-dev                          # reads the gzip-compressed IDX files
   libgoogle-perftools-dev             # tcmalloc, the allocator every xgrad program links
-  libcli11-dev libstb-dev             # the examples: command lines, PNG plots
+  libcli11-dev                        # the examples' command lines
+  pkg-config libcairo2-dev fonts-dejavu-core  # the plot kit (xgrad::plot): cairo, its DejaVu Sans text
   dataset-fashion-mnist               # the classifier's data: /usr/share/datasets/fashion-mnist
   python3-torch python3-torchvision python3-numpy  # the test-time oracle that generates fixtures
   graphviz                            # optional: renders to_dot() graphs

@@ -11,12 +11,13 @@
 #include <string>
 #include <utility>
 #include <vector>
+#include <xgrad/plot/plot.hpp>
 #include <xgrad/xgrad.hpp>
 
 #include "common/cli.hpp"
-#include "plot/plot.hpp"
 
 namespace xg = xgrad;
+namespace plot = xgrad::plot;
 
 double f(double w) { return (w - 3) * (w - 3); }
 double df(double w) { return 2 * (w - 3); }  // the derivative, by the power rule
@@ -29,7 +30,7 @@ std::vector<double> descend(double w0, double lr, int n) {
 }
 
 // One panel: the parabola, the steps as dots joined by arrows, and the tangent at each step.
-void panel(plot::Image& img, int left, double lr, const std::vector<double>& path, const std::string& title) {
+void panel(plot::Canvas& img, int left, double lr, const std::vector<double>& path, const std::string& title) {
   const plot::Axes ax{
       .left = left, .top = 90, .width = 290, .height = 290, .x_min = -1, .x_max = 7, .y_min = -1, .y_max = 16};
   ax.clip(img);
@@ -99,7 +100,7 @@ int main(int argc, char** argv) {
       std::printf("  %4.2f   %+5.2f      %14.6f   %12.6g   %s\n", lr, factor, w20, f(w20), verdict);
     }
 
-    plot::Image img(1120, 480);
+    plot::Canvas img(1120, 480);
     panel(img, 70, 0.02, descend(0.0, 0.02, 10), "too small");
     panel(img, 440, 0.3, descend(0.0, 0.3, 10), "good");
     panel(img, 810, 1.05, descend(2.0, 1.05, 6), "too large");

@@ -11,12 +11,13 @@
 #include <string>
 #include <utility>
 #include <vector>
+#include <xgrad/plot/plot.hpp>
 #include <xgrad/xgrad.hpp>
 
 #include "common/cli.hpp"
-#include "plot/plot.hpp"
 
 namespace xg = xgrad;
+namespace plot = xgrad::plot;
 
 // The mean squared error of the line (w, b) on the points: what gradient descent minimizes.
 xg::Tensor mse(const xg::Tensor& w, const xg::Tensor& b, const xg::Tensor& x, const xg::Tensor& y) {
@@ -101,7 +102,7 @@ int main(int argc, char** argv) {
       std::printf("    lr = %.2f limit = %.6f: w = %-12.6g b = %-12.6g  |1 - lr lambda_max| = %.2f\n", scales[r],
                   scales[r] * limit, finals[r].first, finals[r].second, std::abs(1 - scales[r] * limit * lambda_max));
 
-    plot::Image img(760, 560);
+    plot::Canvas img(760, 560);
     const plot::Axes ax{.left = 100,
                         .top = 80,
                         .width = 620,

@@ -11,12 +11,13 @@
 #include <string>
 #include <utility>
 #include <vector>
+#include <xgrad/plot/plot.hpp>
 #include <xgrad/xgrad.hpp>
 
 #include "common/cli.hpp"
-#include "plot/plot.hpp"
 
 namespace xg = xgrad;
+namespace plot = xgrad::plot;
 namespace xl = xgrad::losses;
 using xl::Reduction;
 using Loss = std::function<xg::Tensor(const xg::Tensor& prediction, const xg::Tensor& target, Reduction)>;
@@ -96,7 +97,7 @@ int main(int argc, char** argv) {
       std::printf("  %-5s   %7.3f   %7.3f\n", l.name, w.item(), b.item());
     }
 
-    plot::Image img(760, 560);
+    plot::Canvas img(760, 560);
     const plot::Axes ax{
         .left = 80, .top = 80, .width = 640, .height = 400, .x_min = -0.2, .x_max = 4.2, .y_min = -2, .y_max = 10};
     ax.clip(img);

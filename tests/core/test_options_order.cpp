@@ -49,21 +49,21 @@ TEST(OptionsOrder, Losses) {
   EXPECT_TRUE(kl.log_target);
   EXPECT_EQ(kl.reduction, Reduction::BatchMean);
   const xl::NLLLossOptions nll{.weight = w, .ignore_index = 2, .reduction = Reduction::Sum};
-  EXPECT_EQ(nll.weight.impl(), w.impl());
+  EXPECT_TRUE(nll.weight.is_same(w));
   EXPECT_EQ(nll.ignore_index, 2);
   EXPECT_EQ(nll.reduction, Reduction::Sum);
   const xl::CrossEntropyLossOptions ce{
       .weight = w, .ignore_index = 1, .label_smoothing = 0.1, .reduction = Reduction::None};
-  EXPECT_EQ(ce.weight.impl(), w.impl());
+  EXPECT_TRUE(ce.weight.is_same(w));
   EXPECT_EQ(ce.ignore_index, 1);
   EXPECT_EQ(ce.label_smoothing, 0.1);
   EXPECT_EQ(ce.reduction, Reduction::None);
   const xl::BCELossOptions bce{.weight = w, .reduction = Reduction::Sum};
-  EXPECT_EQ(bce.weight.impl(), w.impl());
+  EXPECT_TRUE(bce.weight.is_same(w));
   EXPECT_EQ(bce.reduction, Reduction::Sum);
   const xl::BCEWithLogitsLossOptions bcel{.weight = w, .pos_weight = pw, .reduction = Reduction::None};
-  EXPECT_EQ(bcel.weight.impl(), w.impl());
-  EXPECT_EQ(bcel.pos_weight.impl(), pw.impl());
+  EXPECT_TRUE(bcel.weight.is_same(w));
+  EXPECT_TRUE(bcel.pos_weight.is_same(pw));
   EXPECT_EQ(bcel.reduction, Reduction::None);
   const xl::SigmoidFocalLossOptions focal{.alpha = 0.5, .gamma = 1.0, .reduction = Reduction::Sum};
   EXPECT_EQ(focal.alpha, 0.5);

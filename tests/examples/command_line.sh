@@ -56,6 +56,11 @@ case $program in
     expect 2 "--lr-adam x: not a number" "$bin" --lr-adam x
     bad_out
     ;;
+  draw_graph)
+    expect 0 "[default: out/draw_graph]" "$bin" --help
+    expect 2 "--format jpg: must be" "$bin" --format jpg
+    bad_out
+    ;;
   loss_curves)
     expect 0 "[default: out/loss_curves]" "$bin" --help
     bad_out
