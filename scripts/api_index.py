@@ -32,7 +32,7 @@ import os
 import re
 import sys
 
-FOLDERS = ["core", "nn", "losses", "optim", "data", "models"]
+FOLDERS = ["core", "nn", "losses", "optim", "data", "models", "train"]
 TOP_LEVEL = ["xgrad.hpp", "testing.hpp"]  # the umbrella and the GoogleTest helpers
 KEYWORDS_WITH_PARENS = {"decltype", "noexcept", "alignas", "alignof", "sizeof", "requires", "static_assert",
                         "__attribute__", "explicit"}
