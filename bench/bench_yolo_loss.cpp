@@ -35,7 +35,7 @@ void BM_YoloLossForwardBackward(benchmark::State& state) {
   xl::YoloLossConfig config = xl::YoloLossConfig::reference(kClasses);
   config.scales = {config.scales[2]};  // stride 8: anchors (10, 13), (16, 30), (33, 23)
   const xl::YoloLoss loss(config);
-  const xg::Tensor p = (xg::randn({kBatch, kAnchors, kGrid, kGrid, 5 + kClasses}, D) * 0.5).detach().requires_grad_();
+  xg::Tensor p = (xg::randn({kBatch, kAnchors, kGrid, kGrid, 5 + kClasses}, D) * 0.5).detach().requires_grad_();
   const xg::Tensor t = bench_targets(D);
   for (auto _ : state) {
     p.set_grad({});

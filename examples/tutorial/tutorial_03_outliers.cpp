@@ -29,7 +29,7 @@ struct Named {
 const std::vector<Named> kLosses = {
     {"MSE", [](auto& p, auto& t, Reduction r) { return xl::mse_loss(p, t, {.reduction = r}); }},
     {"MAE", [](auto& p, auto& t, Reduction r) { return xl::l1_loss(p, t, {.reduction = r}); }},
-    {"Huber", [](auto& p, auto& t, Reduction r) { return xl::huber_loss(p, t, {.reduction = r, .delta = 1.0}); }},
+    {"Huber", [](auto& p, auto& t, Reduction r) { return xl::huber_loss(p, t, {.delta = 1.0, .reduction = r}); }},
 };
 
 // Per-point losses and d loss_i / d prediction_i, by autograd (Reduction::None, then backward of the sum).

@@ -155,15 +155,15 @@ TEST(OptionsOrder, DataAndModels) {
   const xg::models::DecodeOptions decode{.score_threshold = 0.3, .iou_threshold = 0.4, .max_detections = 7};
   EXPECT_EQ(decode.iou_threshold, 0.4);
   EXPECT_EQ(decode.max_detections, 7u);
-  const xg::models::TinyYoloTrainOptions yolo{
+  const xg::train::TinyYoloTrainOptions yolo{
       .epochs = 2, .batch_size = 4, .lr = 1e-3, .weight_decay = 0.0, .clip_grad_norm = 5.0, .seed = 3};
   EXPECT_EQ(yolo.clip_grad_norm, 5.0);
   EXPECT_EQ(yolo.seed, 3u);
-  const xg::models::LinearRegressionTrainerOptions lr{
+  const xg::train::LinearRegressionTrainerOptions lr{
       .optimizer = "adam", .lr = 0.01, .momentum = 0.5, .divergence_factor = 1e3};
   EXPECT_EQ(lr.optimizer, "adam");
   EXPECT_EQ(lr.divergence_factor, 1e3);
-  const xg::models::ClassifierTrainerOptions clf{
+  const xg::train::ClassifierTrainerOptions clf{
       .optimizer = "sgd", .lr = 0.1, .momentum = 0.9, .batch_size = 64, .schedule = "cosine", .epochs = 3};
   EXPECT_EQ(clf.batch_size, 64u);
   EXPECT_EQ(clf.schedule, "cosine");
