@@ -110,8 +110,7 @@ Run descend(const Function& fn, const Method& method, double lr, double momentum
   Run run;
   for (int step = 0; step <= steps; ++step) {
     xg::Tensor loss = evaluate(fn, p);
-    const auto& xy = p.data<double>();
-    run.path.emplace_back(xy.begin(), xy.end());
+    run.path.push_back(p.to_vector<double>());  // a read: p.data<double>() would count as a write
     run.losses.push_back(loss.item());
     if (step > 0 && (!std::isfinite(loss.item()) || (!in_view(fn, run.path.back()) && loss.item() > run.losses[0]))) {
       run.diverged = step;
@@ -120,8 +119,7 @@ Run descend(const Function& fn, const Method& method, double lr, double momentum
     if (step == steps) break;
     opt->zero_grad();
     loss.backward();
-    const auto& g = p.grad().data<double>();
-    run.grads.emplace_back(g.begin(), g.end());
+    run.grads.push_back(p.grad().to_vector<double>());
     opt->step();
   }
   return run;
