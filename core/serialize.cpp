@@ -376,8 +376,7 @@ void save(const StateDict& tensors, const std::filesystem::path& path) {
   std::uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
     if (name.empty()) fail("save", path.string(), ": a tensor has an empty name");
-    if (name == "__metadata__")
-      fail("save", path.string(), ": '__metadata__' is reserved and cannot name a tensor");
+    if (name == "__metadata__") fail("save", path.string(), ": '__metadata__' is reserved and cannot name a tensor");
     if (!t.defined()) fail("save", path.string(), ": tensor '", name, "' is undefined");
     const auto [data, bytes] = raw_bytes(t);
     const nlohmann::ordered_json info = {{"dtype", safetensors_dtype(t.dtype())},

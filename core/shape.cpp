@@ -53,8 +53,8 @@ std::size_t checked_bytes(const char* op, const Shape& shape, std::size_t elemen
   if (__builtin_mul_overflow(n, element_size, &bytes))
     fail(op, "shape ", to_string(shape), " of ", element_size, "-byte elements needs more than 2^64 bytes");
   if (bytes > max_tensor_bytes())
-    fail(op, "shape ", to_string(shape), " of ", element_size, "-byte elements needs ", bytes,
-         " bytes, more than the ", max_tensor_bytes(), " bytes of memory this machine has");
+    fail(op, "shape ", to_string(shape), " of ", element_size, "-byte elements needs ", bytes, " bytes, more than the ",
+         max_tensor_bytes(), " bytes of memory this machine has");
   return bytes;
 }
 

@@ -43,8 +43,7 @@ std::vector<std::string> split_fields(std::string_view line, const std::string& 
       }
       while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
       if (i < line.size() && line[i] != ',')
-        fail("parse_csv", source, ": line ", line_no, ": text after the closing quote of field ",
-             fields.size() + 1);
+        fail("parse_csv", source, ": line ", line_no, ": text after the closing quote of field ", fields.size() + 1);
     } else {
       const std::size_t end = std::min(line.find(',', i), line.size());
       field = std::string(trim(line.substr(i, end - i)));

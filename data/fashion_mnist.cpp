@@ -40,16 +40,14 @@ FashionMnist fashion_mnist_from_idx(const IdxArray& images, const IdxArray& labe
   // Checked here, at load: a model for the dataset takes side x side inputs, and 1x784 images
   // have the right count of pixels but not the layout.
   if (side != 0 && (images.dims[1] != side || images.dims[2] != side))
-    fail(op, source, ": the images are ", images.dims[1], "x", images.dims[2], "; Fashion-MNIST's are ", side,
-         "x", side, " (", side * side, " inputs to a model)");
+    fail(op, source, ": the images are ", images.dims[1], "x", images.dims[2], "; Fashion-MNIST's are ", side, "x",
+         side, " (", side * side, " inputs to a model)");
   const std::size_t n = images.dims[0], pixels = images.dims[1] * images.dims[2];
   if (labels.dims[0] != n)
-    fail(op, source, ": the image file holds ", n, " images but the label file holds ", labels.dims[0],
-         " labels");
+    fail(op, source, ": the image file holds ", n, " images but the label file holds ", labels.dims[0], " labels");
   for (std::size_t i = 0; i < n; ++i)
     if (labels.data[i] >= kFashionMnistClasses)
-      fail(op, source, ": label ", i, " is ", int(labels.data[i]), "; classes are 0 to ",
-           kFashionMnistClasses - 1);
+      fail(op, source, ": label ", i, " is ", int(labels.data[i]), "; classes are 0 to ", kFashionMnistClasses - 1);
 
   const std::size_t keep = limit > 0 && limit < n ? limit : n;
   // Four bytes per pixel of the one the file holds: checked like every allocation a file sizes.

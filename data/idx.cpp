@@ -39,8 +39,7 @@ std::uint32_t big_endian_u32(const std::uint8_t* p) {
 
 IdxArray parse_idx(std::span<const std::uint8_t> bytes, const std::string& source) {
   const char* op = "parse_idx";
-  if (bytes.size() < 4)
-    fail(op, source, ": ", bytes.size(), " bytes is too short for the 4-byte IDX magic number");
+  if (bytes.size() < 4) fail(op, source, ": ", bytes.size(), " bytes is too short for the 4-byte IDX magic number");
   if (bytes[0] != 0 || bytes[1] != 0)
     fail(op, source, ": not an IDX file: the magic number starts with bytes ", int(bytes[0]), ", ", int(bytes[1]),
          " instead of 0, 0");

@@ -144,8 +144,7 @@ ShapesDataset::ShapesDataset(std::int64_t size, std::uint64_t seed, ShapesOption
 }
 
 void ShapesDataset::check_index(const char* op, std::int64_t index) const {
-  if (index < 0 || index >= size())
-    fail(op, "index ", index, " is out of range for a dataset of ", size(), " images");
+  if (index < 0 || index >= size()) fail(op, "index ", index, " is out of range for a dataset of ", size(), " images");
 }
 
 const std::vector<ShapesObject>& ShapesDataset::objects(std::int64_t index) const {

@@ -2,8 +2,8 @@
 
 #include <cmath>
 
-#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/ops/boxes.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/ops/reduction.hpp"
 #include "xgrad/losses/checks.hpp"
 

@@ -6,8 +6,7 @@ namespace xgrad::losses::detail {
 
 void check_float(const char* op, const char* name, const Tensor& t) {
   if (!t.defined()) fail(op, name, " is undefined");
-  if (t.dtype() != kFloat32 && t.dtype() != kFloat64)
-    fail(op, name, " must be float32 or float64, got ", t.dtype());
+  if (t.dtype() != kFloat32 && t.dtype() != kFloat64) fail(op, name, " must be float32 or float64, got ", t.dtype());
 }
 
 void check_pair(const char* op, const Tensor& input, const Tensor& target, const char* input_name,
@@ -33,8 +32,7 @@ void check_weight(const char* op, const char* name, const Tensor& weight, const 
     const std::size_t xi = x[x.size() - w.size() + i];
     fits = w[i] == xi || w[i] == 1;
   }
-  if (!fits)
-    fail(op, name, " of shape ", to_string(w), " does not broadcast to the input's shape ", to_string(x));
+  if (!fits) fail(op, name, " of shape ", to_string(w), " does not broadcast to the input's shape ", to_string(x));
 }
 
 void check_unit_interval(const char* op, const char* name, const Tensor& t, const char* hint) {

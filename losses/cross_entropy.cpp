@@ -2,10 +2,10 @@
 
 #include <cmath>
 
-#include "xgrad/core/ops/elementwise.hpp"
+#include "xgrad/core/detail/kernels.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/core/function.hpp"
-#include "xgrad/core/detail/kernels.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/ops/reduction.hpp"
 #include "xgrad/core/ops/shape_ops.hpp"
 #include "xgrad/losses/checks.hpp"

@@ -18,8 +18,7 @@ void DiceLossOptions::validate() const {
 Tensor dice_loss(const Tensor& input, const Tensor& target, const DiceLossOptions& options) {
   options.validate();
   detail::check_pair("dice_loss", input, target);
-  if (input.dim() < 2)
-    fail("dice_loss", "input must be (N, ...) with at least 2 dims, got ", to_string(input.shape()));
+  if (input.dim() < 2) fail("dice_loss", "input must be (N, ...) with at least 2 dims, got ", to_string(input.shape()));
   const Tensor p = input.flatten(1), t = target.flatten(1);  // (N, D): one row per sample
   const Tensor overlap = sum(p * t, {1});
   const Tensor size = sum(p, {1}) + sum(t, {1});

@@ -14,8 +14,7 @@ namespace xgrad::losses {
 Tensor dice_loss_explicit(const Tensor& input, const Tensor& target, const DiceLossOptions& options) {
   options.validate();
   detail::check_pair("dice_loss", input, target);
-  if (input.dim() < 2)
-    fail("dice_loss", "input must be (N, ...) with at least 2 dims, got ", to_string(input.shape()));
+  if (input.dim() < 2) fail("dice_loss", "input must be (N, ...) with at least 2 dims, got ", to_string(input.shape()));
   const Tensor p = input.flatten(1), t = target.flatten(1);  // (N, D), differentiable reshapes
   const Tensor loss = visit_float("dice_loss", p, t, [&]<class T>(const xt::xarray<T>& x, const xt::xarray<T>& y) {
     const T smooth = static_cast<T>(options.smooth);

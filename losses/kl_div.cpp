@@ -1,7 +1,7 @@
 #include "xgrad/losses/kl_div.hpp"
 
-#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/factory.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/ops/reduction.hpp"
 #include "xgrad/losses/checks.hpp"
 

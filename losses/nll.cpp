@@ -2,9 +2,9 @@
 
 #include <string_view>
 
-#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/core/function.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/ops/indexing.hpp"
 #include "xgrad/core/ops/reduction.hpp"
 #include "xgrad/core/ops/shape_ops.hpp"

@@ -10,8 +10,7 @@ namespace xgrad::losses {
 
 void SmoothL1LossOptions::validate() const {
   check_reduction("smooth_l1_loss", reduction);
-  if (!(beta >= 0) || !std::isfinite(beta))
-    fail("smooth_l1_loss", "beta must be non-negative and finite, got ", beta);
+  if (!(beta >= 0) || !std::isfinite(beta)) fail("smooth_l1_loss", "beta must be non-negative and finite, got ", beta);
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossOptions& options) {

@@ -4,10 +4,10 @@
 #include <cmath>
 #include <string>
 
-#include "xgrad/core/ops/elementwise.hpp"
 #include "xgrad/core/factory.hpp"
-#include "xgrad/core/ops/indexing.hpp"
 #include "xgrad/core/ops/boxes.hpp"
+#include "xgrad/core/ops/elementwise.hpp"
+#include "xgrad/core/ops/indexing.hpp"
 #include "xgrad/core/ops/reduction.hpp"
 #include "xgrad/core/ops/shape_ops.hpp"
 #include "xgrad/losses/binary_cross_entropy.hpp"
@@ -57,8 +57,8 @@ Inputs check_inputs(const std::vector<Tensor>& predictions, const Tensor& target
       fail(kOp, "predictions[", s, "] has shape ", to_string(p.shape()),
            "; expected 5 dims (batch, boxes, grid_y, grid_x, 5 + num_classes)");
     if (static_cast<std::int64_t>(p.shape()[4]) != width)
-      fail(kOp, "predictions[", s, "] has last dim ", p.shape()[4], " but 5 + num_classes = 5 + ", c.num_classes,
-           " = ", width, " (x, y, w, h, objectness and one logit per class)");
+      fail(kOp, "predictions[", s, "] has last dim ", p.shape()[4], " but 5 + num_classes = 5 + ", c.num_classes, " = ",
+           width, " (x, y, w, h, objectness and one logit per class)");
     if (s == 0) {
       in.dtype = p.dtype();
       in.batch = static_cast<std::int64_t>(p.shape()[0]);

@@ -23,8 +23,8 @@ std::vector<double> Evaluation::per_class_accuracy() const {
 double expected_calibration_error(const std::vector<double>& confidence, const std::vector<bool>& correct,
                                   std::size_t bins) {
   if (confidence.size() != correct.size() || confidence.empty() || bins == 0)
-    fail("expected_calibration_error", confidence.size(), " confidences, ", correct.size(), " outcomes and ",
-         bins, " bins; expected equal, non-zero counts");
+    fail("expected_calibration_error", confidence.size(), " confidences, ", correct.size(), " outcomes and ", bins,
+         " bins; expected equal, non-zero counts");
   std::vector<double> conf_sum(bins, 0.0), right(bins, 0.0), count(bins, 0.0);
   for (std::size_t i = 0; i < confidence.size(); ++i) {
     // Bin b holds (b / bins, (b + 1) / bins]; a confidence of 0 joins the first bin.
@@ -45,8 +45,8 @@ Evaluation evaluate(Classifier& model, const Tensor& inputs, const Tensor& label
                     std::size_t bins) {
   if (!labels.defined() || labels.dtype() != kInt64 || labels.dim() != 1 || inputs.dim() != 2 ||
       inputs.size(0) != labels.size(0) || labels.numel() == 0)
-    fail("evaluate", "expected inputs (N, D) and int64 labels (N) with N > 0, got ", to_string(inputs.shape()),
-         " and ", labels.defined() ? to_string(labels.shape()) : std::string("undefined"));
+    fail("evaluate", "expected inputs (N, D) and int64 labels (N) with N > 0, got ", to_string(inputs.shape()), " and ",
+         labels.defined() ? to_string(labels.shape()) : std::string("undefined"));
   if (chunk == 0) fail("evaluate", "the chunk size must be positive");
   const bool was_training = model.is_training();
   model.eval();

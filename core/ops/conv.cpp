@@ -320,8 +320,8 @@ Geometry geometry(const Tensor& input, const Tensor& weight, const Tensor& bias,
   if (xs[1] != ws[1])
     fail("conv2d", "the input has ", xs[1], " channels but the weight ", to_string(ws), " expects ", ws[1]);
   if (bias.defined() && bias.shape() != Shape{ws[0]})
-    fail("conv2d", "the bias has shape ", to_string(bias.shape()), " but the weight ", to_string(ws), " needs (",
-         ws[0], ")");
+    fail("conv2d", "the bias has shape ", to_string(bias.shape()), " but the weight ", to_string(ws), " needs (", ws[0],
+         ")");
   if (input.dtype() != weight.dtype() || (bias.defined() && bias.dtype() != weight.dtype()))
     fail("conv2d", "dtype mismatch: input ", input.dtype(), ", weight ", weight.dtype(),
          bias.defined() ? ", bias " : "", bias.defined() ? dtype_name(bias.dtype()) : "");

@@ -114,8 +114,8 @@ Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
   const Shape xs = input.shape();
   const std::size_t out = weight.shape()[0], in = weight.shape()[1];
   if (xs.empty() || xs.back() != in)
-    fail("linear", "the input has shape ", to_string(xs), " but the weight ", to_string(weight.shape()), " takes ",
-         in, " features; the input's last dim must be ", in);
+    fail("linear", "the input has shape ", to_string(xs), " but the weight ", to_string(weight.shape()), " takes ", in,
+         " features; the input's last dim must be ", in);
   if (bias.defined() && bias.shape() != Shape{out})
     fail("linear", "the bias has shape ", to_string(bias.shape()), " but the weight ", to_string(weight.shape()),
          " needs (", out, ")");

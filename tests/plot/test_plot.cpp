@@ -90,7 +90,7 @@ TEST(Canvas, TextIsInkAndMeasured) {
   const int w = plot::Canvas::text_width("Loss 0.25", 2);
   EXPECT_GT(w, 60);
   EXPECT_LT(w, 160);
-  EXPECT_NEAR(plot::Canvas::text_width("Loss 0.25", 4), 2 * w, 2);  // hinting rounds each size apart
+  EXPECT_NEAR(plot::Canvas::text_width("Loss 0.25", 4), 2 * w, 2);              // hinting rounds each size apart
   EXPECT_GT(inked(c, 10, 10, 10 + w, 10 + plot::Canvas::text_height(2)), 100);  // real glyphs
   EXPECT_EQ(inked(c, 10 + w + 5, 0, 300, 60), 0);
 }
