@@ -206,7 +206,10 @@ class Reader {
         if (!info.is_object()) error("__metadata__ is ", info.type_name(), ", not an object of strings");
         for (const auto& [key, value] : info.items()) {
           if (!value.is_string()) error("__metadata__ entry '", key, "' is ", value.type_name(), ", not a string");
-          if (key.starts_with(kCrcPrefix)) parse_checksum(key, value.get<std::string>());
+          if (key.starts_with(kCrcPrefix))
+            parse_checksum(key, value.get<std::string>());
+          else
+            metadata_[key] = value.get<std::string>();
         }
         continue;
       }
@@ -365,13 +368,28 @@ class Reader {
   std::string source_;
   std::uint64_t data_start_ = 0, data_size_ = 0;
   std::map<std::string, std::uint32_t> checksums_;  // from __metadata__, by tensor name
+
+ public:
+  Metadata metadata_;  // __metadata__'s other entries
 };
 }  // namespace
 
-void save(const StateDict& tensors, const std::filesystem::path& path) {
+void save(const StateDict& tensors, const std::filesystem::path& path) { save(tensors, path, Metadata{}); }
+
+void save(const StateDict& tensors, const std::filesystem::path& path, const Metadata& user_metadata) {
   // The header is built as text, entry by entry, in the order of `tensors`: nlohmann's
   // ordered_json finds a key by a linear search, which made a large header quadratic to build.
   json metadata = json::object();  // sorted like `tensors`, since every key has the same prefix
+  for (const auto& [key, value] : user_metadata) {
+    if (key.starts_with(kCrcPrefix))
+      fail("save", path.string(), ": metadata key '", key, "' is reserved for the checksums");
+    try {
+      metadata[key] = value;
+      (void)metadata.dump();  // refuses invalid UTF-8 here, where the key can be named
+    } catch (const json::exception&) {
+      fail("save", path.string(), ": metadata entry '", key, "' is not valid UTF-8");
+    }
+  }
   std::string entries;
   std::uint64_t offset = 0;
   for (const auto& [name, t] : tensors) {
@@ -391,7 +409,8 @@ void save(const StateDict& tensors, const std::filesystem::path& path) {
     offset += bytes;
   }
   // __metadata__ first, as safetensors' own writer puts it.
-  std::string text = tensors.empty() ? "{}" : "{\"__metadata__\":" + metadata.dump() + entries + "}";
+  std::string text =
+      tensors.empty() && user_metadata.empty() ? "{}" : "{\"__metadata__\":" + metadata.dump() + entries + "}";
   // Spaces pad the header so that the data starts 8-byte aligned, as safetensors' writer does.
   text.append((8 - text.size() % 8) % 8, ' ');
   unsigned char len[8];
@@ -408,6 +427,11 @@ void save(const StateDict& tensors, const std::filesystem::path& path) {
 }
 
 StateDict load(const std::filesystem::path& path) {
+  Metadata ignored;
+  return load(path, ignored);
+}
+
+StateDict load(const std::filesystem::path& path, Metadata& metadata) {
   auto error = [&](auto&&... parts) { fail("load", path.string(), ": ", parts...); };
   std::error_code ec;
   const auto status = std::filesystem::status(path, ec);
@@ -418,7 +442,10 @@ StateDict load(const std::filesystem::path& path) {
   if (ec) error("cannot read its size: ", ec.message());
   std::ifstream in(path, std::ios::binary);
   if (!in) error("cannot open it for reading: ", std::strerror(errno));
-  return Reader(in, size, path.string()).read();
+  Reader reader(in, size, path.string());
+  StateDict out = reader.read();
+  metadata = std::move(reader.metadata_);
+  return out;
 }
 
 StateDict load_bytes(std::string_view bytes, const std::string& source) {

@@ -40,7 +40,9 @@
 #include <xgrad/core/ops/shape_ops.hpp>
 #include <xgrad/core/serialize.hpp>
 #include <xgrad/data/csv.hpp>
+#include <xgrad/losses/mse.hpp>
 #include <xgrad/models/linear_regression.hpp>
+#include <xgrad/train/checkpoint.hpp>
 #include <xgrad/train/linear_regression_trainer.hpp>
 #include <xgrad/train/metrics_csv.hpp>
 
@@ -209,14 +211,14 @@ int main(int argc, char** argv) {
     identity.add("--target", target);
     identity.add("--no-standardize", no_standardize);
     identity.add("--optimizer", optimizer);
-    std::optional<xg::StateDict> resumed;
+    std::optional<xtr::Checkpoint> resumed;
     if (resume) {
       if (!fs::exists(checkpoint)) {
         std::fprintf(stderr, "linear_regression: --resume: no checkpoint at %s\n", checkpoint.string().c_str());
         return 1;
       }
-      resumed = xg::load(checkpoint);
-      identity.check(*resumed, checkpoint.string());
+      resumed = xtr::Checkpoint::read(checkpoint);
+      identity.check(*resumed);
     }
 
     Dataset d = csv.empty() ? synthetic(n, features, noise, seed) : from_csv(csv, target);
@@ -242,9 +244,10 @@ int main(int argc, char** argv) {
     xtr::LinearRegressionTrainer trainer(model, x, y,
                                          {.optimizer = optimizer, .lr = lr.value_or(0.1), .momentum = momentum});
     if (resumed) {
-      trainer.load_state_dict(*resumed);
+      trainer.load_state_dict(resumed->entries());
       const double saved_lr = trainer.options().lr, saved_momentum = trainer.options().momentum;
       std::printf("resumed from %s at step %zu\n", checkpoint.string().c_str(), trainer.global_step());
+      if (const std::string note = resumed->environment_note(); !note.empty()) std::printf("%s\n", note.c_str());
       // The overrides: applied, and said so.
       if (lr && *lr != saved_lr) {
         trainer.set_lr(*lr);
@@ -255,13 +258,14 @@ int main(int argc, char** argv) {
         std::printf("--momentum %g overrides the checkpoint's %g\n", momentum, saved_momentum);
       }
     }
+    xg::optim::Optimizer& opt = trainer.optimizer();  // as --optimizer says (train/optimizer_factory.hpp)
     const double rate = trainer.options().lr;
     std::printf("%s, lr %g; plain gradient descent is stable for lr < 2 / lambda_max = %.4g\n", optimizer.c_str(), rate,
                 trainer.lr_limit());
     auto save_checkpoint = [&] {
-      xg::StateDict state = trainer.state_dict();
+      xtr::Checkpoint state(trainer.state_dict());
       identity.store(state);
-      xg::save(state, checkpoint);
+      state.write(checkpoint);
       std::printf("  checkpoint: step %zu -> %s\n", trainer.global_step(), checkpoint.string().c_str());
       std::fflush(stdout);
     };
@@ -271,7 +275,12 @@ int main(int argc, char** argv) {
     std::string divergence;
     while (trainer.global_step() < steps) {
       try {
-        const xtr::RegressionStep& s = trainer.step();
+        // One step of gradient descent on the whole data set.
+        opt.zero_grad();
+        xg::Tensor loss = xg::losses::mse_loss(model->forward(x), y);
+        loss.backward();
+        const xtr::RegressionStep& s = trainer.record(loss);  // loss, |grad|, (w, b); throws on divergence
+        opt.step();
         const std::size_t done = trainer.global_step() - 1;  // the step just taken, counted from 0
         if (done % every == 0) print_step(done, s);
       } catch (const xtr::DivergenceError& e) {

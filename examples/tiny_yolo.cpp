@@ -33,6 +33,8 @@
 #include <xgrad/core/factory.hpp>
 #include <xgrad/core/serialize.hpp>
 #include <xgrad/data/shapes.hpp>
+#include <xgrad/nn/clip_grad.hpp>
+#include <xgrad/train/checkpoint.hpp>
 #include <xgrad/train/metrics_csv.hpp>
 #include <xgrad/train/progress.hpp>
 #include <xgrad/train/tiny_yolo_trainer.hpp>
@@ -94,9 +96,9 @@ std::vector<plot::DetectionEpoch> curve_points(const xtr::MetricsCsv& csv) {
 
 // --- the program's own entries in the checkpoint, beside the trainer's -------------------------
 
-// What this program keeps across a resume: the best epoch so far, the running loss sums of the
-// current epoch (so a resumed epoch logs the same mean), the time spent, and the data's seeds
-// (checked: resuming with other images would silently train on other data).
+// What this program keeps across a resume, under the checkpoint's "extra." entries: the best
+// epoch so far, the running loss sums of the current epoch (so a resumed epoch logs the same
+// mean) and the time spent. The data's seeds are part of the run's identity ("run.").
 struct RunState {
   double best_map = -1;
   std::int64_t best_epoch = 0;
@@ -105,47 +107,30 @@ struct RunState {
 };
 constexpr const char* kPartNames[] = {"total", "box", "obj", "noobj", "cls"};
 
-void save_checkpoint(const xtr::TinyYoloTrainer& trainer, const RunState& run, double elapsed, std::uint64_t train_seed,
-                     std::uint64_t val_seed, const cli::RunFlags& identity, const fs::path& path) {
-  xg::StateDict state = trainer.state_dict();
+void save_checkpoint(const xtr::TinyYoloTrainer& trainer, const RunState& run, double elapsed,
+                     const cli::RunFlags& identity, const fs::path& path) {
+  xtr::Checkpoint state(trainer.state_dict());
   identity.store(state);
-  state["example.best_map"] = xg::tensor(run.best_map, xg::kFloat64);
-  state["example.best_epoch"] = xg::scalar(std::uint64_t(run.best_epoch));
-  state["example.elapsed_seconds"] = xg::tensor(elapsed, xg::kFloat64);
-  state["example.train_seed"] = xg::scalar(train_seed);
-  state["example.val_seed"] = xg::scalar(val_seed);
-  for (int k = 0; k < 5; ++k)
-    state[std::string("example.epoch_sum.") + kPartNames[k]] = xg::tensor(run.sums[k], xg::kFloat64);
-  xg::save(state, path);
+  state.put_number("extra.best_map", run.best_map);
+  state.put_count("extra.best_epoch", run.best_epoch);
+  state.put_number("extra.elapsed_seconds", elapsed);
+  for (int k = 0; k < 5; ++k) state.put_number(std::string("extra.epoch_sum.") + kPartNames[k], run.sums[k]);
+  state.write(path);
   std::printf("checkpoint: global step %lld written to %s\n", (long long)trainer.global_step(), path.string().c_str());
   std::fflush(stdout);  // the line promises the file is complete: a SIGKILL after it loses nothing
 }
 
-const xg::Tensor& entry(const xg::StateDict& d, const std::string& key, const fs::path& path) {
-  const auto it = d.find(key);
-  if (it == d.end()) throw std::runtime_error(path.string() + " has no \"" + key + "\"");
-  return it->second;
-}
-
-RunState resume_from(xtr::TinyYoloTrainer& trainer, std::uint64_t train_seed, std::uint64_t val_seed,
-                     const cli::RunFlags& identity, const fs::path& path) {
-  const xg::StateDict state = xg::load(path);
-  identity.check(state, path.string());
-  for (const auto& [key, mine] :
-       {std::pair{"example.train_seed", train_seed}, std::pair{"example.val_seed", val_seed}}) {
-    const xg::Tensor& t = entry(state, key, path);
-    if (t.dtype() != xg::kInt64 || t.numel() != 1 || std::uint64_t(*t.data<std::int64_t>().begin()) != mine)
-      throw std::runtime_error(path.string() + " is of another run: its " + std::string(key).substr(8) + " is " +
-                               std::to_string(std::uint64_t(t.to(xg::kFloat64).item())) + ", this run's is " +
-                               std::to_string(mine));
-  }
-  trainer.load_state_dict(state);  // checks the trainer's options the same way
+RunState resume_from(xtr::TinyYoloTrainer& trainer, const cli::RunFlags& identity, const fs::path& path) {
+  const xtr::Checkpoint state = xtr::Checkpoint::read(path);
+  identity.check(state);
+  trainer.load_state_dict(state.entries());  // checks the trainer's options the same way
+  const char* op = "tiny_yolo";
   RunState run;
-  run.best_map = entry(state, "example.best_map", path).item();
-  run.best_epoch = std::int64_t(entry(state, "example.best_epoch", path).item());
-  run.elapsed_before = entry(state, "example.elapsed_seconds", path).item();
-  for (int k = 0; k < 5; ++k)
-    run.sums[k] = entry(state, std::string("example.epoch_sum.") + kPartNames[k], path).item();
+  run.best_map = state.number(op, "extra.best_map");
+  run.best_epoch = state.count(op, "extra.best_epoch");
+  run.elapsed_before = state.number(op, "extra.elapsed_seconds");
+  for (int k = 0; k < 5; ++k) run.sums[k] = state.number(op, std::string("extra.epoch_sum.") + kPartNames[k]);
+  if (const std::string note = state.environment_note(); !note.empty()) std::printf("%s\n", note.c_str());
   return run;
 }
 
@@ -255,10 +240,12 @@ void train(const Flags& f) {
   cli::RunFlags identity;
   identity.add("--preset", f.preset);
   identity.add("--val-images", std::to_string(f.val_images));
+  identity.add("--train-seed", std::to_string(f.train_seed));
+  identity.add("--val-seed", std::to_string(f.val_seed));
   RunState run;
   xtr::MetricsCsv csv = metrics_table();
   if (f.resume && fs::exists(ckpt)) {
-    run = resume_from(trainer, f.train_seed, f.val_seed, identity, ckpt);
+    run = resume_from(trainer, identity, ckpt);
     const std::size_t kept = csv.read(dir / "metrics.csv", double(trainer.epoch()));
     if (std::int64_t(kept) < trainer.epoch())
       std::printf("warning: %s holds %zu of the %lld epochs done%s; the curves show only those\n",
@@ -272,14 +259,25 @@ void train(const Flags& f) {
   csv.write(dir / "metrics.csv");
   std::fflush(stdout);
 
-  // The loop: one optimizer step per batch (trainer.step(): zero_grad, forward, YOLO loss,
-  // backward, gradient clipping, Adam, the schedule), an evaluation and a checkpoint per epoch.
+  // The loop: one optimizer step per batch, an evaluation and a checkpoint per epoch.
+  xm::TinyYolo& model = trainer.model();
+  const xg::losses::YoloLoss& yolo_loss = trainer.loss();  // the model's own loss configuration
+  xg::optim::Optimizer& optimizer = trainer.optimizer();   // Adam
+  xg::optim::LRScheduler& schedule = trainer.scheduler();  // one cycle over every step of every epoch
   xtr::ProgressBar bar(stdout);
   const xtr::Eta eta(std::uint64_t(trainer.global_step()), std::uint64_t(trainer.total_steps()));
   auto t_epoch = Clock::now();
   const auto elapsed = [&] { return run.elapsed_before + eta.elapsed(); };
   while (!trainer.finished()) {
-    const xtr::TrainStep s = trainer.step();
+    const xtr::DetectionBatch batch = trainer.next_batch();  // a new random order at each epoch's start
+    optimizer.zero_grad();
+    const xg::losses::YoloLossParts loss = yolo_loss({model.forward(batch.images)}, batch.targets);
+    const xtr::TrainStep s = trainer.record(loss);  // the parts and the rate; a loss not finite stops here
+    loss.total.backward();
+    if (f.train.clip_grad_norm > 0) xg::nn::utils::clip_grad_norm_(model.parameters(), f.train.clip_grad_norm);
+    optimizer.step();
+    schedule.step();
+    trainer.finish_step();
     const double parts[] = {s.total, s.box, s.obj, s.noobj, s.cls};
     for (int k = 0; k < 5; ++k) run.sums[k] += parts[k];
     const std::int64_t steps = trainer.steps_per_epoch(), in_epoch = trainer.step_in_epoch();
@@ -290,13 +288,13 @@ void train(const Flags& f) {
     if (in_epoch != 0) {
       if (f.checkpoint_every > 0 && trainer.global_step() % f.checkpoint_every == 0) {
         bar.break_line();
-        save_checkpoint(trainer, run, elapsed(), f.train_seed, f.val_seed, identity, ckpt);
+        save_checkpoint(trainer, run, elapsed(), identity, ckpt);
       }
       continue;
     }
     end_epoch(trainer, s, val, run, std::chrono::duration<double>(Clock::now() - t_epoch).count(), elapsed(), csv, dir);
     std::printf("  ETA %s\n", xtr::duration_text(eta.seconds_left(std::uint64_t(trainer.global_step()))).c_str());
-    save_checkpoint(trainer, run, elapsed(), f.train_seed, f.val_seed, identity, ckpt);
+    save_checkpoint(trainer, run, elapsed(), identity, ckpt);
     t_epoch = Clock::now();
   }
 

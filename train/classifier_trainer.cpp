@@ -5,7 +5,7 @@
 #include <xtensor/xarray.hpp>
 
 #include "xgrad/core/factory.hpp"
-#include "xgrad/train/checkpoint_entry.hpp"
+#include "xgrad/train/checkpoint.hpp"
 #include "xgrad/train/optimizer_factory.hpp"
 
 namespace xgrad::train {
@@ -23,12 +23,6 @@ ClassifierTrainerOptions validated(ClassifierTrainerOptions o) {
   o.validate();
   return o;
 }
-
-const Tensor& entry(const StateDict& dict, const std::string& key, Dtype dtype) {
-  return checkpoint_entry(kOp, dict, key, dtype);
-}
-std::int64_t count(const StateDict& dict, const std::string& key) { return checkpoint_count(kOp, dict, key); }
-double number(const StateDict& dict, const std::string& key) { return checkpoint_number(kOp, dict, key); }
 
 // The history's columns, by name, as stored under "history.<name>".
 const std::pair<const char*, double EpochRecord::*> kColumns[] = {{"train_loss", &EpochRecord::train_loss},
@@ -54,11 +48,11 @@ ClassifierTrainer::ClassifierTrainer(std::shared_ptr<models::Classifier> model, 
     : model_(std::move(model)),
       options_(validated(std::move(options))),
       optimizer_(build_optimizer(options_, model_->parameters())),
-      batches_(std::move(inputs), std::move(labels), options_.batch_size) {
+      batches_(std::move(inputs), std::move(labels), options_.batch_size, /*shuffle=*/true, options_.generator) {
   scheduler_ = make_scheduler(options_.schedule, *optimizer_, {.length = std::int64_t(options_.epochs)});
 }
 
-double ClassifierTrainer::step() {
+data::Batch ClassifierTrainer::next_batch() {
   if (!in_epoch_) {
     batches_.start_epoch();
     in_epoch_ = true;
@@ -66,20 +60,29 @@ double ClassifierTrainer::step() {
   }
   if (!batches_.has_next())
     fail(kOp, "epoch ", epochs_done() + 1, " has no batch left; call end_epoch() before the next step");
-  const auto start = std::chrono::steady_clock::now();
-  const data::Batch batch = batches_.next();
-  Tensor loss = model_->loss(model_->forward(batch.inputs), batch.targets);
+  step_start_ = std::chrono::steady_clock::now();
+  return batches_.next();
+}
+
+double ClassifierTrainer::finish_step(const Tensor& loss) {
   const double value = loss.item();
   if (!std::isfinite(value))
     fail(kOp, "the loss became ", value, " at step ", global_step_ + 1, " (epoch ", epochs_done() + 1,
          "): training diverged; lower the learning rate (now ", options_.lr, ")");
-  optimizer_->zero_grad();
-  loss.backward();
-  optimizer_->step();
   ++global_step_;
   epoch_loss_sum_ += value;
-  epoch_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  epoch_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start_).count();
   return value;
+}
+
+// The loop body examples/fashion_mnist.cpp spells out in its main.
+double ClassifierTrainer::step() {
+  const data::Batch batch = next_batch();
+  optimizer_->zero_grad();
+  Tensor loss = model_->loss(model_->forward(batch.inputs), batch.targets);
+  loss.backward();
+  optimizer_->step();
+  return finish_step(loss);
 }
 
 bool ClassifierTrainer::epoch_finished() const { return in_epoch_ && !batches_.has_next(); }
@@ -95,47 +98,49 @@ EpochRecord ClassifierTrainer::end_epoch(const models::Evaluation& test) {
 }
 
 StateDict ClassifierTrainer::state_dict() const {
-  StateDict d;
-  for (auto& [k, v] : model_->state_dict()) d["model." + k] = v;
-  for (auto& [k, v] : optimizer_->state_dict("optimizer.")) d[k] = v;
-  if (scheduler_)
-    for (auto& [k, v] : scheduler_->state_dict("scheduler.")) d[k] = v;
-  d["rng"] = get_rng_state();
-  d["progress.global_step"] = scalar(std::int64_t(global_step_));
-  d["progress.batch_size"] = scalar(std::int64_t(options_.batch_size));
-  d["progress.examples"] = scalar(std::int64_t(batches_.examples()));
-  d["progress.in_epoch"] = scalar(std::int64_t(in_epoch_));
-  d["progress.step_in_epoch"] = scalar(std::int64_t(step_in_epoch()));
-  d["progress.epochs_done"] = scalar(std::int64_t(epochs_done()));
-  d["progress.loss_sum"] = scalar(epoch_loss_sum_);
-  d["progress.seconds"] = scalar(epoch_seconds_);
-  if (in_epoch_) d["progress.order"] = batches_.order().detach();
+  Checkpoint c;
+  c.put_model(*model_);
+  c.put_optimizer(*optimizer_);
+  if (scheduler_) c.put_scheduler(*scheduler_);
+  c.put_rng(generator());
+  c.put_count("progress.global_step", std::int64_t(global_step_));
+  c.put_count("progress.batch_size", std::int64_t(options_.batch_size));
+  c.put_count("progress.examples", std::int64_t(batches_.examples()));
+  c.put_count("progress.in_epoch", std::int64_t(in_epoch_));
+  c.put_count("progress.step_in_epoch", std::int64_t(step_in_epoch()));
+  c.put_count("progress.epochs_done", std::int64_t(epochs_done()));
+  c.put_number("progress.loss_sum", epoch_loss_sum_);
+  c.put_number("progress.seconds", epoch_seconds_);
+  if (in_epoch_) c.put("progress.order", batches_.order().detach());
   if (!history_.empty())
     for (const auto& [name, field] : kColumns) {
       xt::xarray<double> column = xt::empty<double>(Shape{history_.size()});
       for (std::size_t e = 0; e < history_.size(); ++e) column(e) = history_[e].*field;
-      d[std::string("history.") + name] = from_xarray(std::move(column));
+      c.put(std::string("history.") + name, from_xarray(std::move(column)));
     }
-  return d;
+  return c.entries();
 }
 
 void ClassifierTrainer::load_state_dict(const StateDict& dict) {
+  const Checkpoint c(dict);
+  const auto count = [&](const char* key) { return c.count(kOp, key); };
+  const auto entry = [&](const std::string& key, Dtype dtype) -> const Tensor& { return c.entry(kOp, key, dtype); };
   // Everything is checked before anything changes, except that a model or optimizer state that
   // does not fit throws from their own loaders (which change nothing themselves).
-  const auto batch_size = count(dict, "progress.batch_size"), examples = count(dict, "progress.examples");
+  const auto batch_size = count("progress.batch_size"), examples = count("progress.examples");
   if (std::size_t(batch_size) != options_.batch_size || std::size_t(examples) != batches_.examples())
     fail(kOp, "the checkpoint was made with batch size ", batch_size, " on ", examples,
          " examples; this run has batch size ", options_.batch_size, " on ", batches_.examples());
-  const bool in_epoch = count(dict, "progress.in_epoch") != 0;
-  const auto position = std::uint64_t(count(dict, "progress.step_in_epoch"));
-  const auto epochs = std::uint64_t(count(dict, "progress.epochs_done"));
-  const auto global_step = std::uint64_t(count(dict, "progress.global_step"));
+  const bool in_epoch = count("progress.in_epoch") != 0;
+  const auto position = std::uint64_t(count("progress.step_in_epoch"));
+  const auto epochs = std::uint64_t(count("progress.epochs_done"));
+  const auto global_step = std::uint64_t(count("progress.global_step"));
   // The counters, against the history the file really holds and against each other, before
   // anything is sized: an epochs_done of 2^40 beside 3 rows of history is a corrupt checkpoint.
   std::vector<const Tensor*> columns;
   for (const auto& [name, field] : kColumns) {
     if (epochs == 0) break;
-    const Tensor& column = entry(dict, std::string("history.") + name, kFloat64);
+    const Tensor& column = entry(std::string("history.") + name, kFloat64);
     if (column.numel() != epochs)
       fail(kOp, "the checkpoint's progress.epochs_done is ", epochs, " but its entry 'history.", name, "' has ",
            column.numel(), " values");
@@ -147,20 +152,17 @@ void ClassifierTrainer::load_state_dict(const StateDict& dict) {
     fail(kOp, "inconsistent progress in the checkpoint: global step ", global_step, ", ", epochs, " epochs done, step ",
          position, " of the epoch", in_epoch ? "" : " (between epochs)", " with ", per_epoch, " steps per epoch");
   data::Batches resumed = batches_;
-  if (in_epoch) resumed.resume(entry(dict, "progress.order", kInt64), std::size_t(position));
+  if (in_epoch) resumed.resume(entry("progress.order", kInt64), std::size_t(position));
   std::vector<EpochRecord> history(static_cast<std::size_t>(epochs));
   for (std::size_t c = 0; c < columns.size(); ++c)
     for (std::size_t e = 0; e < epochs; ++e) history[e].*kColumns[c].second = columns[c]->data<double>()(e);
-  const Tensor& rng = entry(dict, "rng", kInt64);
-  const double loss_sum = number(dict, "progress.loss_sum"), seconds = number(dict, "progress.seconds");
+  entry("rng", kInt64);  // before anything changes
+  const double loss_sum = c.number(kOp, "progress.loss_sum"), seconds = c.number(kOp, "progress.seconds");
 
-  StateDict model_dict;
-  for (const auto& [k, v] : dict)
-    if (k.rfind("model.", 0) == 0) model_dict[k.substr(6)] = v;
-  model_->load_state_dict(model_dict);
-  optimizer_->load_state_dict(dict, "optimizer.");
-  if (scheduler_) scheduler_->load_state_dict(dict, "scheduler.");
-  set_rng_state(rng);
+  c.load_model(*model_);
+  c.load_optimizer(*optimizer_);
+  if (scheduler_) c.load_scheduler(*scheduler_);
+  c.load_rng(generator());
   batches_ = std::move(resumed);
   in_epoch_ = in_epoch;
   global_step_ = global_step;

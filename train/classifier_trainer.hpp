@@ -5,20 +5,22 @@
 //
 //   ClassifierTrainer trainer(model, train.images, train.labels, {.optimizer = "adam", .lr = 1e-3});
 //   while (trainer.epochs_done() < epochs) {
-//     if (!trainer.epoch_finished()) { trainer.step(); continue; }
+//     while (!trainer.epoch_finished()) trainer.step();   // or its five lines: see step()
 //     trainer.end_epoch(evaluate(*model, test.images, test.labels));   // an epoch's record
 //     xg::save(trainer.state_dict(), dir / "checkpoint.safetensors");
 //   }
 //
 // A run resumed from state_dict() ends with bit-identical parameters and losses to one that never
 // stopped: the checkpoint holds the model ("model."), the optimizer ("optimizer."), the global
-// random generator ("rng"), the learning-rate schedule ("scheduler.", with "cosine"), the epoch's
-// data order and position ("progress.") and the finished epochs' records ("history.").
+// random generator ("rng", the options' generator), the learning-rate schedule ("scheduler.", with "cosine"), the
+// epoch's data order and position ("progress.") and the finished epochs' records ("history.").
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "xgrad/core/generator.hpp"
 #include "xgrad/core/state_dict.hpp"
 #include "xgrad/data/batches.hpp"
 #include "xgrad/models/classification_metrics.hpp"
@@ -37,6 +39,9 @@ struct ClassifierTrainerOptions {
   // (CosineAnnealingLR, stepped at each end_epoch), which quiets the last epochs' noise.
   std::string schedule = "none";
   std::size_t epochs = 0;  // the cosine's length; required with "cosine"
+  // Draws each epoch's order and is what the checkpoint's "rng" holds; nullptr:
+  // xg::default_generator(). Must outlive the trainer.
+  Generator* generator = nullptr;
   void validate() const;
 };
 
@@ -56,7 +61,19 @@ class ClassifierTrainer {
   // One optimizer step on the next mini-batch, starting a new epoch (a new order) when none is
   // under way; returns the batch's loss. Throws xg::Error when the loss is not finite (a
   // learning rate too large) or when the epoch's batches are used up (call end_epoch first).
+  // It is the loop a program may spell out itself:
+  //   const data::Batch batch = trainer.next_batch();
+  //   trainer.optimizer().zero_grad();
+  //   Tensor loss = model->loss(model->forward(batch.inputs), batch.targets);
+  //   loss.backward();
+  //   trainer.optimizer().step();
+  //   trainer.finish_step(loss);
   double step();
+  // The next mini-batch (a new epoch's order first when none is under way).
+  data::Batch next_batch();
+  // Counts the step just taken on next_batch()'s batch, whose loss this was; returns its value.
+  // Throws when it is not finite.
+  double finish_step(const Tensor& loss);
   // Every batch of the current epoch has been stepped on; end_epoch() is due.
   bool epoch_finished() const;
   // Closes the epoch: records its mean train loss and time with the test results given.
@@ -78,13 +95,15 @@ class ClassifierTrainer {
   void set_lr(double lr);
   void set_momentum(double momentum);
 
-  // The checkpoint (see the top of this file); load_state_dict also sets the global generator.
+  // The checkpoint (see the top of this file, and train/checkpoint.hpp for the schema);
+  // load_state_dict also sets the generator.
   // Its counters are checked against each other and against the history it holds before
   // anything is sized.
   StateDict state_dict() const;
   void load_state_dict(const StateDict& dict);
 
  private:
+  Generator& generator() const { return options_.generator ? *options_.generator : default_generator(); }
   std::shared_ptr<models::Classifier> model_;
   ClassifierTrainerOptions options_;
   std::unique_ptr<optim::Optimizer> optimizer_;
@@ -93,6 +112,7 @@ class ClassifierTrainer {
   bool in_epoch_ = false;
   std::size_t global_step_ = 0;
   double epoch_loss_sum_ = 0, epoch_seconds_ = 0;
+  std::chrono::steady_clock::time_point step_start_;
   std::vector<EpochRecord> history_;
 };
 

@@ -8,7 +8,7 @@
 #include "xgrad/core/autograd.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/losses/mse.hpp"
-#include "xgrad/train/checkpoint_entry.hpp"
+#include "xgrad/train/checkpoint.hpp"
 #include "xgrad/train/optimizer_factory.hpp"
 
 namespace xgrad::train {
@@ -21,10 +21,6 @@ constexpr const char* kOp = "LinearRegressionTrainer";
 std::unique_ptr<optim::Optimizer> build_optimizer(const LinearRegressionTrainerOptions& o, std::vector<Tensor> p) {
   return make_optimizer(o.optimizer, std::move(p),
                         {.lr = o.lr, .momentum = o.optimizer == "momentum" ? o.momentum : 0.0});
-}
-
-const Tensor& entry(const StateDict& dict, const std::string& key, Dtype dtype) {
-  return checkpoint_entry(kOp, dict, key, dtype);
 }
 
 }  // namespace
@@ -80,16 +76,25 @@ void LinearRegressionTrainer::set_momentum(double momentum) {
   divergence_base_ = history_.size();
 }
 
+// The loop body examples/linear_regression.cpp spells out in its main.
 const RegressionStep& LinearRegressionTrainer::step() {
+  optimizer_->zero_grad();
+  Tensor loss = losses::mse_loss(model_->forward(x_), y_);
+  loss.backward();
+  const RegressionStep& s = record(loss);
+  optimizer_->step();
+  return s;
+}
+
+const RegressionStep& LinearRegressionTrainer::record(const Tensor& loss) {
   RegressionStep s;
   s.params = params();
-  Tensor loss = losses::mse_loss(model_->forward(x_), y_);
   s.loss = loss.item();
-  optimizer_->zero_grad();
-  loss.backward();
   double squares = 0;
-  for (const Tensor& p : model_->parameters())
+  for (const Tensor& p : model_->parameters()) {
+    if (!p.grad().defined()) fail(kOp, "record(loss) before loss.backward(): the parameters have no gradient");
     for (double g : p.grad().data<double>()) squares += g * g;
+  }
   s.grad_norm = std::sqrt(squares);
   history_.push_back(std::move(s));
 
@@ -105,16 +110,15 @@ const RegressionStep& LinearRegressionTrainer::step() {
             << "; plain gradient descent converges only for lr < 2 / lambda_max(Hessian) = " << lr_limit_;
     throw DivergenceError(message.str());
   }
-  optimizer_->step();
   return history_.back();
 }
 
 StateDict LinearRegressionTrainer::state_dict() const {
-  StateDict d;
-  for (auto& [k, v] : model_->state_dict()) d["model." + k] = v;
-  for (auto& [k, v] : optimizer_->state_dict("optimizer.")) d[k] = v;
-  d["rng"] = get_rng_state();
-  d["progress.global_step"] = scalar(history_.size());
+  Checkpoint c;
+  c.put_model(*model_);
+  c.put_optimizer(*optimizer_);
+  c.put_rng(generator());
+  c.put_count("progress.global_step", std::int64_t(history_.size()));
   if (!history_.empty()) {
     const std::size_t steps = history_.size(), width = history_[0].params.size();
     xt::xarray<double> loss = xt::empty<double>(Shape{steps}), norm = xt::empty<double>(Shape{steps});
@@ -124,22 +128,24 @@ StateDict LinearRegressionTrainer::state_dict() const {
       norm(s) = history_[s].grad_norm;
       for (std::size_t j = 0; j < width; ++j) params(s, j) = history_[s].params[j];
     }
-    d["history.loss"] = from_xarray(std::move(loss));
-    d["history.grad_norm"] = from_xarray(std::move(norm));
-    d["history.params"] = from_xarray(std::move(params));
+    c.put("history.loss", from_xarray(std::move(loss)));
+    c.put("history.grad_norm", from_xarray(std::move(norm)));
+    c.put("history.params", from_xarray(std::move(params)));
   }
-  return d;
+  return c.entries();
 }
 
 void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
-  const auto steps = std::uint64_t(checkpoint_count(kOp, dict, "progress.global_step"));
+  const Checkpoint c(dict);
+  const auto entry = [&](const char* key, Dtype dtype) -> const Tensor& { return c.entry(kOp, key, dtype); };
+  const auto steps = std::uint64_t(c.count(kOp, "progress.global_step"));
   const std::size_t width = x_.size(1) + 1;
   // The counter is checked against the history the file really holds before anything is sized:
   // a counter of 2^40 with 50 rows of history is a corrupt checkpoint, not 2^40 steps to allocate.
   std::vector<RegressionStep> history;
   if (steps > 0) {
-    const Tensor &loss = entry(dict, "history.loss", kFloat64), &norm = entry(dict, "history.grad_norm", kFloat64),
-                 &params = entry(dict, "history.params", kFloat64);
+    const Tensor &loss = entry("history.loss", kFloat64), &norm = entry("history.grad_norm", kFloat64),
+                 &params = entry("history.params", kFloat64);
     if (loss.numel() != steps || norm.numel() != steps || params.shape() != Shape{std::size_t(steps), width})
       fail(kOp, "the checkpoint's progress.global_step is ", steps, " but its history holds ", to_string(loss.shape()),
            " losses, ", to_string(norm.shape()), " gradient norms and ", to_string(params.shape()),
@@ -151,13 +157,10 @@ void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
       for (std::size_t j = 0; j < width; ++j) history[s].params.push_back(params.data<double>()(s, j));
     }
   }
-  const Tensor& rng = entry(dict, "rng", kInt64);
-  StateDict model_dict;
-  for (const auto& [k, v] : dict)
-    if (k.rfind("model.", 0) == 0) model_dict[k.substr(6)] = v;
-  model_->load_state_dict(model_dict);
-  optimizer_->load_state_dict(dict, "optimizer.");
-  set_rng_state(rng);
+  entry("rng", kInt64);  // before anything changes
+  c.load_model(*model_);
+  c.load_optimizer(*optimizer_);
+  c.load_rng(generator());
   history_ = std::move(history);
   divergence_base_ = 0;
   options_.lr = optimizer_->lr(0);

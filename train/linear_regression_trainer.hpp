@@ -7,16 +7,17 @@
 //   for (int s = 0; s < 300; ++s) trainer.step();       // throws DivergenceError if the loss blows up
 //   xg::save(trainer.state_dict(), "checkpoint.safetensors");
 //
-// The checkpoint holds the model ("model."), the optimizer ("optimizer."), the global random
-// generator ("rng", unused by full-batch descent but part of every checkpoint), the step count
-// ("progress.global_step") and the history ("history.loss", "history.grad_norm",
-// "history.params").
+// The checkpoint (train/checkpoint.hpp's schema) holds the model ("model."), the optimizer
+// ("optimizer."), the generator ("rng", unused by full-batch descent but part of every
+// checkpoint), the step count ("progress.global_step") and the history ("history.loss",
+// "history.grad_norm", "history.params").
 #include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "xgrad/core/error.hpp"
+#include "xgrad/core/generator.hpp"
 #include "xgrad/core/state_dict.hpp"
 #include "xgrad/models/linear_regression.hpp"
 #include "xgrad/optim/optimizer.hpp"
@@ -35,6 +36,9 @@ struct LinearRegressionTrainerOptions {
   double lr = 0.1;
   double momentum = 0.9;           // for "momentum"
   double divergence_factor = 1e6;  // a loss this many times the first one is divergence
+  // The generator whose state the checkpoint keeps (full-batch descent draws nothing; a program
+  // that draws its data from it resumes it); nullptr: xg::default_generator(). Must outlive the trainer.
+  Generator* generator = nullptr;
   void validate() const;
 };
 
@@ -53,8 +57,17 @@ class LinearRegressionTrainer {
 
   // One gradient-descent step on the whole data set; returns what it saw. The step is recorded
   // in history() even when it then throws DivergenceError.
+  // It is the loop a program may spell out itself (record() before the update):
+  //   trainer.optimizer().zero_grad();
+  //   Tensor loss = losses::mse_loss(model->forward(x), y);
+  //   loss.backward();
+  //   trainer.record(loss);            // throws DivergenceError
+  //   trainer.optimizer().step();
   const RegressionStep& step();
-
+  // Keeps the step whose loss this is, after its backward and before the update: the loss, the
+  // gradient's norm and the parameters. Throws DivergenceError as step() does.
+  const RegressionStep& record(const Tensor& loss);
+  optim::Optimizer& optimizer() { return *optimizer_; }
   std::size_t global_step() const { return history_.size(); }
   const std::vector<RegressionStep>& history() const { return history_; }
   std::vector<double> params() const;            // the current w_1 ... w_F, b
@@ -71,12 +84,13 @@ class LinearRegressionTrainer {
   void set_momentum(double momentum);
 
   StateDict state_dict() const;
-  // Restores a checkpoint of a trainer with the same model size; also sets the global generator.
+  // Restores a checkpoint of a trainer with the same model size; also sets the generator.
   // The step count is checked against the history the checkpoint holds before anything is sized,
   // and the optimizer's rate (and momentum) become the checkpoint's.
   void load_state_dict(const StateDict& dict);
 
  private:
+  Generator& generator() const { return options_.generator ? *options_.generator : default_generator(); }
   std::shared_ptr<models::LinearRegression> model_;
   Tensor x_, y_;
   LinearRegressionTrainerOptions options_;

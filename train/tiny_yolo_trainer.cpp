@@ -6,26 +6,18 @@
 #include "xgrad/core/error.hpp"
 #include "xgrad/core/factory.hpp"
 #include "xgrad/nn/clip_grad.hpp"
-#include "xgrad/train/checkpoint_entry.hpp"
+#include "xgrad/train/checkpoint.hpp"
 #include "xgrad/train/optimizer_factory.hpp"
 
 namespace xgrad::train {
 
 namespace {
 
-// The entries of `dict` under `prefix`, with the prefix removed.
-StateDict under(const StateDict& dict, const std::string& prefix) {
-  StateDict out;
-  for (const auto& [key, value] : dict)
-    if (key.compare(0, prefix.size(), prefix) == 0) out.emplace(key.substr(prefix.size()), value);
-  return out;
+data::EpochSamplerOptions sampler_options(Generator* generator) {
+  return {.drop_last = true, .generator = generator, .name = "TinyYoloTrainer"};
 }
 
-data::EpochSamplerOptions sampler_options() { return {.drop_last = true, .name = "TinyYoloTrainer"}; }
-
 constexpr const char* kLoad = "TinyYoloTrainer::load_state_dict";
-const Tensor& entry(const StateDict& dict, const std::string& key) { return checkpoint_entry(kLoad, dict, key); }
-std::int64_t int_entry(const StateDict& dict, const std::string& key) { return checkpoint_count(kLoad, dict, key); }
 
 }  // namespace
 
@@ -49,103 +41,110 @@ TinyYoloTrainer::TinyYoloTrainer(models::TinyYoloConfig model, TinyYoloTrainOpti
   if (dataset_size < 1) fail("TinyYoloTrainer", "the dataset is empty");
   if (!batches_) fail("TinyYoloTrainer", "no batch function");
   // Every batch full: BatchNorm's statistics and the loss's scale do not jump on a short last one.
-  sampler_ = data::EpochSampler(std::size_t(dataset_size), std::size_t(options_.batch_size), sampler_options());
+  sampler_ = data::EpochSampler(std::size_t(dataset_size), std::size_t(options_.batch_size),
+                                sampler_options(options_.generator));
   steps_per_epoch_ = std::int64_t(sampler_.batches_per_epoch());
-  manual_seed(options_.seed);
+  generator().manual_seed(options_.seed);
   model_ = std::make_shared<models::TinyYolo>(std::move(model));
   optimizer_ = make_optimizer("adam", model_->parameters(), {.lr = options_.lr, .weight_decay = options_.weight_decay});
   scheduler_ = make_scheduler("onecycle", *optimizer_, {.length = total_steps(), .max_lr = options_.lr});
 }
 
-TrainStep TinyYoloTrainer::step() {
+DetectionBatch TinyYoloTrainer::next_batch() {
   if (finished()) fail("TinyYoloTrainer::step", "the run is over (", options_.epochs, " epochs)");
   if (step_in_epoch_ == 0) sampler_.start_epoch();
   const std::span<const std::int64_t> next = sampler_.next();
   const std::vector<std::int64_t> indices(next.begin(), next.end());
-
-  const DetectionBatch b = batches_(indices);
+  DetectionBatch b = batches_(indices);
   model_->train();
-  const losses::YoloLossParts parts = loss_({model_->forward(b.images)}, b.targets);
+  return b;
+}
+
+TrainStep TinyYoloTrainer::record(const losses::YoloLossParts& parts) const {
   TrainStep out{parts.total.item(), parts.box.item(), parts.obj.item(),
                 parts.noobj.item(), parts.cls.item(), optimizer_->lr()};
   if (!std::isfinite(out.total))
     fail("TinyYoloTrainer::step", "the loss is ", out.total, " at global step ", global_step_, " (box ", out.box,
          ", obj ", out.obj, ", noobj ", out.noobj, ", cls ", out.cls, "); try a lower lr");
-  optimizer_->zero_grad();
-  parts.total.backward();
-  if (options_.clip_grad_norm > 0) nn::utils::clip_grad_norm_(model_->parameters(), options_.clip_grad_norm);
-  optimizer_->step();
-  scheduler_->step();
+  return out;
+}
 
+void TinyYoloTrainer::finish_step() {
   ++global_step_;
   if (++step_in_epoch_ == steps_per_epoch_) {
     step_in_epoch_ = 0;
     ++epoch_;
   }
+}
+
+// The loop body examples/tiny_yolo.cpp spells out in its train().
+TrainStep TinyYoloTrainer::step() {
+  const DetectionBatch b = next_batch();
+  optimizer_->zero_grad();
+  const losses::YoloLossParts parts = loss_({model_->forward(b.images)}, b.targets);
+  const TrainStep out = record(parts);
+  parts.total.backward();
+  if (options_.clip_grad_norm > 0) nn::utils::clip_grad_norm_(model_->parameters(), options_.clip_grad_norm);
+  optimizer_->step();
+  scheduler_->step();
+  finish_step();
   return out;
 }
 
-StateDict TinyYoloTrainer::run_record() const {
-  StateDict r;
-  r["run.seed"] = scalar(static_cast<std::int64_t>(options_.seed));
-  r["run.epochs"] = scalar(options_.epochs);
-  r["run.batch_size"] = scalar(options_.batch_size);
-  r["run.dataset_size"] = scalar(dataset_size_);
-  r["run.lr"] = tensor(options_.lr, kFloat64);
-  r["run.weight_decay"] = tensor(options_.weight_decay, kFloat64);
-  r["run.clip_grad_norm"] = tensor(options_.clip_grad_norm, kFloat64);
-  return r;
+std::vector<std::pair<std::string, std::string>> TinyYoloTrainer::run_record() const {
+  return {{"seed", std::to_string(options_.seed)},
+          {"epochs", std::to_string(options_.epochs)},
+          {"batch_size", std::to_string(options_.batch_size)},
+          {"dataset_size", std::to_string(dataset_size_)},
+          {"lr", run_text(options_.lr)},
+          {"weight_decay", run_text(options_.weight_decay)},
+          {"clip_grad_norm", run_text(options_.clip_grad_norm)}};
 }
 
 StateDict TinyYoloTrainer::state_dict() const {
-  StateDict d = run_record();
-  for (auto& [key, value] : model_->state_dict()) d["model." + key] = value;
-  d.merge(optimizer_->state_dict("optimizer."));
-  d.merge(scheduler_->state_dict("scheduler."));
-  d["rng"] = get_rng_state();
-  d["progress.epochs_done"] = scalar(epoch_);
-  d["progress.step_in_epoch"] = scalar(step_in_epoch_);
-  d["progress.global_step"] = scalar(global_step_);
+  Checkpoint c;
+  for (const auto& [name, value] : run_record()) c.put_run(name, value);
+  c.put_model(*model_);
+  c.put_optimizer(*optimizer_);
+  c.put_scheduler(*scheduler_);
+  c.put_rng(generator());
+  c.put_count("progress.epochs_done", epoch_);
+  c.put_count("progress.step_in_epoch", step_in_epoch_);
+  c.put_count("progress.global_step", global_step_);
   const Tensor& order = sampler_.order();
-  d["progress.order"] = order.defined() ? order.clone() : Tensor(Storage(xt::xarray<std::int64_t>::from_shape({0})));
-  return d;
+  c.put("progress.order", order.defined() ? order.clone() : Tensor(Storage(xt::xarray<std::int64_t>::from_shape({0}))));
+  return c.entries();
 }
 
 void TinyYoloTrainer::load_state_dict(const StateDict& dict) {
-  const char* op = "TinyYoloTrainer::load_state_dict";
+  const char* op = kLoad;
+  const Checkpoint c(dict);
   // The run and the progress are checked before anything changes; the model's, optimizer's and
   // scheduler's loads then check their own parts.
-  for (const auto& [key, mine] : run_record()) {
-    const Tensor& theirs = entry(dict, key);
-    if (theirs.dtype() != mine.dtype() || theirs.numel() != 1 || theirs.to(kFloat64).item() != mine.to(kFloat64).item())
-      fail(op, "the checkpoint is of another run: its ", key.substr(4), " is ", theirs.to(kFloat64).item(),
-           ", this run's is ", mine.to(kFloat64).item());
-  }
-  // Checkpoints written before the shared schema named two entries otherwise.
-  const auto key = [&](const char* now, const char* before) {
-    return dict.count(now) || !dict.count(before) ? now : before;
-  };
-  const std::int64_t epoch = int_entry(dict, key("progress.epochs_done", "progress.epoch"));
-  const std::int64_t step = int_entry(dict, "progress.step_in_epoch");
-  const std::int64_t global = int_entry(dict, "progress.global_step");
+  for (const auto& [name, mine] : run_record()) c.check_run(op, name, mine);
+  const std::int64_t epoch = c.count(op, "progress.epochs_done");
+  const std::int64_t step = c.count(op, "progress.step_in_epoch");
+  const std::int64_t global = c.count(op, "progress.global_step");
   if (epoch < 0 || epoch > options_.epochs || step < 0 || step >= steps_per_epoch_ ||
       global != epoch * steps_per_epoch_ + step)
     fail(op, "inconsistent progress: epoch ", epoch, ", step in epoch ", step, ", global step ", global, " with ",
          steps_per_epoch_, " steps per epoch");
-  const Tensor& order = entry(dict, key("progress.order", "order"));
+  const Tensor& order = c.entry(op, "progress.order");
   const bool has_order = order.numel() > 0;
   if (order.dtype() != kInt64 || order.dim() != 1 || (has_order && order.numel() != std::size_t(dataset_size_)))
     fail(op, "\"order\" must be int64 of ", dataset_size_, " indices, got ", order.dtype(), " ",
          ShapeText{order.shape()});
   if (step > 0 && !has_order) fail(op, "the checkpoint is mid-epoch but has no order");
   // Between epochs the order is the finished epoch's: kept (the next step draws a new one).
-  data::EpochSampler sampler(std::size_t(dataset_size_), std::size_t(options_.batch_size), sampler_options());
+  data::EpochSampler sampler(std::size_t(dataset_size_), std::size_t(options_.batch_size),
+                             sampler_options(options_.generator));
   if (has_order) sampler.resume(order, step > 0 ? std::size_t(step) : sampler.batches_per_epoch());
 
-  model_->load_state_dict(under(dict, "model."));
-  optimizer_->load_state_dict(dict, "optimizer.");
-  scheduler_->load_state_dict(dict, "scheduler.");
-  set_rng_state(entry(dict, "rng"));
+  c.entry(op, "rng", kInt64);  // before anything changes
+  c.load_model(*model_);
+  c.load_optimizer(*optimizer_);
+  c.load_scheduler(*scheduler_);
+  c.load_rng(generator());
   epoch_ = epoch;
   step_in_epoch_ = step;
   global_step_ = global;

@@ -18,8 +18,8 @@
 // dropped), runs the model in training mode, the YOLO loss, backward, optional gradient-norm
 // clipping, Adam, and one step of a OneCycleLR schedule spread over every step of every epoch.
 //
-// The constructor calls xg::manual_seed(seed) and then builds the model (its initialization
-// draws from the global generator), so a trainer's whole run follows from its options.
+// The constructor seeds the generator (options.generator, default xg::default_generator()) with
+// `seed` and then builds the model, so a trainer's whole run follows from its options.
 //
 // state_dict(), the checkpoint, holds everything a run depends on:
 //   model.*                 parameters and BatchNorm buffers (running statistics, batch counts)
@@ -28,17 +28,20 @@
 //   rng                     xg::get_rng_state(): the next epoch's order depends on it
 //   progress.epochs_done, progress.step_in_epoch, progress.global_step    int64 0-d
 //   progress.order          int64 (dataset size): the current epoch's order (data::EpochSampler)
-// (checkpoints of before the shared schema, with "progress.epoch" and "order", load too)
 //   run.*                   the options that must not change on resume (seed, epochs, batch
-//                           size, dataset size, lr, weight decay, clipping, model preset shape):
+//                           size, dataset size, lr, weight decay, clipping), as text:
 //                           loading a checkpoint of another run throws, naming the option
+// (train/checkpoint.hpp's schema, shared with the other trainers)
 // load_state_dict() restores all of it; the caller's own entries (any other prefix) are ignored.
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "xgrad/core/generator.hpp"
 #include "xgrad/core/state_dict.hpp"
 #include "xgrad/data/epoch_sampler.hpp"
 #include "xgrad/losses/yolo_loss.hpp"
@@ -63,6 +66,11 @@ struct TinyYoloTrainOptions {
   double weight_decay = 0.0;
   double clip_grad_norm = 10.0;  // 0: no clipping
   std::uint64_t seed = 0;
+  // Draws the epochs' orders, is seeded with `seed` and is what the checkpoint's "rng" holds;
+  // nullptr: xg::default_generator(), which then also initializes the model. The model's layers
+  // draw their initialization from the default generator in any case (nn's layers take no
+  // generator yet): with another generator, seed the default one too. Must outlive the trainer.
+  Generator* generator = nullptr;
   void validate() const;
 };
 
@@ -77,7 +85,26 @@ class TinyYoloTrainer {
   TinyYoloTrainer(models::TinyYoloConfig model, TinyYoloTrainOptions options, std::int64_t dataset_size,
                   BatchFn batches, std::optional<losses::YoloLossConfig> loss = {});  // default: model.loss_config()
 
+  // One step on the next mini-batch. It is the loop a program may spell out itself:
+  //   const DetectionBatch b = trainer.next_batch();
+  //   trainer.optimizer().zero_grad();
+  //   const losses::YoloLossParts loss = trainer.loss()({trainer.model().forward(b.images)}, b.targets);
+  //   const TrainStep s = trainer.record(loss);   // throws when the loss is not finite
+  //   loss.total.backward();
+  //   nn::utils::clip_grad_norm_(trainer.model().parameters(), options.clip_grad_norm);   // when > 0
+  //   trainer.optimizer().step();
+  //   trainer.scheduler().step();
+  //   trainer.finish_step();
   TrainStep step();
+  // The next batch (a new epoch's order first), with the model in training mode.
+  DetectionBatch next_batch();
+  // The step's losses and learning rate, read before its backward; throws when not finite.
+  TrainStep record(const losses::YoloLossParts& loss) const;
+  // Counts the step just taken.
+  void finish_step();
+  const losses::YoloLoss& loss() const { return loss_; }
+  optim::Optimizer& optimizer() { return *optimizer_; }
+  optim::LRScheduler& scheduler() { return *scheduler_; }
   bool finished() const { return epoch_ >= options_.epochs; }
 
   std::int64_t epoch() const { return epoch_; }  // epochs completed
@@ -93,7 +120,9 @@ class TinyYoloTrainer {
   void load_state_dict(const StateDict& dict);
 
  private:
-  StateDict run_record() const;
+  Generator& generator() const { return options_.generator ? *options_.generator : default_generator(); }
+  // The options that must not change on resume, as the checkpoint's "run." texts.
+  std::vector<std::pair<std::string, std::string>> run_record() const;
 
   TinyYoloTrainOptions options_;
   std::int64_t dataset_size_, steps_per_epoch_;

@@ -51,6 +51,28 @@ case $program in
 
     # The overrides: applied and printed. Without --lr the checkpoint's rate goes on.
     expect 0 "lr 0.1;" "$bin" --out "$d" --resume --steps 60
+    # Another environment (here: the thread count) is said in one line, and the run goes on.
+    expect 0 "" env OPENBLAS_NUM_THREADS=1 "$bin" --out "$d" --resume --steps 61
+    expect 0 "note: this run has threads 2 where the checkpoint's had threads 1: the resumed run goes on" \
+      env OPENBLAS_NUM_THREADS=2 "$bin" --out "$d" --resume --steps 62
+    [[ $(grep -c "^note: " "$work/last.out") == 1 ]] || { echo "FAIL: not one note line"; failures=$((failures + 1)); }
+    expect 0 "" env OPENBLAS_NUM_THREADS=2 "$bin" --out "$d" --resume --steps 63
+    ! grep -q "^note: " "$work/last.out" || { echo "FAIL: a note in the same environment"; failures=$((failures + 1)); }
+    # A checkpoint of before the shared schema: refused naming the file; the script migrates it.
+    python3 - "$(dirname "$0")/../../scripts" "$d/checkpoint.safetensors" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+from migrate_checkpoint import read, write
+tensors, meta = read(sys.argv[2])
+del tensors["checkpoint.version"]
+for k in [k for k in tensors if k.startswith("run.")]:
+    tensors["flags." + k[4:]] = tensors.pop(k)
+write(sys.argv[2], tensors, meta)
+PY
+    expect 1 "$d/checkpoint.safetensors has no 'checkpoint.version'" "$bin" --out "$d" --resume --steps 64
+    expect 0 "migrated to checkpoint schema 1" python3 "$(dirname "$0")/../../scripts/migrate_checkpoint.py" \
+      "$d/checkpoint.safetensors"
+    expect 0 "resumed from $d/checkpoint.safetensors at step 63" "$bin" --out "$d" --resume --steps 64
     expect 0 "--lr 0.05 overrides the checkpoint's 0.1" "$bin" --out "$d" --resume --steps 70 --lr 0.05
     [[ $(get_number optimizer.param_groups.0.lr "$d/checkpoint.safetensors") == 0.05 ]] ||
       { echo "FAIL: the checkpoint's lr is not the override's"; failures=$((failures + 1)); }
