@@ -13,7 +13,7 @@ namespace xgrad::train {
 struct Environment {
   std::string blas;          // "OpenBLAS 0.3.21"
   std::string blas_kernels;  // "Haswell"
-  int threads = 1;           // OpenBLAS's thread count, which xgrad's own pool follows
+  int threads = 0;           // OpenBLAS's thread count, which xgrad's own pool follows (0: not recorded)
   std::string compiler;      // "gcc 12.2.0"
   std::string build;         // the build type and the flags that change code generation
 };
