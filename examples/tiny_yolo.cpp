@@ -26,6 +26,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -194,137 +195,118 @@ void predict(const Flags& f) {
   std::printf("wrote %s\n", fs::absolute(png).string().c_str());
 }
 
-// An epoch is over: score it on the validation images, log it, keep the model if it is the best so
-// far. Returns whether it was.
-bool end_epoch(xtr::TinyYoloTrainer& trainer, const xtr::TrainStep& last, const xg::data::ShapesDataset& val,
-               RunState& run, double seconds, double elapsed, xtr::MetricsCsv& csv, const fs::path& dir) {
-  const xm::MeanAp m = xtr::evaluate_map(trainer.model(), std::int64_t(val.size()), batches_of(val));
-  double means[5];
-  for (int k = 0; k < 5; ++k) means[k] = run.sums[k] / double(trainer.steps_per_epoch()), run.sums[k] = 0;
-  csv.add({double(trainer.epoch()), double(trainer.global_step()), last.lr, means[0], means[1], means[2], means[3],
-           means[4], m.map, m.ap[0], m.ap[1], m.ap[2], seconds, elapsed});
-  csv.write(dir / "metrics.csv");
-  const bool improved = m.map > run.best_map;
-  if (improved) {
-    run.best_map = m.map, run.best_epoch = trainer.epoch();
-    xg::StateDict best;
-    for (auto& [key, t] : trainer.model().state_dict()) best["model." + key] = t;
-    best["best.map"] = xg::scalar(m.map);
-    best["best.epoch"] = xg::scalar(run.best_epoch);
-    xg::save(best, dir / "best.safetensors");
-  }
-  std::printf(
-      "epoch %lld/%lld  loss %.4f (box %.4f obj %.4f noobj %.4f cls %.4f)  mAP@0.5 %.3f (circle %.3f square %.3f "
-      "triangle %.3f)%s  lr %.2e  %s",
-      (long long)trainer.epoch(), (long long)trainer.options().epochs, means[0], means[1], means[2], means[3], means[4],
-      m.map, m.ap[0], m.ap[1], m.ap[2], improved ? " best" : "", last.lr, xtr::duration_text(seconds).c_str());
-  return improved;
-}
-
-void train(const Flags& f) {
-  const fs::path dir(f.out), ckpt = dir / "checkpoint.safetensors";
-  const auto t_data = Clock::now();
-  const xg::data::ShapesDataset train(f.train_images, f.train_seed), val(f.val_images, f.val_seed);
-  std::printf("data: %lld training images (seed %llu), %lld validation images (seed %llu) in %.1f s\n",
-              (long long)f.train_images, (unsigned long long)f.train_seed, (long long)f.val_images,
-              (unsigned long long)f.val_seed, std::chrono::duration<double>(Clock::now() - t_data).count());
-  // The model, the YOLO loss, Adam and its one-cycle schedule (train/tiny_yolo_trainer.hpp).
-  xtr::TinyYoloTrainer trainer(xm::TinyYoloConfig::preset(f.preset), f.train, f.train_images, batches_of(train));
-  std::size_t params = 0;
-  for (const auto& p : trainer.model().parameters()) params += p.numel();
-  std::printf("model: preset %s, %zu parameters; %lld steps per epoch of %lld images; threads %d\n", f.preset.c_str(),
-              params, (long long)trainer.steps_per_epoch(), (long long)f.train.batch_size, openblas_get_num_threads());
-
-  // Beside the trainer's own run record (seed, epochs, batch size, images, lr, clipping) and the
-  // data's seeds: the flags a resumed run must keep too.
-  cli::RunFlags identity;
-  identity.add("--preset", f.preset);
-  identity.add("--val-images", std::to_string(f.val_images));
-  identity.add("--train-seed", std::to_string(f.train_seed));
-  identity.add("--val-seed", std::to_string(f.val_seed));
-  RunState run;
-  xtr::MetricsCsv csv = metrics_table();
-  if (f.resume && fs::exists(ckpt)) {
-    run = resume_from(trainer, identity, ckpt);
-    const std::size_t kept = csv.read(dir / "metrics.csv", double(trainer.epoch()));
-    if (std::int64_t(kept) < trainer.epoch())
-      std::printf("warning: %s holds %zu of the %lld epochs done%s; the curves show only those\n",
-                  (dir / "metrics.csv").string().c_str(), kept, (long long)trainer.epoch(),
-                  fs::exists(dir / "metrics.csv") ? "" : " (it is missing)");
-    std::printf("resumed from %s: epoch %lld, step %lld of the epoch, global step %lld\n", ckpt.string().c_str(),
-                (long long)trainer.epoch(), (long long)trainer.step_in_epoch(), (long long)trainer.global_step());
-  } else if (f.resume) {
-    std::printf("--resume: no %s, starting from scratch\n", ckpt.string().c_str());
-  }
-  csv.write(dir / "metrics.csv");
-  std::fflush(stdout);
-
-  // The loop: one optimizer step per batch, an evaluation and a checkpoint per epoch.
-  xm::TinyYolo& model = trainer.model();
-  const xg::losses::YoloLoss& yolo_loss = trainer.loss();  // the model's own loss configuration
-  xg::optim::Optimizer& optimizer = trainer.optimizer();   // Adam
-  xg::optim::LRScheduler& schedule = trainer.scheduler();  // one cycle over every step of every epoch
-  xtr::ProgressBar bar(stdout);
-  const xtr::Eta eta(std::uint64_t(trainer.global_step()), std::uint64_t(trainer.total_steps()));
-  auto t_epoch = Clock::now();
-  const auto elapsed = [&] { return run.elapsed_before + eta.elapsed(); };
-  while (!trainer.finished()) {
-    const xtr::DetectionBatch batch = trainer.next_batch();  // a new random order at each epoch's start
-    optimizer.zero_grad();
-    const xg::losses::YoloLossParts loss = yolo_loss({model.forward(batch.images)}, batch.targets);
-    const xtr::TrainStep s = trainer.record(loss);  // the parts and the rate; a loss not finite stops here
-    loss.total.backward();
-    if (f.train.clip_grad_norm > 0) xg::nn::utils::clip_grad_norm_(model.parameters(), f.train.clip_grad_norm);
-    optimizer.step();
-    schedule.step();
-    trainer.finish_step();
-    const double parts[] = {s.total, s.box, s.obj, s.noobj, s.cls};
-    for (int k = 0; k < 5; ++k) run.sums[k] += parts[k];
-    const std::int64_t steps = trainer.steps_per_epoch(), in_epoch = trainer.step_in_epoch();
-    const std::int64_t done = in_epoch == 0 ? steps : in_epoch;
-    bar.update(
-        "epoch " + std::to_string(trainer.epoch() + (in_epoch != 0)) + "/" + std::to_string(f.train.epochs) + " ",
-        std::size_t(done), std::size_t(steps), "loss " + fixed(run.sums[0] / double(done), 4));
-    if (in_epoch != 0) {
-      if (f.checkpoint_every > 0 && trainer.global_step() % f.checkpoint_every == 0) {
-        bar.break_line();
-        save_checkpoint(trainer, run, elapsed(), identity, ckpt);
-      }
-      continue;
+// The bookkeeping around the loop: resuming (with metrics.csv so far), the progress bar, the
+// epochs' evaluation, metrics.csv and best.safetensors, the checkpoints, and the final pictures.
+class Report {
+ public:
+  Report(const Flags& f, xtr::TinyYoloTrainer& trainer, const xg::data::ShapesDataset& val)
+      : f_(f), t_(trainer), val_(val), dir_(f.out), ckpt_(dir_ / "checkpoint.safetensors"), csv_(metrics_table()) {
+    std::size_t params = 0;
+    for (const auto& p : trainer.model().parameters()) params += p.numel();
+    std::printf("model: preset %s, %zu parameters; %lld steps per epoch of %lld images; threads %d\n", f.preset.c_str(),
+                params, (long long)trainer.steps_per_epoch(), (long long)f.train.batch_size,
+                openblas_get_num_threads());
+    // Beside the trainer's own run record (seed, epochs, batch size, images, lr, clipping): the
+    // flags a resumed run must keep too.
+    identity_.add("--preset", f.preset);
+    identity_.add("--val-images", std::to_string(f.val_images));
+    identity_.add("--train-seed", std::to_string(f.train_seed));
+    identity_.add("--val-seed", std::to_string(f.val_seed));
+    if (f.resume && fs::exists(ckpt_)) {
+      run_ = resume_from(trainer, identity_, ckpt_);
+      const std::size_t kept = csv_.read(dir_ / "metrics.csv", double(trainer.epoch()));
+      if (std::int64_t(kept) < trainer.epoch())
+        std::printf("warning: %s holds %zu of the %lld epochs done%s; the curves show only those\n",
+                    (dir_ / "metrics.csv").string().c_str(), kept, (long long)trainer.epoch(),
+                    fs::exists(dir_ / "metrics.csv") ? "" : " (it is missing)");
+      std::printf("resumed from %s: epoch %lld, step %lld of the epoch, global step %lld\n", ckpt_.string().c_str(),
+                  (long long)trainer.epoch(), (long long)trainer.step_in_epoch(), (long long)trainer.global_step());
+    } else if (f.resume) {
+      std::printf("--resume: no %s, starting from scratch\n", ckpt_.string().c_str());
     }
-    end_epoch(trainer, s, val, run, std::chrono::duration<double>(Clock::now() - t_epoch).count(), elapsed(), csv, dir);
-    std::printf("  ETA %s\n", xtr::duration_text(eta.seconds_left(std::uint64_t(trainer.global_step()))).c_str());
-    save_checkpoint(trainer, run, elapsed(), identity, ckpt);
-    t_epoch = Clock::now();
+    csv_.write(dir_ / "metrics.csv");
+    std::fflush(stdout);
+    eta_.emplace(std::uint64_t(trainer.global_step()), std::uint64_t(trainer.total_steps()));
+    t_epoch_ = Clock::now();
+  }
+
+  void step(const xtr::TrainStep& s) {
+    const double parts[] = {s.total, s.box, s.obj, s.noobj, s.cls};
+    for (int k = 0; k < 5; ++k) run_.sums[k] += parts[k];
+    const std::int64_t steps = t_.steps_per_epoch(), in_epoch = t_.step_in_epoch();
+    const std::int64_t done = in_epoch == 0 ? steps : in_epoch;
+    bar_.update("epoch " + std::to_string(t_.epoch() + (in_epoch != 0)) + "/" + std::to_string(f_.train.epochs) + " ",
+                std::size_t(done), std::size_t(steps), "loss " + fixed(run_.sums[0] / double(done), 4));
+    if (in_epoch != 0) {
+      if (f_.checkpoint_every > 0 && t_.global_step() % f_.checkpoint_every == 0) {
+        bar_.break_line();
+        save_checkpoint(t_, run_, elapsed(), identity_, ckpt_);
+      }
+      return;
+    }
+    end_epoch(s, std::chrono::duration<double>(Clock::now() - t_epoch_).count());
+    std::printf("  ETA %s\n", xtr::duration_text(eta_->seconds_left(std::uint64_t(t_.global_step()))).c_str());
+    save_checkpoint(t_, run_, elapsed(), identity_, ckpt_);
+    t_epoch_ = Clock::now();
   }
 
   // Pictures of the best model.
-  const auto best = load_model(f.preset, dir / "best.safetensors");
-  const std::vector<std::int64_t> shown = first_indices(std::min(f.show, f.val_images));
-  plot::draw_detections(val, best->detect(val.images(shown)), f.show_score,
-                        "validation images, best epoch " + std::to_string(run.best_epoch) + " (mAP@0.5 " +
-                            fixed(run.best_map, 3) + " on " + std::to_string(f.val_images) + " images)",
-                        (dir / "val_predictions.png").string());
-  plot::draw_detection_curves(curve_points(csv), run.best_map, run.best_epoch, (dir / "curves.png").string());
-  std::printf("best mAP@0.5 %.3f at epoch %lld; training took %s\n", run.best_map, (long long)run.best_epoch,
-              xtr::duration_text(elapsed()).c_str());
-  std::printf("outputs in %s: metrics.csv, curves.png, val_predictions.png, checkpoint.safetensors, best.safetensors\n",
-              fs::absolute(dir).string().c_str());
-}
+  void finish() const {
+    const auto best = load_model(f_.preset, dir_ / "best.safetensors");
+    const std::vector<std::int64_t> shown = first_indices(std::min(f_.show, f_.val_images));
+    plot::draw_detections(val_, best->detect(val_.images(shown)), f_.show_score,
+                          "validation images, best epoch " + std::to_string(run_.best_epoch) + " (mAP@0.5 " +
+                              fixed(run_.best_map, 3) + " on " + std::to_string(f_.val_images) + " images)",
+                          (dir_ / "val_predictions.png").string());
+    plot::draw_detection_curves(curve_points(csv_), run_.best_map, run_.best_epoch, (dir_ / "curves.png").string());
+    std::printf("best mAP@0.5 %.3f at epoch %lld; training took %s\n", run_.best_map, (long long)run_.best_epoch,
+                xtr::duration_text(elapsed()).c_str());
+    std::printf(
+        "outputs in %s: metrics.csv, curves.png, val_predictions.png, checkpoint.safetensors, best.safetensors\n",
+        fs::absolute(dir_).string().c_str());
+  }
 
-}  // namespace
+ private:
+  double elapsed() const { return run_.elapsed_before + eta_->elapsed(); }
 
-int main(int argc, char** argv) {
-  Flags f;
-  cli::Parser cli(
-      "tiny_yolo",
-      "Trains a tiny YOLO detector on synthetic shapes (circles, squares, triangles on noisy 64x64 images) with the "
-      "YOLO loss and Adam, scores it by mAP@0.5 on held-out images after each epoch, and keeps the best epoch.\n"
-      "The default run takes about 10 s on 2 cores. The long run, mAP@0.5 >= 0.90 on 500 held-out images well "
-      "within 10 minutes on 2 cores (measured: 0.902 after 3 epochs and 4 s, best 0.998, all 20 epochs in 25 s):\n"
-      "  tiny_yolo --epochs 20 --train-images 4096\n"
-      "Outputs, all in --out: metrics.csv, curves.png, val_predictions.png, checkpoint.safetensors, "
-      "best.safetensors; predict.png with --predict.");
+  // An epoch is over: score it on the validation images, log it, keep the model if it is the
+  // best so far.
+  void end_epoch(const xtr::TrainStep& last, double seconds) {
+    const xm::MeanAp m = xtr::evaluate_map(t_.model(), std::int64_t(val_.size()), batches_of(val_));
+    double means[5];
+    for (int k = 0; k < 5; ++k) means[k] = run_.sums[k] / double(t_.steps_per_epoch()), run_.sums[k] = 0;
+    csv_.add({double(t_.epoch()), double(t_.global_step()), last.lr, means[0], means[1], means[2], means[3], means[4],
+              m.map, m.ap[0], m.ap[1], m.ap[2], seconds, elapsed()});
+    csv_.write(dir_ / "metrics.csv");
+    const bool improved = m.map > run_.best_map;
+    if (improved) {
+      run_.best_map = m.map, run_.best_epoch = t_.epoch();
+      xg::StateDict best;
+      for (auto& [key, t] : t_.model().state_dict()) best["model." + key] = t;
+      best["best.map"] = xg::scalar(m.map);
+      best["best.epoch"] = xg::scalar(run_.best_epoch);
+      xg::save(best, dir_ / "best.safetensors");
+    }
+    std::printf(
+        "epoch %lld/%lld  loss %.4f (box %.4f obj %.4f noobj %.4f cls %.4f)  mAP@0.5 %.3f (circle %.3f square %.3f "
+        "triangle %.3f)%s  lr %.2e  %s",
+        (long long)t_.epoch(), (long long)t_.options().epochs, means[0], means[1], means[2], means[3], means[4], m.map,
+        m.ap[0], m.ap[1], m.ap[2], improved ? " best" : "", last.lr, xtr::duration_text(seconds).c_str());
+  }
+
+  const Flags& f_;
+  xtr::TinyYoloTrainer& t_;
+  const xg::data::ShapesDataset& val_;
+  fs::path dir_, ckpt_;
+  cli::RunFlags identity_;
+  RunState run_;
+  xtr::MetricsCsv csv_;
+  xtr::ProgressBar bar_{stdout};
+  std::optional<xtr::Eta> eta_;
+  Clock::time_point t_epoch_;
+};
+
+void declare(cli::Parser& cli, Flags& f) {
   cli.out_dir("--out", f.out, "folder for every output (created if missing)");
   cli.choice("--preset", f.preset,
              "model: 'small' (BatchNorm + SiLU, 5 convs, the accurate one) or 'w4' (the issue-8 benchmark: 3 "
@@ -361,6 +343,22 @@ int main(int argc, char** argv) {
                     "the model --predict loads (default OUT/best.safetensors; a checkpoint.safetensors works too)");
   cli.number("--predict-images", f.predict_images, "images for --predict", cli::between<std::int64_t>(1, 64));
   cli.number("--predict-seed", f.predict_seed, "seed of --predict's images");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Flags f;
+  cli::Parser cli(
+      "tiny_yolo",
+      "Trains a tiny YOLO detector on synthetic shapes (circles, squares, triangles on noisy 64x64 images) with the "
+      "YOLO loss and Adam, scores it by mAP@0.5 on held-out images after each epoch, and keeps the best epoch.\n"
+      "The default run takes about 10 s on 2 cores. The long run, mAP@0.5 >= 0.90 on 500 held-out images well "
+      "within 10 minutes on 2 cores (measured: 0.902 after 3 epochs and 4 s, best 0.998, all 20 epochs in 25 s):\n"
+      "  tiny_yolo --epochs 20 --train-images 4096\n"
+      "Outputs, all in --out: metrics.csv, curves.png, val_predictions.png, checkpoint.safetensors, "
+      "best.safetensors; predict.png with --predict.");
+  declare(cli, f);
   if (auto exit = cli.parse(argc, argv)) return *exit;
 
   return cli::guarded("tiny_yolo", [&] {
@@ -368,10 +366,36 @@ int main(int argc, char** argv) {
     std::printf("BLAS: %s\n", xg::to_string(xg::blas_info()).c_str());
     if (const std::size_t stale = cli::remove_stale_temporaries(f.out))
       std::printf("removed %zu temporary files of killed runs from %s\n", stale, f.out.c_str());
-    if (f.predict)
-      predict(f);
-    else
-      train(f);
+    if (f.predict) return predict(f), 0;
+
+    // The data: noisy 64x64 images of circles, squares and triangles, each with its boxes.
+    const auto t_data = Clock::now();
+    const xg::data::ShapesDataset train(f.train_images, f.train_seed), val(f.val_images, f.val_seed);
+    std::printf("data: %lld training images (seed %llu), %lld validation images (seed %llu) in %.1f s\n",
+                (long long)f.train_images, (unsigned long long)f.train_seed, (long long)f.val_images,
+                (unsigned long long)f.val_seed, std::chrono::duration<double>(Clock::now() - t_data).count());
+    // The model, its YOLO loss, Adam and the one-cycle schedule, built by the trainer, which also
+    // draws the batches and keeps the counts a checkpoint holds (train/tiny_yolo_trainer.hpp).
+    xtr::TinyYoloTrainer trainer(xm::TinyYoloConfig::preset(f.preset), f.train, f.train_images, batches_of(train));
+    xm::TinyYolo& model = trainer.model();
+    const xg::losses::YoloLoss& yolo_loss = trainer.loss();  // the model's own loss configuration
+    xg::optim::Optimizer& optimizer = trainer.optimizer();   // Adam
+    xg::optim::LRScheduler& schedule = trainer.scheduler();  // one cycle over every step of every epoch
+    Report report(f, trainer, val);                          // --resume, metrics.csv, checkpoints
+
+    while (!trainer.finished()) {
+      const xtr::DetectionBatch batch = trainer.next_batch();  // a new random order at each epoch's start
+      optimizer.zero_grad();
+      const xg::losses::YoloLossParts loss = yolo_loss({model.forward(batch.images)}, batch.targets);
+      const xtr::TrainStep s = trainer.record(loss);  // the parts and the rate; a loss not finite stops here
+      loss.total.backward();
+      if (f.train.clip_grad_norm > 0) xg::nn::utils::clip_grad_norm_(model.parameters(), f.train.clip_grad_norm);
+      optimizer.step();
+      schedule.step();
+      trainer.finish_step();
+      report.step(s);  // the bar; at an epoch's end the validation mAP, metrics.csv and a checkpoint
+    }
+    report.finish();
     return 0;
   });
 }
