@@ -41,6 +41,7 @@
 #include <xgrad/train/progress.hpp>
 
 #include "common/cli.hpp"
+#include "common/data_parallel.hpp"
 #include "common/files.hpp"
 #include "common/run_flags.hpp"
 #include "plot/classifier_figures.hpp"
@@ -119,8 +120,10 @@ void check_model_size(const Flags& f) {
 }
 
 // What makes this run: a checkpoint of a run with other values is refused on --resume.
-cli::RunFlags identity_of(const Flags& f) {
+cli::RunFlags identity_of(const Flags& f, const cli::DataParallel& dp) {
   cli::RunFlags identity;
+  // Each rank's share of a batch, so the rounding of the gradients' sums, depends on it.
+  identity.add("mpirun -np", std::to_string(dp.world_size()), "world_size");
   identity.add("--model", f.kind);
   if (f.kind == "mlp") identity.add("--hidden", f.widths());
   identity.add("--optimizer", f.optimizer);
@@ -159,9 +162,10 @@ void resume(xtr::ClassifierTrainer& trainer, const xtr::Checkpoint& checkpoint, 
 // same file) and the checkpoints.
 class Report {
  public:
-  Report(const Flags& f, const xtr::ClassifierTrainer& trainer, cli::RunFlags identity)
+  Report(const Flags& f, const xtr::ClassifierTrainer& trainer, cli::RunFlags identity, bool writes)
       : f_(f),
         t_(trainer),
+        writes_(writes),
         identity_(std::move(identity)),
         dir_(f.out),
         timer_(trainer.global_step(), f.epochs * trainer.steps_per_epoch()) {
@@ -179,6 +183,7 @@ class Report {
   }
 
   void step(double loss) {
+    if (!writes_) return;
     char tail[64];
     std::snprintf(tail, sizeof tail, "loss %.4f  ETA %s", loss, xtr::duration_text(eta()).c_str());
     bar_.update("  ", t_.step_in_epoch(), t_.steps_per_epoch(), tail);
@@ -195,6 +200,7 @@ class Report {
 
   // The confusion matrix, per-class accuracy and calibration of the final model, and the figures.
   void finish(const models::Evaluation& e, const xg::data::FashionMnist& test) const {
+    if (!writes_) return;
     double train_seconds = 0;
     for (const auto& r : t_.history()) train_seconds += r.seconds;
     std::printf("\nconfusion matrix (rows: true class, columns: predicted)\n%12s", "");
@@ -256,6 +262,7 @@ class Report {
 
   const Flags& f_;
   const xtr::ClassifierTrainer& t_;
+  bool writes_;  // rank 0 (or the only process)
   cli::RunFlags identity_;
   fs::path dir_;
   std::string setup_;
@@ -278,15 +285,16 @@ int main(int argc, char** argv) {
       "\"Resuming a training\").");
   declare(cli, f);
   if (auto exit = cli.parse(argc, argv)) return *exit;
+  cli::DataParallel dp(&argc, &argv);  // N ranks under mpirun -np N (README: "On several processes")
   std::printf("BLAS: %s\n", xg::to_string(xg::blas_info()).c_str());
   if (f.optimizer.empty()) f.optimizer = f.kind == "mlp" ? "adam" : "sgd";
 
   return cli::guarded("fashion_mnist", [&] {
     check_model_size(f);
     const fs::path checkpoint = fs::path(f.out) / "checkpoint.safetensors";
-    if (const std::size_t stale = cli::remove_stale_temporaries(f.out))
+    if (const std::size_t stale = dp.writes() ? cli::remove_stale_temporaries(f.out) : 0)
       std::printf("removed %zu temporary files of killed runs from %s\n", stale, f.out.c_str());
-    const cli::RunFlags identity = identity_of(f);
+    const cli::RunFlags identity = identity_of(f, dp);
     std::optional<xtr::Checkpoint> resumed;
     if (f.resume) {
       if (!fs::exists(checkpoint)) {
@@ -317,16 +325,20 @@ int main(int argc, char** argv) {
                                     .epochs = f.epochs});
     xg::optim::Optimizer& optimizer = trainer.optimizer();
     if (resumed) resume(trainer, *resumed, f, cli);
+    dp.wrap(model);  // under mpirun: the ranks' gradients averaged during backward
+    if (dp.active())
+      std::printf("data parallel: %d ranks, each on its share of every batch of %zu\n", dp.world_size(), f.batch_size);
 
-    Report report(f, trainer, identity);
+    Report report(f, trainer, identity, dp.writes());
     while (trainer.epochs_done() < f.epochs) {
       while (!trainer.epoch_finished()) {
         const xg::data::Batch batch = trainer.next_batch();  // a new random order at each epoch's start
+        const std::size_t n = batch.inputs.size(0);          // this rank takes its rows of it
         optimizer.zero_grad();
-        xg::Tensor loss = model->loss(model->forward(batch.inputs), batch.targets);
-        loss.backward();
+        xg::Tensor loss = model->loss(model->forward(dp.rows(batch.inputs)), dp.rows(batch.targets));
+        dp.weighted(loss, n).backward();
         optimizer.step();
-        report.step(trainer.finish_step(loss));  // counted; a loss that is not finite stops the run
+        report.step(trainer.finish_step(dp.global(loss, n)));  // counted; a loss not finite stops the run
       }
       // The epoch's record, with the test set's loss and accuracy; the cosine schedule steps here.
       report.epoch(trainer.end_epoch(models::evaluate(*model, test.images, test.labels)));

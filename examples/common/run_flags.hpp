@@ -11,7 +11,6 @@
 //
 // "--seed" is stored as "run.seed". Header-only, as only the training programs need it.
 #include <string>
-#include <utility>
 #include <vector>
 #include <xgrad/train/checkpoint.hpp>
 
@@ -21,18 +20,22 @@ namespace cli {
 
 class RunFlags {
  public:
-  void add(const std::string& flag, const std::string& value) { flags_.emplace_back(flag, value); }
+  void add(const std::string& flag, const std::string& value) { flags_.push_back({flag, value, name(flag)}); }
   void add(const std::string& flag, bool on) { add(flag, std::string(on ? "on" : "off")); }
+  // Under another key than the flag's name ("mpirun -np" as "run.world_size").
+  void add(const std::string& flag, const std::string& value, const std::string& key) {
+    flags_.push_back({flag, value, key});
+  }
 
   void store(xgrad::train::Checkpoint& checkpoint) const {
-    for (const auto& [flag, value] : flags_) checkpoint.put_run(name(flag), value);
+    for (const auto& [flag, value, key] : flags_) checkpoint.put_run(key, value);
   }
 
   // Every flag of this run must have the value the checkpoint's run had.
   void check(const xgrad::train::Checkpoint& checkpoint) const {
     const std::string& source = checkpoint.source();
-    for (const auto& [flag, value] : flags_) {
-      const std::optional<std::string> theirs = checkpoint.run(name(flag));
+    for (const auto& [flag, value, key] : flags_) {
+      const std::optional<std::string> theirs = checkpoint.run(key);
       if (!theirs)
         fail(flag, value,
              "the checkpoint " + source + " does not record " + flag +
@@ -47,7 +50,10 @@ class RunFlags {
 
  private:
   static std::string name(const std::string& flag) { return flag.substr(flag.find_first_not_of('-')); }
-  std::vector<std::pair<std::string, std::string>> flags_;
+  struct Flag {
+    std::string flag, value, key;
+  };
+  std::vector<Flag> flags_;
 };
 
 }  // namespace cli
