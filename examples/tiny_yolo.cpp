@@ -41,6 +41,7 @@
 #include <xgrad/train/tiny_yolo_trainer.hpp>
 
 #include "common/cli.hpp"
+#include "common/data_parallel.hpp"
 #include "common/files.hpp"
 #include "common/run_flags.hpp"
 #include "plot/detection_figures.hpp"
@@ -66,6 +67,21 @@ std::string fixed(double v, int digits) {
 
 xtr::BatchFn batches_of(const xg::data::ShapesDataset& d) {
   return [&d](const std::vector<std::int64_t>& idx) { return xtr::DetectionBatch{d.images(idx), d.targets(idx)}; };
+}
+
+// This rank's images of a batch and their target rows, renumbered from 0 (a row's first column is
+// its image's position in the batch).
+xtr::DetectionBatch share_of(const xtr::DetectionBatch& b, const cli::DataParallel& dp) {
+  if (!dp.active()) return b;
+  const std::size_t n = b.images.size(0), from = dp.begin(n), to = dp.end(n);
+  const std::vector<float> rows = b.targets.to_vector<float>();
+  std::vector<float> mine;
+  for (std::size_t r = 0; r + 6 <= rows.size(); r += 6)
+    if (rows[r] >= float(from) && rows[r] < float(to)) {
+      mine.push_back(rows[r] - float(from));
+      mine.insert(mine.end(), rows.begin() + std::ptrdiff_t(r) + 1, rows.begin() + std::ptrdiff_t(r) + 6);
+    }
+  return {dp.rows(b.images), xg::tensor(mine, {mine.size() / 6, 6})};
 }
 
 // --- metrics.csv: one row per epoch (train/metrics_csv.hpp) -------------------------------------
@@ -199,8 +215,14 @@ void predict(const Flags& f) {
 // epochs' evaluation, metrics.csv and best.safetensors, the checkpoints, and the final pictures.
 class Report {
  public:
-  Report(const Flags& f, xtr::TinyYoloTrainer& trainer, const xg::data::ShapesDataset& val)
-      : f_(f), t_(trainer), val_(val), dir_(f.out), ckpt_(dir_ / "checkpoint.safetensors"), csv_(metrics_table()) {
+  Report(const Flags& f, xtr::TinyYoloTrainer& trainer, const xg::data::ShapesDataset& val, const cli::DataParallel& dp)
+      : f_(f),
+        t_(trainer),
+        val_(val),
+        dp_(dp),
+        dir_(f.out),
+        ckpt_(dir_ / "checkpoint.safetensors"),
+        csv_(metrics_table()) {
     std::size_t params = 0;
     for (const auto& p : trainer.model().parameters()) params += p.numel();
     std::printf("model: preset %s, %zu parameters; %lld steps per epoch of %lld images; threads %d\n", f.preset.c_str(),
@@ -212,6 +234,7 @@ class Report {
     identity_.add("--val-images", std::to_string(f.val_images));
     identity_.add("--train-seed", std::to_string(f.train_seed));
     identity_.add("--val-seed", std::to_string(f.val_seed));
+    identity_.add("mpirun -np", std::to_string(dp.world_size()), "world_size");
     if (f.resume && fs::exists(ckpt_)) {
       run_ = resume_from(trainer, identity_, ckpt_);
       const std::size_t kept = csv_.read(dir_ / "metrics.csv", double(trainer.epoch()));
@@ -224,7 +247,7 @@ class Report {
     } else if (f.resume) {
       std::printf("--resume: no %s, starting from scratch\n", ckpt_.string().c_str());
     }
-    csv_.write(dir_ / "metrics.csv");
+    if (dp.writes()) csv_.write(dir_ / "metrics.csv");
     std::fflush(stdout);
     eta_.emplace(std::uint64_t(trainer.global_step()), std::uint64_t(trainer.total_steps()));
     t_epoch_ = Clock::now();
@@ -235,23 +258,26 @@ class Report {
     for (int k = 0; k < 5; ++k) run_.sums[k] += parts[k];
     const std::int64_t steps = t_.steps_per_epoch(), in_epoch = t_.step_in_epoch();
     const std::int64_t done = in_epoch == 0 ? steps : in_epoch;
-    bar_.update("epoch " + std::to_string(t_.epoch() + (in_epoch != 0)) + "/" + std::to_string(f_.train.epochs) + " ",
-                std::size_t(done), std::size_t(steps), "loss " + fixed(run_.sums[0] / double(done), 4));
+    if (dp_.writes())
+      bar_.update("epoch " + std::to_string(t_.epoch() + (in_epoch != 0)) + "/" + std::to_string(f_.train.epochs) + " ",
+                  std::size_t(done), std::size_t(steps), "loss " + fixed(run_.sums[0] / double(done), 4));
     if (in_epoch != 0) {
-      if (f_.checkpoint_every > 0 && t_.global_step() % f_.checkpoint_every == 0) {
+      if (f_.checkpoint_every > 0 && t_.global_step() % f_.checkpoint_every == 0 && dp_.writes()) {
         bar_.break_line();
         save_checkpoint(t_, run_, elapsed(), identity_, ckpt_);
       }
       return;
     }
+    dp_.share_rank0(t_.model());  // BatchNorm's running statistics: rank 0's (README: on several processes)
     end_epoch(s, std::chrono::duration<double>(Clock::now() - t_epoch_).count());
     std::printf("  ETA %s\n", xtr::duration_text(eta_->seconds_left(std::uint64_t(t_.global_step()))).c_str());
-    save_checkpoint(t_, run_, elapsed(), identity_, ckpt_);
+    if (dp_.writes()) save_checkpoint(t_, run_, elapsed(), identity_, ckpt_);
     t_epoch_ = Clock::now();
   }
 
   // Pictures of the best model.
   void finish() const {
+    if (!dp_.writes()) return;
     const auto best = load_model(f_.preset, dir_ / "best.safetensors");
     const std::vector<std::int64_t> shown = first_indices(std::min(f_.show, f_.val_images));
     plot::draw_detections(val_, best->detect(val_.images(shown)), f_.show_score,
@@ -277,10 +303,10 @@ class Report {
     for (int k = 0; k < 5; ++k) means[k] = run_.sums[k] / double(t_.steps_per_epoch()), run_.sums[k] = 0;
     csv_.add({double(t_.epoch()), double(t_.global_step()), last.lr, means[0], means[1], means[2], means[3], means[4],
               m.map, m.ap[0], m.ap[1], m.ap[2], seconds, elapsed()});
-    csv_.write(dir_ / "metrics.csv");
+    if (dp_.writes()) csv_.write(dir_ / "metrics.csv");
     const bool improved = m.map > run_.best_map;
-    if (improved) {
-      run_.best_map = m.map, run_.best_epoch = t_.epoch();
+    if (improved) run_.best_map = m.map, run_.best_epoch = t_.epoch();
+    if (improved && dp_.writes()) {
       xg::StateDict best;
       for (auto& [key, t] : t_.model().state_dict()) best["model." + key] = t;
       best["best.map"] = xg::scalar(m.map);
@@ -297,6 +323,7 @@ class Report {
   const Flags& f_;
   xtr::TinyYoloTrainer& t_;
   const xg::data::ShapesDataset& val_;
+  const cli::DataParallel& dp_;
   fs::path dir_, ckpt_;
   cli::RunFlags identity_;
   RunState run_;
@@ -360,11 +387,12 @@ int main(int argc, char** argv) {
       "best.safetensors; predict.png with --predict.");
   declare(cli, f);
   if (auto exit = cli.parse(argc, argv)) return *exit;
+  cli::DataParallel dp(&argc, &argv);  // N ranks under mpirun -np N (README: "On several processes")
 
   return cli::guarded("tiny_yolo", [&] {
     if (f.threads > 0) openblas_set_num_threads(f.threads);
     std::printf("BLAS: %s\n", xg::to_string(xg::blas_info()).c_str());
-    if (const std::size_t stale = cli::remove_stale_temporaries(f.out))
+    if (const std::size_t stale = dp.writes() ? cli::remove_stale_temporaries(f.out) : 0)
       std::printf("removed %zu temporary files of killed runs from %s\n", stale, f.out.c_str());
     if (f.predict) return predict(f), 0;
 
@@ -381,13 +409,20 @@ int main(int argc, char** argv) {
     const xg::losses::YoloLoss& yolo_loss = trainer.loss();  // the model's own loss configuration
     xg::optim::Optimizer& optimizer = trainer.optimizer();   // Adam
     xg::optim::LRScheduler& schedule = trainer.scheduler();  // one cycle over every step of every epoch
-    Report report(f, trainer, val);                          // --resume, metrics.csv, checkpoints
+    Report report(f, trainer, val, dp);                      // --resume, metrics.csv, checkpoints
+    // Under mpirun: the ranks' gradients averaged during backward (the model is the trainer's).
+    dp.wrap(std::shared_ptr<xg::nn::Module>(std::shared_ptr<void>(), &model));
+    if (dp.active())
+      std::printf("data parallel: %d ranks, each on its share of every batch of %lld\n", dp.world_size(),
+                  (long long)f.train.batch_size);
 
     while (!trainer.finished()) {
-      const xtr::DetectionBatch batch = trainer.next_batch();  // a new random order at each epoch's start
+      const xtr::DetectionBatch batch = share_of(trainer.next_batch(), dp);  // this rank's images of it
       optimizer.zero_grad();
       const xg::losses::YoloLossParts loss = yolo_loss({model.forward(batch.images)}, batch.targets);
-      const xtr::TrainStep s = trainer.record(loss);  // the parts and the rate; a loss not finite stops here
+      // The parts (the ranks' means) and the rate; a loss that is not finite stops here.
+      const xtr::TrainStep s = trainer.record(
+          {dp.mean(loss.total), dp.mean(loss.box), dp.mean(loss.obj), dp.mean(loss.noobj), dp.mean(loss.cls)});
       loss.total.backward();
       if (f.train.clip_grad_norm > 0) xg::nn::utils::clip_grad_norm_(model.parameters(), f.train.clip_grad_norm);
       optimizer.step();

@@ -56,6 +56,20 @@ class DataParallel {
 #endif
   }
 
+  // Rank 0's parameters and buffers on every rank: for layers whose buffers each rank updates
+  // from its own share (BatchNorm's running statistics), before the ranks evaluate the model.
+  void share_rank0(const xgrad::nn::Module& model) const {
+#ifdef XGRAD_EXAMPLES_DISTRIBUTED
+    if (active()) xgrad::distributed::broadcast_module(model);
+#else
+    (void)model;
+#endif
+  }
+
+  // The rows [begin, end) of a batch of n that are this rank's.
+  std::size_t begin(std::size_t n) const { return std::size_t(rank_) * n / world_; }
+  std::size_t end(std::size_t n) const { return begin(n) + share(n); }
+
   // This rank's share of a batch of n rows: rows [r n / W, (r + 1) n / W).
   xgrad::Tensor rows(const xgrad::Tensor& batch) const {
     if (!active()) return batch;
@@ -74,6 +88,18 @@ class DataParallel {
     return loss * (double(share(n)) * world_ / double(n));
   }
 
+  // The ranks' mean of a number (a loss normalized per rank): the same bits on every rank.
+  xgrad::Tensor mean(const xgrad::Tensor& value) const {
+    if (!active()) return value;
+#ifdef XGRAD_EXAMPLES_DISTRIBUTED
+    xgrad::Tensor t = xgrad::scalar(value.item());
+    xgrad::distributed::all_reduce(t, xgrad::distributed::ReduceOp::Mean);
+    return t;
+#else
+    return value;
+#endif
+  }
+
   // The whole batch's loss from each rank's mean over its share: the same bits on every rank.
   xgrad::Tensor global(const xgrad::Tensor& loss, std::size_t n) const {
     if (!active()) return loss;
@@ -87,8 +113,6 @@ class DataParallel {
   }
 
  private:
-  std::size_t begin(std::size_t n) const { return std::size_t(rank_) * n / world_; }
-
   int rank_ = 0, world_ = 1;
 #ifdef XGRAD_EXAMPLES_DISTRIBUTED
   std::unique_ptr<xgrad::distributed::DistributedDataParallel> ddp_;
