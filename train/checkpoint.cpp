@@ -125,12 +125,13 @@ std::optional<std::string> Checkpoint::run(const std::string& name) const {
 
 void Checkpoint::check_run(const char* op, const std::string& name, const std::string& ours) const {
   const std::optional<std::string> theirs = run(name);
+  // A checkpoint read from a file is named by it; one handed over in memory is "the checkpoint".
+  const std::string what = source_ == "<memory>" ? "the checkpoint" : "the checkpoint " + source_;
   if (!theirs)
-    throw RunMismatch(std::string(op) + ": the checkpoint " + source_ + " does not record the run's " + name, name,
-                      ours, std::nullopt);
+    throw RunMismatch(std::string(op) + ": " + what + " does not record the run's " + name, name, ours, std::nullopt);
   if (*theirs != ours)
-    throw RunMismatch(std::string(op) + ": the checkpoint " + source_ + " is of another run: its " + name + " is " +
-                          *theirs + ", this run's is " + ours,
+    throw RunMismatch(std::string(op) + ": " + what + " is of another run: its " + name + " is " + *theirs +
+                          ", this run's is " + ours,
                       name, ours, theirs);
 }
 
