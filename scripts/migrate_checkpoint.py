@@ -8,7 +8,7 @@ What changes: "checkpoint.version" = 1 is added; the run's identity moves to "ru
 (linear_regression's and fashion_mnist's "flags.<name>"; tiny_yolo's numeric "run.<name>" and its data
 seeds "example.train_seed" / "example.val_seed", which become "run.train-seed" / "run.val-seed"); tiny_yolo's
 other "example.*" entries become "extra.*"; "progress.epoch" and "order" become "progress.epochs_done" and
-"progress.order". Each tensor's crc32 in __metadata__ is recomputed. Nothing else is touched, so a
+"progress.order"; "run.world_size" = "1" is added (those programs ran as one process). Each tensor's crc32 in __metadata__ is recomputed. Nothing else is touched, so a
 migrated checkpoint resumes as the old one did. Needs only the Python standard library."""
 import json
 import os
@@ -76,6 +76,7 @@ def migrate(tensors):
         else:
             out[name] = entry
     out["checkpoint.version"] = ("I64", [], struct.pack("<q", 1))
+    out.setdefault("run.world_size", text("1"))  # programs of before the schema ran as one process
     return out
 
 
