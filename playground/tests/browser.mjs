@@ -1,0 +1,170 @@
+// Browser tests of the playground in Debian's Chromium, driven by playwright-core.
+//   node playground/tests/browser.mjs URL [NATIVE_JSON]
+// URL is the served page (scripts/playground.sh --test starts a server and passes it); NATIVE_JSON
+// holds the native library's numbers for the same problems (the page must match them). Writes a
+// screenshot of each scene to $OUT (default build/playground/screenshots) and prints the
+// measurements; exits non-zero on the first failed check, saying what differed.
+import { chromium } from 'playwright-core';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const [url, nativeJson] = process.argv.slice(2);
+if (!url) {
+  console.error('usage: node browser.mjs URL [NATIVE_JSON]');
+  process.exit(2);
+}
+const out = resolve(process.env.OUT ?? 'build/playground/screenshots');
+mkdirSync(out, { recursive: true });
+
+const checks = [];
+function check(ok, what) {
+  checks.push(what);
+  if (!ok) throw new Error(`FAILED: ${what}`);
+  console.log(`ok   ${what}`);
+}
+
+const profile = mkdtempSync(join(tmpdir(), 'xgrad-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1280, height: 760 },
+});
+const origin = new URL(url).origin;
+const measured = {};
+
+// A page that records its console errors, uncaught exceptions and any request that leaves the
+// server (the page must fetch nothing at run time from anywhere else).
+async function open(hash) {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(`console: ${m.text()}`); });
+  page.on('pageerror', (e) => errors.push(`exception: ${e.message}`));
+  page.on('request', (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith('data:')) errors.push(`external request: ${r.url()}`); });
+  page.on('requestfailed', (r) => errors.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+  await page.goto(`${url}#${hash}`);
+  await page.waitForFunction(() => window.playground?.ready || document.querySelector('.status.error'), null, { timeout: 30000 });
+  const failed = await page.evaluate(() => (window.playground.ready ? null : document.getElementById('status').textContent));
+  if (failed) throw new Error(`FAILED: #${hash}: ${failed}; ${errors.join('; ')}`);
+  return { page, errors };
+}
+
+async function noErrors({ page, errors }, scene) {
+  await page.waitForTimeout(200);  // lets a late error arrive
+  check(errors.length === 0, `#${scene} loads with no console error${errors.length ? `: ${errors.join('; ')}` : ''}`);
+}
+
+async function shoot(page, scene) {
+  const file = join(out, `${scene}.png`);
+  await page.screenshot({ path: file });
+  console.log(`     screenshot ${file}`);
+}
+
+const setRange = (page, id, value) => page.$eval(`#${id}`, (e, v) => {
+  e.value = v;
+  e.dispatchEvent(new Event('input'));
+}, String(value));
+
+try {
+  // Descent: Adam alone on the quadratic ends at the minimum.
+  {
+    const s = await open('descent');
+    measured.loadMs = await s.page.evaluate(() => window.playground.readyMs);
+    const { page } = s;
+    await page.selectOption('#d-fn', 'quadratic');
+    for (const box of await page.$$('#d-opts input')) await box.setChecked((await box.inputValue()) === 'adam');
+    await setRange(page, 'd-lr', Math.log10(0.1));
+    await page.click('#d-run');
+    await page.waitForFunction(() => document.getElementById('d-run').textContent === 'Run', null, { timeout: 60000 });
+    const adam = await page.$eval('#d-table tr[data-opt=adam]', (r) => ({ x: +r.dataset.x, y: +r.dataset.y, steps: +r.dataset.steps }));
+    const min = await page.evaluate(() => {
+      const d = new window.playground.xg.Descent('quadratic', 'adam', 0.1, 0, 0);
+      const m = d.minimum();
+      d.delete();
+      return m;
+    });
+    const distance = Math.hypot(adam.x - min.x, adam.y - min.y);
+    check(distance <= 1e-3, `descent: Adam (lr 0.1) on the quadratic ends within 1e-3 of the minimum after ${adam.steps} steps: at (${adam.x}, ${adam.y}), ${distance.toExponential(2)} from (${min.x}, ${min.y})`);
+    // The screenshot shows the race: the default optimizers from the default start.
+    for (const box of await page.$$('#d-opts input')) await box.setChecked(['sgd', 'momentum', 'adam', 'rmsprop'].includes(await box.inputValue()));
+    await page.click('#d-run');
+    await page.waitForFunction(() => document.getElementById('d-run').textContent === 'Run', null, { timeout: 60000 });
+    await noErrors(s, 'descent');
+    await shoot(page, 'descent');
+    await page.close();
+  }
+
+  // Fit a line: the descent line reaches the closed form under MSE; an outlier moves least
+  // squares far more than MAE.
+  {
+    const s = await open('fit');
+    const { page } = s;
+    const fitOf = (kind) => page.$eval(`#f-table tr[data-fit=${kind}]`, (r) => ({ w: +r.dataset.w, b: +r.dataset.b }));
+    await page.waitForTimeout(1500);
+    const gd = await fitOf('gd'), cf = await fitOf('closed');
+    check(Math.abs(gd.w - cf.w) < 1e-3 && Math.abs(gd.b - cf.b) < 1e-3, `fit: MSE descent reaches least squares: (${gd.w}, ${gd.b}) vs (${cf.w}, ${cf.b})`);
+    await page.click('#f-outlier');
+    await page.selectOption('#f-loss', 'mae');
+    await page.waitForTimeout(2500);
+    const mae = await fitOf('gd'), ls = await fitOf('closed');
+    check(Math.abs(mae.w - gd.w) < Math.abs(ls.w - gd.w), `fit: with an outlier MAE's slope moves less than least squares': ${gd.w} -> ${mae.w} (MAE), ${ls.w} (least squares)`);
+    await noErrors(s, 'fit');
+    await shoot(page, 'fit');
+    await page.close();
+  }
+
+  // Classify: 100 steps on moons reach 95 %, and the loss is the native library's.
+  {
+    const s = await open('classify');
+    const { page } = s;
+    await page.click('#c-step');
+    const acc = +(await page.$eval('#c-accuracy', (e) => e.dataset.value));
+    check(acc >= 0.95, `classify: 100 steps on moons reach ${(100 * acc).toFixed(1)} % accuracy (>= 95 %)`);
+    measured.msPer100 = +(await page.$eval('#c-ms', (e) => e.dataset.value));
+    if (nativeJson) {
+      const native = JSON.parse(readFileSync(nativeJson, 'utf8'));
+      for (const ref of native.classifier ?? []) {
+        const loss = await page.evaluate((ref) => {
+          const m = new window.playground.xg.Classifier(ref.settings);
+          let r;
+          for (let i = 0; i < ref.steps; ++i) r = m.step(1);
+          m.delete();
+          return r.loss;
+        }, ref);
+        const rel = Math.abs(loss - ref.loss) / Math.abs(ref.loss);
+        check(rel <= 1e-6, `classify: ${JSON.stringify(ref.settings)}: loss after ${ref.steps} steps ${loss} vs native ${ref.loss} (relative ${rel.toExponential(2)})`);
+      }
+    }
+    await page.click('#c-step');
+    await page.click('#c-step');
+    await noErrors(s, 'classify');
+    await shoot(page, 'classify');
+    await page.close();
+  }
+
+  // One step, opened up: the graph is rendered, and again after a step.
+  {
+    const s = await open('graph');
+    const { page } = s;
+    await page.waitForSelector('#g-svg svg', { timeout: 30000 });
+    await page.click('#g-step');
+    await page.waitForFunction(() => document.getElementById('g-svg').dataset.rendered === '1', null, { timeout: 30000 });
+    const nodes = await page.$$eval('#g-svg svg g.node', (n) => n.length);
+    check(nodes >= 5, `graph: the step's graph has ${nodes} nodes`);
+    await noErrors(s, 'graph');
+    await shoot(page, 'graph');
+    await page.close();
+  }
+  console.log(`measured: page load (navigation to module ready) ${measured.loadMs.toFixed(0)} ms; ` +
+    `classifier ${measured.msPer100.toFixed(1)} ms per 100 steps (moons, page defaults)`);
+  writeFileSync(join(out, 'measured.json'), JSON.stringify(measured, null, 2));
+  console.log(`browser tests: all ${checks.length} checks passed`);
+} catch (error) {
+  console.error(error.message);
+  process.exitCode = 1;
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
