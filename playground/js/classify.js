@@ -11,6 +11,7 @@ export class ClassifyScene {
   constructor(xg) {
     this.xg = xg;
     this.running = false;
+    this.stepsPerCall = STEPS_PER_FRAME;
     for (const id of ['c-data', 'c-width', 'c-depth', 'c-act', 'c-loss', 'c-opt', 'c-lr']) {
       $(id).addEventListener(id === 'c-width' || id === 'c-depth' || id === 'c-lr' ? 'input' : 'change', () => this.reset());
     }

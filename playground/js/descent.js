@@ -27,6 +27,7 @@ export class DescentScene {
     this.xg = xg;
     this.racers = [];
     this.running = false;
+    this.stepsPerFrame = STEPS_PER_FRAME;
     const box = $('d-opts');
     for (const [name, o] of Object.entries(OPTIMIZERS)) {
       const label = document.createElement('label');
@@ -157,9 +158,13 @@ export class DescentScene {
     ctx.fillStyle = '#1f2430';
     ctx.beginPath(); ctx.arc(view.px(s[0]), view.py(s[1]), 3, 0, 2 * Math.PI); ctx.fill();
 
+    // Log scale while no loss is negative (the saddle's are); the axis stops at ten times the
+    // start so a diverging racer leaves the chart instead of squashing the others.
+    const positive = this.racers.every((r) => r.losses.every((v) => v >= 0));
+    const top = Math.max(...this.racers.map((r) => Math.abs(r.losses[0])));
     lineChart($('d-loss'), this.racers.map((r) => ({ values: r.losses, color: OPTIMIZERS[r.name].color })), {
-      log: true,
-      yMax: Math.max(...this.racers.map((r) => Math.abs(r.losses[0]) * 10)),
+      log: positive,
+      yMax: positive ? 10 * top : undefined,
     });
     this.table();
   }

@@ -43,8 +43,7 @@ export class FitScene {
   // The same fit goes on from where it is: one sees the line move to the new points.
   pointsChanged() {
     this.fit.setPoints(this.points.map((p) => p[0]), this.points.map((p) => p[1]));
-    // The loss at the current line, without a step where the module can tell it.
-    this.loss = this.fit.loss ? this.fit.loss() : this.fit.step(1);
+    this.loss = this.fit.step(0);  // the loss of the current line, without a step
     this.draw();
   }
 

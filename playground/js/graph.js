@@ -24,7 +24,7 @@ export class GraphScene {
     });
     $('g-width-out').textContent = $('g-width').value;
     this.steps = 0;
-    this.last = null;
+    this.last = this.model.step(0);  // the loss before any step
     this.draw();
   }
 
@@ -35,7 +35,7 @@ export class GraphScene {
     const dot = this.model.dot();
     $('g-dot').textContent = dot;
     $('g-table').innerHTML = `<tr><th>steps taken</th><td id="g-steps">${this.steps}</td></tr>
-      <tr><th>training loss</th><td>${this.last ? formatNumber(this.last.loss) : '–'}</td></tr>`;
+      <tr><th>training loss</th><td>${formatNumber(this.last.loss)}</td></tr>`;
     const viz = await this.viz;
     const svg = viz.renderSVGElement(dot);
     $('g-svg').replaceChildren(svg);

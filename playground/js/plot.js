@@ -57,7 +57,7 @@ function mix(a, b, t) { return a.map((v, i) => Math.round(v + (b[i] - v) * t)); 
 
 // Low values light and calm, high values dark: the valley a path should find is the light part.
 export function surfaceColor(t) {
-  const stops = [[247, 251, 255], [198, 219, 239], [107, 174, 214], [33, 113, 181], [8, 48, 107]];
+  const stops = [[255, 255, 255], [222, 235, 247], [176, 210, 232], [120, 176, 214], [70, 135, 190]];
   const bands = 14;  // quantized, so equal-height bands read as contour lines
   const q = Math.floor(t * bands) / bands;
   const s = q * (stops.length - 1), k = Math.min(stops.length - 2, Math.floor(s));
@@ -84,6 +84,7 @@ export function lineChart(canvas, series, { log = false, yMin, yMax, steps } = {
   if (yMin !== undefined) lo = f(yMin);
   if (yMax !== undefined) hi = f(yMax);
   if (!Number.isFinite(lo)) { lo = 0; hi = 1; }
+  if (log) lo = Math.max(lo, hi - 12);  // twelve decades: below that is rounding, not progress
   if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
   const X = (i) => pad.l + (i / Math.max(1, n - 1)) * (width - pad.l - pad.r);
   const Y = (v) => pad.t + (1 - (f(v) - lo) / (hi - lo)) * (height - pad.t - pad.b);

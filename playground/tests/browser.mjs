@@ -1,17 +1,20 @@
 // Browser tests of the playground in Debian's Chromium, driven by playwright-core.
-//   node playground/tests/browser.mjs URL [NATIVE_JSON]
-// URL is the served page (scripts/playground.sh --test starts a server and passes it); NATIVE_JSON
-// holds the native library's numbers for the same problems (the page must match them). Writes a
+//   node playground/tests/browser.mjs URL [NATIVE_PROGRAM]
+// URL is the served page (scripts/playground.sh --test starts a server and passes it).
+// NATIVE_PROGRAM is playground_reference (playground/wasm/reference.cpp, built natively against
+// OpenBLAS): the test gives it the problems the page just solved, with the page's own settings,
+// and the numbers the page shows must be the native library's to 1e-6 relative. Writes a
 // screenshot of each scene to $OUT (default build/playground/screenshots) and prints the
 // measurements; exits non-zero on the first failed check, saying what differed.
 import { chromium } from 'playwright-core';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const [url, nativeJson] = process.argv.slice(2);
+const [url, nativeProgram] = process.argv.slice(2);
 if (!url) {
-  console.error('usage: node browser.mjs URL [NATIVE_JSON]');
+  console.error('usage: node browser.mjs URL [NATIVE_PROGRAM]');
   process.exit(2);
 }
 const out = resolve(process.env.OUT ?? 'build/playground/screenshots');
@@ -34,6 +37,8 @@ const context = await chromium.launchPersistentContext(profile, {
 });
 const origin = new URL(url).origin;
 const measured = {};
+// What the page computed, with the settings it used, for the native program to compute again.
+const problems = { classifier: [], descent: [], linefit: [] };
 
 // A page that records its console errors, uncaught exceptions and any request that leaves the
 // server (the page must fetch nothing at run time from anywhere else).
@@ -62,6 +67,24 @@ async function shoot(page, scene) {
   console.log(`     screenshot ${file}`);
 }
 
+// Runs the native program on the problems the page solved; each scene's numbers come back in the
+// order of playground/wasm/reference.cpp: per chunk (loss, accuracy) for a classifier and
+// (x, y, loss) for a descent, then a grid of values.
+function compareWithNative() {
+  const file = join(profile, 'problems.json');
+  writeFileSync(file, JSON.stringify(Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, v.map((p) => p.scene)]))));
+  const native = JSON.parse(execFileSync(nativeProgram, [file], { encoding: 'utf8' }));
+  const per = { classifier: 2, descent: 3 };
+  for (const kind of ['classifier', 'descent']) {
+    problems[kind].forEach((p, i) => {
+      const start = (p.scene.chunks - 1) * per[kind];
+      const want = native[kind][i].slice(start, start + per[kind]);
+      const rel = Math.max(...p.page.map((v, j) => Math.abs(v - want[j]) / Math.max(Math.abs(want[j]), 1e-300)));
+      check(rel <= 1e-6, `${p.what}: page ${p.page.join(', ')}, native ${want.join(', ')} (largest relative difference ${rel.toExponential(2)})`);
+    });
+  }
+}
+
 const setRange = (page, id, value) => page.$eval(`#${id}`, (e, v) => {
   e.value = v;
   e.dispatchEvent(new Event('input'));
@@ -78,7 +101,14 @@ try {
     await setRange(page, 'd-lr', Math.log10(0.1));
     await page.click('#d-run');
     await page.waitForFunction(() => document.getElementById('d-run').textContent === 'Run', null, { timeout: 60000 });
-    const adam = await page.$eval('#d-table tr[data-opt=adam]', (r) => ({ x: +r.dataset.x, y: +r.dataset.y, steps: +r.dataset.steps }));
+    const adam = await page.$eval('#d-table tr[data-opt=adam]', (r) => ({ x: +r.dataset.x, y: +r.dataset.y, loss: +r.dataset.loss, steps: +r.dataset.steps }));
+    const d = await page.evaluate(() => {
+      const s = window.playground.scenes.descent;
+      return { fn: s.fn, k: s.conditioning, lr: s.lr, x0: s.start[0], y0: s.start[1], perFrame: s.stepsPerFrame };
+    });
+    // The page stepped in calls of perFrame steps; the native program does the same.
+    problems.descent.push({ scene: { fn: d.fn, k: d.k, optimizer: 'adam', lr: d.lr, x0: d.x0, y0: d.y0, steps: d.perFrame, chunks: adam.steps / d.perFrame },
+      page: [adam.x, adam.y, adam.loss], what: `descent: Adam on the quadratic (k ${d.k}, lr ${d.lr}), (x, y, loss) after ${adam.steps} steps` });
     const min = await page.evaluate(() => {
       const d = new window.playground.xg.Descent('quadratic', 'adam', 0.1, 0, 0);
       const m = d.minimum();
@@ -123,20 +153,10 @@ try {
     const acc = +(await page.$eval('#c-accuracy', (e) => e.dataset.value));
     check(acc >= 0.95, `classify: 100 steps on moons reach ${(100 * acc).toFixed(1)} % accuracy (>= 95 %)`);
     measured.msPer100 = +(await page.$eval('#c-ms', (e) => e.dataset.value));
-    if (nativeJson) {
-      const native = JSON.parse(readFileSync(nativeJson, 'utf8'));
-      for (const ref of native.classifier ?? []) {
-        const loss = await page.evaluate((ref) => {
-          const m = new window.playground.xg.Classifier(ref.settings);
-          let r;
-          for (let i = 0; i < ref.steps; ++i) r = m.step(1);
-          m.delete();
-          return r.loss;
-        }, ref);
-        const rel = Math.abs(loss - ref.loss) / Math.abs(ref.loss);
-        check(rel <= 1e-6, `classify: ${JSON.stringify(ref.settings)}: loss after ${ref.steps} steps ${loss} vs native ${ref.loss} (relative ${rel.toExponential(2)})`);
-      }
-    }
+    const settings = await page.evaluate(() => window.playground.scenes.classify.settings());
+    const shown = await page.evaluate(() => ({ loss: +document.getElementById('c-loss-value').dataset.value, steps: window.playground.scenes.classify.steps, perCall: window.playground.scenes.classify.stepsPerCall }));
+    problems.classifier.push({ scene: { options: settings, steps: shown.perCall, chunks: shown.steps / shown.perCall },
+      page: [shown.loss, acc], what: `classify: ${JSON.stringify(settings)}: (loss, accuracy) after ${shown.steps} steps` });
     await page.click('#c-step');
     await page.click('#c-step');
     await noErrors(s, 'classify');
@@ -157,6 +177,8 @@ try {
     await shoot(page, 'graph');
     await page.close();
   }
+  if (nativeProgram) compareWithNative();
+  else console.log('skip the native comparison (no native program given)');
   console.log(`measured: page load (navigation to module ready) ${measured.loadMs.toFixed(0)} ms; ` +
     `classifier ${measured.msPer100.toFixed(1)} ms per 100 steps (moons, page defaults)`);
   writeFileSync(join(out, 'measured.json'), JSON.stringify(measured, null, 2));
