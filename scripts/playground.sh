@@ -50,7 +50,11 @@ cp playground/index.html playground/style.css "$site"/
 cp -r playground/js "$site"/
 cp build/wasm/playground/xgrad_playground.js build/wasm/playground/xgrad_playground.wasm "$site"/
 cp playground/node_modules/@viz-js/viz/dist/viz.js "$site"/vendor/viz.js
-echo "playground: built $site ($(du -sh --exclude=screenshots "$site" | cut -f1))"
+# What a browser downloads, raw and gzipped (viz.js only when the graph scene is opened).
+echo "playground: built $site; served files (bytes, raw / gzip -9):"
+(cd "$site" && find . -path ./screenshots -prune -o -type f -print | sort | while read -r f; do
+  printf '  %-28s %9d %9d\n' "${f#./}" "$(stat -c %s "$f")" "$(gzip -9c "$f" | wc -c)"
+done)
 
 [[ $mode == build ]] && exit 0
 
@@ -62,7 +66,13 @@ if [[ $mode == serve ]]; then
   exec python3 -m http.server "$port" --bind 127.0.0.1 --directory "$site"
 fi
 
-# --test: a server on a free port for the length of the tests.
+# --test: the native program the page's numbers are checked against (playground/wasm/reference.cpp
+# on OpenBLAS, in the release build that scripts/test.sh makes: after it, this is up to date).
+[[ -f build/release/CMakeCache.txt ]] || cmake --preset release >/dev/null
+nice -n 10 cmake --build --preset release --target playground_reference -j2 >/dev/null
+native=build/release/playground/wasm/playground_reference
+
+# A server on a free port for the length of the tests.
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 python3 -m http.server "$port" --bind 127.0.0.1 --directory "$site" >/dev/null 2>&1 &
 server=$!
@@ -71,4 +81,4 @@ for _ in $(seq 50); do
   python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${port}/')" 2>/dev/null && break
   sleep 0.1
 done
-NODE_PATH= node playground/tests/browser.mjs "http://127.0.0.1:${port}/"
+NODE_PATH= node playground/tests/browser.mjs "http://127.0.0.1:${port}/" "$native"

@@ -93,8 +93,8 @@ export class ClassifyScene {
     heatmap(v, this.model.grid(GRID, GRID, x0, x1, y0, y1), GRID, GRID, classColor, 0, 1);
     const { x, y, label } = this.points;
     for (let i = 0; i < x.length; ++i) {
-      ctx.fillStyle = label[i] ? '#3b5bdb' : '#f59f00';
-      ctx.strokeStyle = '#fff'; ctx.lineWidth = 1.2;
+      ctx.fillStyle = label[i] ? '#3b5bdb' : '#f08c00';
+      ctx.strokeStyle = '#fff'; ctx.lineWidth = 1;
       ctx.beginPath(); ctx.arc(v.px(x[i]), v.py(y[i]), 4, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
     }
     lineChart($('c-loss-plot'), [{ values: this.losses, color: '#3b5bdb' }], { log: true, steps: this.steps });

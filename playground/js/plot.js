@@ -64,9 +64,10 @@ export function surfaceColor(t) {
   return mix(stops[k], stops[k + 1], s - k);
 }
 
-// Two classes: orange (0) through white (0.5) to blue (1).
+// Two classes: pale orange (0) through white (0.5) to pale blue (1), so the points, drawn in the
+// full colours, stand out on either side.
 export function classColor(t) {
-  return t < 0.5 ? mix([245, 159, 0], [255, 255, 255], t * 2) : mix([255, 255, 255], [59, 91, 219], (t - 0.5) * 2);
+  return t < 0.5 ? mix([252, 206, 140], [255, 255, 255], t * 2) : mix([255, 255, 255], [160, 180, 240], (t - 0.5) * 2);
 }
 
 // A line chart of several series ({values, color}) with a log-scale y axis when asked.
@@ -96,7 +97,7 @@ export function lineChart(canvas, series, { log = false, yMin, yMax, steps } = {
     const y = pad.t + (1 - (t - lo) / (hi - lo)) * (height - pad.t - pad.b);
     ctx.beginPath(); ctx.moveTo(pad.l, y); ctx.lineTo(width - pad.r, y); ctx.stroke();
     ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
-    ctx.fillText(log ? `1e${t}` : formatNumber(t), pad.l - 4, y);
+    ctx.fillText(formatNumber(log ? 10 ** t : t), pad.l - 4, y);
   }
   ctx.textAlign = 'center'; ctx.textBaseline = 'top';
   ctx.fillText('0', X(0), height - pad.b + 5);
@@ -115,11 +116,12 @@ export function lineChart(canvas, series, { log = false, yMin, yMax, steps } = {
   ctx.restore();
 }
 
+// Powers of ten inside [lo, hi] (log10 units), or the ends and middle when there are fewer than two.
 function decadeTicks(lo, hi) {
   const out = [];
   const step = Math.max(1, Math.ceil((hi - lo) / 6));
   for (let t = Math.ceil(lo); t <= hi; t += step) out.push(t);
-  return out.length ? out : [lo, hi];
+  return out.length >= 2 ? out : [lo, (lo + hi) / 2, hi];
 }
 
 export function formatNumber(v) {
