@@ -151,7 +151,13 @@ export class DescentScene {
       const last = r.path[r.path.length - 1];
       const lx = clamp(view.px(last.x), 8, view.width - 8), ly = clamp(view.py(last.y), 8, view.height - 8);
       ctx.fillStyle = color;
-      if (r.diverged) cross(ctx, lx, ly, color);
+      if (r.diverged) {
+        cross(ctx, lx, ly, color);
+        ctx.font = '600 12px system-ui, sans-serif';
+        ctx.textAlign = lx > view.width / 2 ? 'right' : 'left';
+        ctx.textBaseline = ly > view.height / 2 ? 'bottom' : 'top';
+        ctx.fillText(`${OPTIMIZERS[r.name].label} diverged`, lx + (lx > view.width / 2 ? -10 : 10), ly + (ly > view.height / 2 ? -6 : 6));
+      }
       else { ctx.beginPath(); ctx.arc(lx, ly, 4.5, 0, 2 * Math.PI); ctx.fill(); }
     }
     const s = this.start;
