@@ -18,12 +18,17 @@ case "${1:-}" in
   *) echo "usage: bash scripts/playground.sh [--build-only | --test]" >&2; exit 2 ;;
 esac
 
-packages=(emscripten nodejs npm python3)
-[[ $mode == test ]] && packages+=(chromium)
+# Each Debian package is wanted only when its command is missing: a machine may have Node.js
+# from elsewhere (NodeSource's nodejs bundles npm and conflicts with Debian's npm).
 missing=()
-for p in "${packages[@]}"; do
-  [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)" == "install ok installed" ]] || missing+=("$p")
-done
+want() {  # want COMMAND PACKAGE
+  command -v "$1" >/dev/null || missing+=("$2")
+}
+want emcc emscripten
+want node nodejs
+want npm npm
+want python3 python3
+[[ $mode == test ]] && want chromium chromium
 if ((${#missing[@]})); then
   echo "playground: installing ${missing[*]}"
   sudo=()
