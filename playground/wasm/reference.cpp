@@ -2,6 +2,8 @@
 // as JSON, in the order same_numbers.mjs computes them with the wasm module's JS API. Both walk
 // the file the same way: each scene is made, then stepped `chunks` times by `steps`, recording
 // after each chunk.
+#include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -77,6 +79,19 @@ int main(int argc, char** argv) try {
     out["linefit"].push_back(v);
   }
   std::cout << out.dump() << "\n";
+
+  // The time per 100 steps of the timing classifier (stderr, so that stdout stays the JSON).
+  const json& timing = scenes.at("timing");
+  std::vector<double> ms;
+  for (int i = 0; i < timing.at("repeat").get<int>(); ++i) {
+    playground::Classifier c(classifier_options(timing.at("options")));
+    const auto t0 = std::chrono::steady_clock::now();
+    c.step(timing.at("steps"));
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  std::fprintf(stderr, "playground_reference: %.2f ms per %d classifier steps natively (median of %zu)\n",
+               ms[ms.size() / 2], timing.at("steps").get<int>(), ms.size());
   return 0;
 } catch (const std::exception& e) {
   std::fprintf(stderr, "playground_reference: %s\n", e.what());

@@ -18,15 +18,11 @@ const scenes = JSON.parse(readFileSync(scenesPath, 'utf8'));
 const native = JSON.parse(readFileSync(nativePath, 'utf8'));
 
 const out = { classifier: [], descent: [], linefit: [] };
-let classifierSteps = 0, classifierMs = 0;
 for (const s of scenes.classifier) {
   const c = new xg.Classifier(s.options);
   const v = [];
   for (let i = 0; i < s.chunks; i++) {
-    const t0 = performance.now();
     const r = c.step(s.steps);
-    classifierMs += performance.now() - t0;
-    classifierSteps += s.steps;
     v.push(r.loss, r.accuracy);
   }
   v.push(...c.grid(5, 4, -1.5, 2.5, -1, 1.5));
@@ -78,8 +74,17 @@ for (const kind of ['classifier', 'descent', 'linefit']) {
 const count = ['classifier', 'descent', 'linefit'].reduce((a, k) => a + out[k].flat().length, 0);
 console.log(`same_numbers: ${count} numbers compared, largest relative difference ${worst.rel.toExponential(2)}` +
             (worst.kind ? ` (${worst.kind} scene ${worst.i} number ${worst.j})` : ''));
-console.log(`same_numbers: ${(100 * classifierMs / classifierSteps).toFixed(2)} ms per 100 classifier steps in node ` +
-            `(${classifierSteps} steps over ${scenes.classifier.length} scenes)`);
+const ms = [];
+for (let i = 0; i < scenes.timing.repeat; i++) {
+  const c = new xg.Classifier(scenes.timing.options);
+  const t0 = performance.now();
+  c.step(scenes.timing.steps);
+  ms.push(performance.now() - t0);
+  c.delete();
+}
+ms.sort((a, b) => a - b);
+console.log(`same_numbers: ${ms[ms.length >> 1].toFixed(2)} ms per ${scenes.timing.steps} classifier steps in node ` +
+            `(median of ${ms.length})`);
 if (failures) {
   console.error(`same_numbers: ${failures} numbers differ by more than ${tolerance} relative`);
   process.exit(1);

@@ -5,7 +5,7 @@
 #include <numbers>
 #include <xgrad/core/error.hpp>
 #include <xgrad/core/factory.hpp>
-#include <xgrad/core/grad_mode.hpp>
+#include <xgrad/core/autograd.hpp>
 #include <xgrad/core/graphviz.hpp>
 #include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/ops/indexing.hpp>
@@ -39,7 +39,8 @@ void check_rate(const char* op, double lr) {
 xg::Tensor grid_coordinate(int nx, int ny, double lo, double hi, bool along_x) {
   // x varies along a row, y down the rows: row-major with y outer.
   const xg::Tensor line = xg::linspace(lo, hi, along_x ? nx : ny, xg::kFloat64);
-  return along_x ? line.reshape({1, nx}).expand({ny, nx}) : line.reshape({ny, 1}).expand({ny, nx});
+  const xg::Tensor zeros = xg::zeros({std::size_t(ny), std::size_t(nx)}, xg::kFloat64);  // broadcast to (ny, nx)
+  return along_x ? line.reshape({1, nx}) + zeros : line.reshape({ny, 1}) + zeros;
 }
 
 void check_grid(const char* op, int nx, int ny, double x0, double x1, double y0, double y1) {
@@ -143,7 +144,6 @@ std::vector<double> Descent::grid(int nx, int ny, double x0, double x1, double y
   check_grid("Descent.grid", nx, ny, x0, x1, y0, y1);
   xg::NoGradGuard no_grad;
   return f_(grid_coordinate(nx, ny, x0, x1, true), grid_coordinate(nx, ny, y0, y1, false))
-      .contiguous()
       .to_vector<double>();
 }
 
@@ -221,9 +221,10 @@ Classifier::Classifier(const ClassifierOptions& o) : options_(o) {
   if (o.loss != "bce" && o.loss != "mse") fail("Classifier", "unknown loss \"", o.loss, "\"; the losses are bce, mse");
 
   xg::manual_seed(o.seed);
+  const std::size_t n = std::size_t(o.n);
   const std::int64_t n0 = o.n / 2, n1 = o.n - n0;  // class 0, class 1
   const auto ramp = [](std::int64_t count, double end) { return xg::linspace(0, end, count, xg::kFloat64); };
-  xg::Tensor a, b;  // the two classes' points, (n0, 2) and (n1, 2), before the noise
+  xg::Tensor a, b;             // the two classes' points, (n0, 2) and (n1, 2), before the noise
   if (o.dataset == "moons") {  // sklearn's make_moons
     const xg::Tensor t0 = ramp(n0, std::numbers::pi), t1 = ramp(n1, std::numbers::pi);
     a = xg::stack({xg::cos(t0), xg::sin(t0)}, 1);
@@ -240,24 +241,24 @@ Classifier::Classifier(const ClassifierOptions& o) : options_(o) {
     };
     a = arm(n0, 0);
     b = arm(n1, std::numbers::pi);
-  } else if (o.dataset == "xor") {  // uniform in [-1, 1]^2, class 1 where x and y have the same sign
-    const xg::Tensor u = xg::rand({o.n, 2}, xg::kFloat64) * 2.0 - 1.0;
-    const std::vector<double> v = u.to_vector<double>();
-    std::vector<double> same, other;
-    for (std::int64_t i = 0; i < o.n; ++i) (v[2 * i] * v[2 * i + 1] > 0 ? same : other).insert((v[2 * i] * v[2 * i + 1] > 0 ? same : other).end(), {v[2 * i], v[2 * i + 1]});
-    a = xg::tensor(other, {std::int64_t(other.size() / 2), 2});
-    b = xg::tensor(same, {std::int64_t(same.size() / 2), 2});
+  } else if (o.dataset == "xor") {  // uniform in [-1, 1]^2: class 1 where x and y have the same sign
+    // Quadrants I and III alternately, then the class-0 half mirrored into II and IV.
+    std::vector<double> signs(std::size_t(o.n));
+    for (std::size_t i = 0; i < signs.size(); ++i) signs[i] = i % 2 ? -1.0 : 1.0;
+    const xg::Tensor q = xg::rand({n, 2}, xg::kFloat64) * xg::tensor(signs).reshape({o.n, 1});
+    a = q.slice(0, 0, n0) * xg::tensor({1.0, -1.0}, xg::kFloat64);
+    b = q.slice(0, n0, o.n);
   } else {
     fail("Classifier", "unknown dataset \"", o.dataset, "\"; the datasets are moons, circles, spiral, xor");
   }
-  points_ = xg::cat({a, b}) + o.noise * xg::randn({o.n, 2}, xg::kFloat64);
-  const std::int64_t na = a.shape()[0];
-  targets_ = xg::cat({xg::zeros({na, 1}, xg::kFloat64), xg::ones({o.n - na, 1}, xg::kFloat64)});
+  points_ = xg::cat({a, b}) + o.noise * xg::randn({n, 2}, xg::kFloat64);
+  const std::size_t na = a.shape()[0];
+  targets_ = xg::cat({xg::zeros({na, 1}, xg::kFloat64), xg::ones({n - na, 1}, xg::kFloat64)});
   const std::vector<double> p = points_.to_vector<double>();
   for (std::int64_t i = 0; i < o.n; ++i) {
     xs_.push_back(p[2 * i]);
     ys_.push_back(p[2 * i + 1]);
-    labels_.push_back(i < na ? 0 : 1);
+    labels_.push_back(std::size_t(i) < na ? 0 : 1);
   }
 
   // The layers are pushed one by one, so their weights are drawn in order (not in the
@@ -291,7 +292,7 @@ StepResult Classifier::step(int n) {
   check_count("Classifier.step", "n", n, 0, 100000);
   StepResult r{std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::quiet_NaN()};
   const auto accuracy = [&](const xg::Tensor& logits) {
-    return ((logits > 0.0) == (targets_ > 0.5)).to(xg::kFloat64).mean().item();
+    return xg::eq(logits > 0.0, targets_ > 0.5).to(xg::kFloat64).mean().item();
   };
   for (int i = 0; i < n; ++i) {
     opt_->zero_grad();
@@ -314,7 +315,7 @@ std::vector<double> Classifier::grid(int nx, int ny, double x0, double x1, doubl
   xg::NoGradGuard no_grad;
   const xg::Tensor gx = grid_coordinate(nx, ny, x0, x1, true).reshape({nx * ny, 1});
   const xg::Tensor gy = grid_coordinate(nx, ny, y0, y1, false).reshape({nx * ny, 1});
-  return xg::sigmoid((*model_)(xg::cat({gx, gy}, 1))).contiguous().to_vector<double>();
+  return xg::sigmoid((*model_)(xg::cat({gx, gy}, 1))).to_vector<double>();
 }
 
 std::string Classifier::dot() {

@@ -80,12 +80,12 @@ class LineFit {
 };
 
 struct ClassifierOptions {
-  std::string dataset = "moons";  // "moons" | "circles" | "spiral" | "xor"
-  int n = 200;                    // points, half of each class
-  double noise = 0.1;             // standard deviation of the Gaussian jitter
-  std::uint64_t seed = 0;         // xg::manual_seed: the data, then the initial weights
-  int width = 16;                 // hidden units per layer
-  int depth = 2;                  // hidden layers
+  std::string dataset = "moons";    // "moons" | "circles" | "spiral" | "xor"
+  int n = 200;                      // points, half of each class
+  double noise = 0.1;               // standard deviation of the Gaussian jitter
+  std::uint64_t seed = 0;           // xg::manual_seed: the data, then the initial weights
+  int width = 16;                   // hidden units per layer
+  int depth = 2;                    // hidden layers
   std::string activation = "relu";  // "relu" | "tanh" | "sigmoid" | "silu"
   std::string loss = "bce";         // "bce" (with logits) | "mse" (on the sigmoid)
   std::string optimizer = "adam";
