@@ -35,10 +35,27 @@ export class GraphScene {
     const dot = this.model.dot();
     $('g-dot').textContent = dot;
     $('g-table').innerHTML = `<tr><th>steps taken</th><td id="g-steps">${this.steps}</td></tr>
-      <tr><th>training loss</th><td>${formatNumber(this.last.loss)}</td></tr>`;
+      <tr><th>loss on all 200 points</th><td>${formatNumber(this.last.loss)}</td></tr>`;
     const viz = await this.viz;
-    const svg = viz.renderSVGElement(dot);
+    const svg = viz.renderSVGElement(forThePage(dot));
+    // Back to the fonts to_dot asked for, which the page has (see forThePage).
+    for (const t of svg.querySelectorAll('text')) {
+      const mono = t.getAttribute('font-family') === 'Courier';
+      t.setAttribute('font-family', mono ? 'DejaVu Sans Mono, monospace' : 'DejaVu Sans, sans-serif');
+    }
     $('g-svg').replaceChildren(svg);
     $('g-svg').dataset.rendered = String(this.steps);
   }
+}
+
+// to_dot draws left to right with each box's fields side by side (micrograd's look, for a wide
+// PNG). On the page the graph reads top to bottom, each box a column of fields, so it fits beside
+// the controls. Graphviz in WebAssembly measures text only in the fonts it knows, so the layout
+// is made for Courier and Helvetica, whose widths match DejaVu Sans Mono's and nearly DejaVu
+// Sans's, and the SVG is then given those.
+function forThePage(dot) {
+  return dot
+    .replace('rankdir=LR', 'rankdir=TB; nodesep=0.25; ranksep=0.3')
+    .replaceAll('fontname="DejaVu Sans Mono"', 'fontname="Courier"')
+    .replaceAll('fontname="DejaVu Sans"', 'fontname="Helvetica"');
 }

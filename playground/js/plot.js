@@ -97,7 +97,7 @@ export function lineChart(canvas, series, { log = false, yMin, yMax, steps } = {
     const y = pad.t + (1 - (t - lo) / (hi - lo)) * (height - pad.t - pad.b);
     ctx.beginPath(); ctx.moveTo(pad.l, y); ctx.lineTo(width - pad.r, y); ctx.stroke();
     ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
-    ctx.fillText(formatNumber(log ? 10 ** t : t), pad.l - 4, y);
+    ctx.fillText(log && Number.isInteger(t) && Math.abs(t) > 2 ? `1e${t}` : formatNumber(log ? 10 ** t : t), pad.l - 4, y);
   }
   ctx.textAlign = 'center'; ctx.textBaseline = 'top';
   ctx.fillText('0', X(0), height - pad.b + 5);

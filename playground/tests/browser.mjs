@@ -33,7 +33,7 @@ const context = await chromium.launchPersistentContext(profile, {
   headless: true,
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  viewport: { width: 1280, height: 760 },
+  viewport: { width: 1280, height: 860 },
 });
 const origin = new URL(url).origin;
 const measured = {};
@@ -91,6 +91,12 @@ const setRange = (page, id, value) => page.$eval(`#${id}`, (e, v) => {
 }, String(value));
 
 try {
+  // Streaming compilation needs application/wasm; ES modules need a JavaScript type.
+  for (const [file, type] of [['xgrad_playground.wasm', 'application/wasm'], ['xgrad_playground.js', 'javascript'], ['vendor/viz.js', 'javascript']]) {
+    const got = (await fetch(new URL(file, url))).headers.get('content-type') ?? '';
+    check(got.includes(type), `server: ${file} is sent as ${got} (${type})`);
+  }
+
   // Descent: Adam alone on the quadratic ends at the minimum.
   {
     const s = await open('descent');
