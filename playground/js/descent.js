@@ -151,14 +151,21 @@ export class DescentScene {
       const last = r.path[r.path.length - 1];
       const lx = clamp(view.px(last.x), 8, view.width - 8), ly = clamp(view.py(last.y), 8, view.height - 8);
       ctx.fillStyle = color;
-      if (r.diverged) {
-        cross(ctx, lx, ly, color);
-        ctx.font = '600 12px system-ui, sans-serif';
-        ctx.textAlign = lx > view.width / 2 ? 'right' : 'left';
-        ctx.textBaseline = ly > view.height / 2 ? 'bottom' : 'top';
-        ctx.fillText(`${OPTIMIZERS[r.name].label} diverged`, lx + (lx > view.width / 2 ? -10 : 10), ly + (ly > view.height / 2 ? -6 : 6));
-      }
+      if (r.diverged) cross(ctx, lx, ly, color);
       else { ctx.beginPath(); ctx.arc(lx, ly, 4.5, 0, 2 * Math.PI); ctx.fill(); }
+    }
+    // The diverged ones, named in a box of their own: their crosses sit on the edge where they left.
+    const gone = this.racers.filter((r) => r.diverged);
+    if (gone.length) {
+      ctx.font = '600 12px system-ui, sans-serif';
+      ctx.textAlign = 'left'; ctx.textBaseline = 'middle';
+      const w = 12 + Math.max(...gone.map((r) => ctx.measureText(`${OPTIMIZERS[r.name].label} diverged at step ${r.losses.length - 1}`).width));
+      ctx.fillStyle = 'rgba(255, 255, 255, 0.88)';
+      ctx.fillRect(8, 8, w + 12, 18 * gone.length + 8);
+      gone.forEach((r, i) => {
+        ctx.fillStyle = OPTIMIZERS[r.name].color;
+        ctx.fillText(`✕ ${OPTIMIZERS[r.name].label} diverged at step ${r.losses.length - 1}`, 14, 21 + 18 * i);
+      });
     }
     const s = this.start;
     ctx.fillStyle = '#1f2430';
@@ -178,7 +185,7 @@ export class DescentScene {
   table() {
     const rows = this.racers.map((r) => {
       const p = r.path[r.path.length - 1], loss = r.losses[r.losses.length - 1];
-      const state = r.diverged ? `<td class="bad">diverged at step ${r.losses.length - 1}</td>` : '<td></td>';
+      const state = r.diverged ? `<td class="bad">diverged</td>` : '<td></td>';
       return `<tr data-opt="${r.name}" data-x="${p.x}" data-y="${p.y}" data-loss="${loss}" data-steps="${r.losses.length - 1}">
         <td><span class="swatch" style="background:${OPTIMIZERS[r.name].color}"></span> ${OPTIMIZERS[r.name].label}</td>
         <td>${formatNumber(loss)}</td><td>(${formatNumber(p.x)}, ${formatNumber(p.y)})</td>${state}</tr>`;
