@@ -63,7 +63,9 @@ async function noErrors({ page, errors }, scene) {
 
 async function shoot(page, scene) {
   const file = join(out, `${scene}.png`);
-  await page.screenshot({ path: file });
+  // The page down to the end of the scene, not the empty window below it.
+  const bottom = await page.evaluate(() => Math.ceil(document.querySelector('.scene:not([hidden])').getBoundingClientRect().bottom) + 20);
+  await page.screenshot({ path: file, clip: { x: 0, y: 0, width: 1280, height: Math.min(860, bottom) } });
   console.log(`     screenshot ${file}`);
 }
 
