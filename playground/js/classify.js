@@ -2,6 +2,7 @@
 // 2-D data set by full-batch steps of the chosen optimizer; the decision boundary is the
 // network's own P(class 1) on a grid, redrawn as it trains.
 import { View, heatmap, classColor, lineChart, formatNumber } from './plot.js';
+import { roundSlider, value } from './sliders.js';
 
 const STEPS_PER_FRAME = 10;
 const GRID = 64;
@@ -12,6 +13,7 @@ export class ClassifyScene {
     this.xg = xg;
     this.running = false;
     this.stepsPerCall = STEPS_PER_FRAME;
+    roundSlider($('c-lr'), 1e-3, 1, 0.05);
     for (const id of ['c-data', 'c-width', 'c-depth', 'c-act', 'c-loss', 'c-opt', 'c-lr']) {
       $(id).addEventListener(id === 'c-width' || id === 'c-depth' || id === 'c-lr' ? 'input' : 'change', () => this.reset());
     }
@@ -25,7 +27,7 @@ export class ClassifyScene {
     return {
       dataset: $('c-data').value, n: 200, noise: 0.1, seed: 0,
       width: +$('c-width').value, depth: +$('c-depth').value, activation: $('c-act').value,
-      loss: $('c-loss').value, optimizer: $('c-opt').value, lr: 10 ** +$('c-lr').value,
+      loss: $('c-loss').value, optimizer: $('c-opt').value, lr: value($('c-lr')),
     };
   }
 

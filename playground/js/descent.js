@@ -2,6 +2,7 @@
 // start. Each racer is an xg.Descent: xgrad's own optimizer stepping a 2-vector parameter whose
 // loss is the chosen function, gradients by backward().
 import { View, heatmap, surfaceColor, lineChart, formatNumber } from './plot.js';
+import { roundSlider, value, setValue } from './sliders.js';
 
 // The part of the plane each function is shown on, where its path starts and a learning rate
 // at which the race is worth watching.
@@ -9,7 +10,7 @@ const FUNCTIONS = {
   quadratic: { box: [-3, 3, -3, 3], start: [-2.5, 2], lr: 0.1 },
   rosenbrock: { box: [-2, 2, -1, 3], start: [-1.5, 2.5], lr: 0.002 },
   saddle: { box: [-2, 2, -2, 2], start: [-1.8, 0.05], lr: 0.05 },
-  beale: { box: [-4.5, 4.5, -4.5, 4.5], start: [1, 2.5], lr: 0.003 },
+  beale: { box: [-4.5, 4.5, -4.5, 4.5], start: [1, 2.5], lr: 0.005 },
 };
 const OPTIMIZERS = {
   sgd: { label: 'SGD', color: '#e8590c', on: true },
@@ -28,6 +29,8 @@ export class DescentScene {
     this.racers = [];
     this.running = false;
     this.stepsPerFrame = STEPS_PER_FRAME;
+    roundSlider($('d-lr'), 1e-4, 2, FUNCTIONS.quadratic.lr);
+    roundSlider($('d-cond'), 1, 100, 10);
     const box = $('d-opts');
     for (const [name, o] of Object.entries(OPTIMIZERS)) {
       const label = document.createElement('label');
@@ -38,7 +41,7 @@ export class DescentScene {
     box.addEventListener('change', () => this.reset());
     $('d-fn').addEventListener('change', () => {
       const f = FUNCTIONS[$('d-fn').value];
-      $('d-lr').value = Math.log10(f.lr);
+      setValue($('d-lr'), f.lr);
       this.start = f.start;
       this.reset();
     });
@@ -57,8 +60,8 @@ export class DescentScene {
   }
 
   get fn() { return $('d-fn').value; }
-  get lr() { return 10 ** +$('d-lr').value; }
-  get conditioning() { return 10 ** +$('d-cond').value; }
+  get lr() { return value($('d-lr')); }
+  get conditioning() { return value($('d-cond')); }
 
   // New racers from the start point; redraws the surface when the function changed.
   reset() {

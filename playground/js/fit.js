@@ -2,6 +2,7 @@
 // beside the closed-form least-squares line. With an outlier, MSE's line swings and MAE's or
 // Huber's barely moves: the primer's lesson on robust losses.
 import { View, formatNumber } from './plot.js';
+import { roundSlider, value } from './sliders.js';
 
 const BOX = [-3, 3, -3, 3];
 const START = [[-2.4, -1.6], [-1.7, -1.5], [-1.1, -0.6], [-0.4, -0.5], [0.2, 0.4], [0.9, 0.5], [1.5, 1.3], [2.2, 1.6]];
@@ -16,6 +17,7 @@ export class FitScene {
     this.running = true;
     this.steps = 0;
     this.view = new View($('f-plot'), ...BOX);
+    roundSlider($('f-lr'), 1e-3, 1, 0.1);
     $('f-loss').addEventListener('change', () => this.rebuild());
     $('f-lr').addEventListener('input', () => this.rebuild());
     $('f-run').addEventListener('click', () => {
@@ -29,7 +31,7 @@ export class FitScene {
     this.rebuild();
   }
 
-  get lr() { return 10 ** +$('f-lr').value; }
+  get lr() { return value($('f-lr')); }
 
   // A new LineFit (the loss or learning rate changed): the fit starts again from w = b = 0.
   rebuild() {

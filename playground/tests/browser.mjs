@@ -87,10 +87,13 @@ function compareWithNative() {
   }
 }
 
-const setRange = (page, id, value) => page.$eval(`#${id}`, (e, v) => {
-  e.value = v;
+// Moves a learning-rate slider to lr, which must be one of its round rates.
+const setRate = (page, id, lr) => page.$eval(`#${id}`, (e, lr) => {
+  const i = JSON.parse(e.dataset.values).indexOf(lr);
+  if (i < 0) throw new Error(`#${e.id} has no rate ${lr}`);
+  e.value = i;
   e.dispatchEvent(new Event('input'));
-}, String(value));
+}, lr);
 
 try {
   // Streaming compilation needs application/wasm; ES modules need a JavaScript type.
@@ -106,7 +109,7 @@ try {
     const { page } = s;
     await page.selectOption('#d-fn', 'quadratic');
     for (const box of await page.$$('#d-opts input')) await box.setChecked((await box.inputValue()) === 'adam');
-    await setRange(page, 'd-lr', Math.log10(0.1));
+    await setRate(page, 'd-lr', 0.1);
     await page.click('#d-run');
     await page.waitForFunction(() => document.getElementById('d-run').textContent === 'Run', null, { timeout: 60000 });
     const adam = await page.$eval('#d-table tr[data-opt=adam]', (r) => ({ x: +r.dataset.x, y: +r.dataset.y, loss: +r.dataset.loss, steps: +r.dataset.steps }));
