@@ -13,6 +13,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "xgrad/core/detail/blas_config.hpp"
 #include "xgrad/core/detail/blas_kernels.hpp"
 
 #if XGRAD_BLAS

@@ -2,6 +2,8 @@
 // OpenBLAS's thread count, for the ops that call BLAS (internal: xgrad.hpp does not include it).
 // OpenBLAS's own declarations come from <cblas.h>, which clashes with xtensor-blas's; these three
 // are all the ops need. A build without BLAS (XGRAD_BLAS=OFF) has no OpenBLAS threads to manage.
+#include "xgrad/core/detail/blas_config.hpp"
+
 #if XGRAD_BLAS
 extern "C" {
 int openblas_get_num_threads(void);

@@ -1,5 +1,6 @@
 #include "xgrad/core/detail/gemm.hpp"
 
+#include "xgrad/core/detail/blas_config.hpp"
 #if XGRAD_BLAS
 #include <cblas.h>
 #endif

@@ -104,8 +104,8 @@ void gemm_blocked(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k,
         pack_a(ta, a, lda, i0, mc, p0, kc, packed_a.data());
         for (std::size_t jp = 0; jp < nc; jp += nr)
           for (std::size_t ip = 0; ip < mc; ip += kMr)
-            tile(kc, packed_a.data() + ip * kc, packed_b.data() + jp * kc, p0 == 0, beta,
-                 c + (i0 + ip) * ldc + j0 + jp, ldc, std::min(kMr, mc - ip), std::min(nr, nc - jp));
+            tile(kc, packed_a.data() + ip * kc, packed_b.data() + jp * kc, p0 == 0, beta, c + (i0 + ip) * ldc + j0 + jp,
+                 ldc, std::min(kMr, mc - ip), std::min(nr, nc - jp));
       }
     }
   }

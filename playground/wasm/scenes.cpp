@@ -3,9 +3,9 @@
 #include <cmath>
 #include <limits>
 #include <numbers>
+#include <xgrad/core/autograd.hpp>
 #include <xgrad/core/error.hpp>
 #include <xgrad/core/factory.hpp>
-#include <xgrad/core/autograd.hpp>
 #include <xgrad/core/graphviz.hpp>
 #include <xgrad/core/ops/elementwise.hpp>
 #include <xgrad/core/ops/indexing.hpp>
@@ -143,8 +143,7 @@ double Descent::value(double x, double y) const {
 std::vector<double> Descent::grid(int nx, int ny, double x0, double x1, double y0, double y1) const {
   check_grid("Descent.grid", nx, ny, x0, x1, y0, y1);
   xg::NoGradGuard no_grad;
-  return f_(grid_coordinate(nx, ny, x0, x1, true), grid_coordinate(nx, ny, y0, y1, false))
-      .to_vector<double>();
+  return f_(grid_coordinate(nx, ny, x0, x1, true), grid_coordinate(nx, ny, y0, y1, false)).to_vector<double>();
 }
 
 // --- LineFit ---------------------------------------------------------------------------------

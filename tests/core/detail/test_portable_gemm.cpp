@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "xgrad/core/detail/blas_config.hpp"
 #include "xgrad/core/detail/portable_gemm.hpp"
 
 #if XGRAD_BLAS
@@ -35,8 +36,8 @@ struct Shape {
 };
 // Around the register tile and its edges, one dimension 1, and past each cache block (m 64,
 // n 256, k 256) by a ragged amount.
-constexpr Shape kShapes[] = {{1, 1, 1},   {1, 9, 3},    {5, 1, 7},     {4, 8, 16},    {7, 13, 5},
-                             {3, 5, 300}, {65, 9, 31},  {33, 257, 17}, {70, 260, 300}, {66, 40, 257}};
+constexpr Shape kShapes[] = {{1, 1, 1},   {1, 9, 3},   {5, 1, 7},     {4, 8, 16},     {7, 13, 5},
+                             {3, 5, 300}, {65, 9, 31}, {33, 257, 17}, {70, 260, 300}, {66, 40, 257}};
 
 template <class T>
 struct Problem {
