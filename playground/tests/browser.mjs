@@ -7,7 +7,7 @@
 // screenshot of each scene to $OUT (default build/playground/screenshots) and prints the
 // measurements; exits non-zero on the first failed check, saying what differed.
 import { chromium } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -74,8 +74,15 @@ async function shoot(page, scene) {
 // (x, y, loss) for a descent, then a grid of values.
 function compareWithNative() {
   const file = join(profile, 'problems.json');
-  writeFileSync(file, JSON.stringify(Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, v.map((p) => p.scene)]))));
-  const native = JSON.parse(execFileSync(nativeProgram, [file], { encoding: 'utf8' }));
+  const scenes = Object.fromEntries(Object.entries(problems).map(([k, v]) => [k, v.map((p) => p.scene)]));
+  // The program also times 100 steps of a classifier: the page's, for the same comparison.
+  scenes.timing = { options: problems.classifier[0].scene.options, steps: 100, repeat: 5 };
+  writeFileSync(file, JSON.stringify(scenes));
+  const run = spawnSync(nativeProgram, [file], { encoding: 'utf8' });
+  if (run.status !== 0) throw new Error(`FAILED: ${nativeProgram} ${file}: ${run.stderr || run.error}`);
+  const native = JSON.parse(run.stdout);
+  measured.native = run.stderr.trim();
+  console.log(`     ${measured.native}`);
   const per = { classifier: 2, descent: 3 };
   for (const kind of ['classifier', 'descent']) {
     problems[kind].forEach((p, i) => {
