@@ -27,5 +27,16 @@ endforeach()
 # emscripten translates to wasm simd128 (the playground's losses match native ones; -mavx does not
 # compile). PUBLIC, like -march=native natively: the instruction set fixes xt::xarray's alignment.
 # Exceptions: emscripten's default catches none, and xgrad reports every bad input by throwing
-# xg::Error, which the bindings hand to JavaScript.
-set(XGRAD_WASM_FLAGS -msimd128 -msse4.2 -fexceptions)
+# xg::Error, which the bindings hand to JavaScript. "wasm": WebAssembly's own exception handling
+# (Chrome 95, Firefox 100, Safari 15.2, Node 17 and later); "js": emscripten's older emulation
+# through JavaScript, which runs everywhere but routes calls that may throw through JS.
+set(XGRAD_WASM_EXCEPTIONS wasm CACHE STRING "How the wasm build catches C++ exceptions: wasm or js")
+set_property(CACHE XGRAD_WASM_EXCEPTIONS PROPERTY STRINGS wasm js)
+if(XGRAD_WASM_EXCEPTIONS STREQUAL "wasm")
+  set(XGRAD_WASM_EH_FLAG -fwasm-exceptions)
+elseif(XGRAD_WASM_EXCEPTIONS STREQUAL "js")
+  set(XGRAD_WASM_EH_FLAG -fexceptions)
+else()
+  message(FATAL_ERROR "xgrad (wasm): XGRAD_WASM_EXCEPTIONS is wasm or js, not ${XGRAD_WASM_EXCEPTIONS}")
+endif()
+set(XGRAD_WASM_FLAGS -msimd128 -msse4.2 ${XGRAD_WASM_EH_FLAG})
