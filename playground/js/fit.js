@@ -130,4 +130,13 @@ function grid(v) {
   ctx.strokeStyle = '#c9ced6';
   ctx.beginPath(); ctx.moveTo(v.px(0), 0); ctx.lineTo(v.px(0), v.height); ctx.stroke();
   ctx.beginPath(); ctx.moveTo(0, v.py(0)); ctx.lineTo(v.width, v.py(0)); ctx.stroke();
+  // Integer ticks along the axes, so w and b in the table can be read off the picture.
+  ctx.fillStyle = '#98a2b3'; ctx.font = '11px system-ui, sans-serif';
+  for (let t = Math.ceil(BOX[0]) + 1; t < BOX[1]; ++t) {
+    if (t === 0) continue;
+    ctx.textAlign = 'center'; ctx.textBaseline = 'top';
+    ctx.fillText(String(t), v.px(t), v.py(0) + 3);
+    ctx.textAlign = 'left'; ctx.textBaseline = 'middle';
+    ctx.fillText(String(t), v.px(0) + 4, v.py(t));
+  }
 }
