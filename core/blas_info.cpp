@@ -1,6 +1,11 @@
 #include "xgrad/core/blas_info.hpp"
 
+#if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
+#define XGRAD_X86 1
+#else
+#define XGRAD_X86 0
+#endif
 
 #include <cstdio>
 #include <cstdlib>
@@ -8,8 +13,10 @@
 #include <ostream>
 #include <sstream>
 
+#include "xgrad/core/detail/blas_config.hpp"
 #include "xgrad/core/detail/blas_kernels.hpp"
 
+#if XGRAD_BLAS
 // OpenBLAS's own declarations come from <cblas.h>, which clashes with xtensor-blas's. The kernel
 // loader is exported by DYNAMIC_ARCH builds only (Debian's are): weak, so that another build links
 // and merely cannot switch.
@@ -20,6 +27,7 @@ int openblas_get_num_threads(void);
 __attribute__((weak)) void gotoblas_dynamic_init(void);
 __attribute__((weak)) void gotoblas_dynamic_quit(void);
 }
+#endif
 
 namespace xgrad {
 namespace detail {
@@ -35,6 +43,9 @@ int kernel_level(std::string_view k) {
 }
 
 int cpu_level() {
+#if !XGRAD_X86
+  return 0;  // no x86 vector levels to tell apart (WebAssembly)
+#else
   __builtin_cpu_init();  // this may run before main, ahead of libgcc's own initialisation
   // __builtin_cpu_supports also checks that the OS saves the wide registers (XCR0).
   const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -44,6 +55,7 @@ int cpu_level() {
     return 3;
   if (avx2) return 2;
   return __builtin_cpu_supports("avx") ? 1 : 0;
+#endif
 }
 
 std::string best_kernels() {
@@ -55,6 +67,9 @@ std::string best_kernels() {
 }
 
 std::string cpu_name() {
+#if !XGRAD_X86
+  return "unknown CPU";
+#else
   unsigned regs[12] = {};
   unsigned top = __get_cpuid_max(0x80000000u, nullptr);
   if (top < 0x80000004u) return "unknown CPU";
@@ -65,14 +80,23 @@ std::string cpu_name() {
   const auto first = name.find_first_not_of(' ');
   const auto last = name.find_last_not_of(' ');
   return first == std::string::npos ? "unknown CPU" : name.substr(first, last - first + 1);
+#endif
 }
 
+#if XGRAD_BLAS
 std::string current_kernels() { return openblas_get_corename(); }
 
 bool can_switch_kernels() { return gotoblas_dynamic_init != nullptr && gotoblas_dynamic_quit != nullptr; }
+#else
+// XGRAD_BLAS=OFF: every product runs core/detail/portable_gemm, which has one kernel.
+std::string current_kernels() { return "portable"; }
+
+bool can_switch_kernels() { return false; }
+#endif
 
 std::string switch_kernels(const std::string& name) {
   if (!can_switch_kernels()) return current_kernels();
+#if XGRAD_BLAS
   // OpenBLAS's loader reads OPENBLAS_CORETYPE; the user's environment is put back afterwards.
   const char* user = std::getenv("OPENBLAS_CORETYPE");
   const std::string saved = user ? user : "";
@@ -86,6 +110,7 @@ std::string switch_kernels(const std::string& name) {
     setenv("OPENBLAS_CORETYPE", saved.c_str(), 1);
   else
     unsetenv("OPENBLAS_CORETYPE");
+#endif
   return current_kernels();
 }
 
@@ -112,6 +137,13 @@ std::string cost(int from, int to) {
 
 KernelChoice choose_blas_kernels(const char* user_coretype) {
   KernelChoice c;
+#if !XGRAD_BLAS
+  // No OpenBLAS to choose kernels for; OPENBLAS_CORETYPE means nothing here.
+  (void)user_coretype;
+  c.loaded = c.kernels = current_kernels();
+  c.chosen_by = "xgrad";
+  return c;
+#endif
   c.loaded = c.kernels = current_kernels();
   c.requested = user_coretype ? user_coretype : "";
   c.chosen_by = user_coretype ? "OPENBLAS_CORETYPE" : "OpenBLAS";
@@ -171,6 +203,7 @@ const KernelChoice& process_kernel_choice() {
 BlasInfo blas_info() {
   const detail::KernelChoice& choice = detail::process_kernel_choice();
   BlasInfo info;
+#if XGRAD_BLAS
   info.library = "OpenBLAS";
   info.config = openblas_get_config();
   // "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH ...": the version is the second word.
@@ -184,6 +217,16 @@ BlasInfo blas_info() {
   info.chosen_by = info.kernels == choice.kernels ? choice.chosen_by : "the program";
   info.cpu = detail::cpu_name();
   info.threads = openblas_get_num_threads();
+#else
+  info.library = "portable";  // core/detail/portable_gemm: the build has no BLAS (XGRAD_BLAS=OFF)
+  info.config = "XGRAD_BLAS=OFF";
+  info.version = "xgrad";
+  info.kernels = detail::current_kernels();
+  info.loaded = choice.loaded;
+  info.chosen_by = choice.chosen_by;
+  info.cpu = detail::cpu_name();
+  info.threads = 1;
+#endif
   return info;
 }
 

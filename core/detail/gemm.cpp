@@ -1,16 +1,21 @@
 #include "xgrad/core/detail/gemm.hpp"
 
+#include "xgrad/core/detail/blas_config.hpp"
+#if XGRAD_BLAS
 #include <cblas.h>
+#endif
 
 #include <algorithm>
 
 #include "xgrad/core/detail/blas_threads.hpp"
 #include "xgrad/core/detail/parallel.hpp"
+#include "xgrad/core/detail/portable_gemm.hpp"
 #include "xgrad/core/detail/small_gemm.hpp"
 
 namespace xgrad::detail {
 
 namespace {
+#if XGRAD_BLAS
 int ld(std::size_t d) { return int(std::max<std::size_t>(1, d)); }
 CBLAS_TRANSPOSE op(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
@@ -22,6 +27,17 @@ void blas(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const d
           const double* b, std::size_t ldb, double beta, double* c, std::size_t ldc) {
   cblas_dgemm(CblasRowMajor, op(ta), op(tb), int(m), int(n), int(k), 1.0, a, ld(lda), b, ld(ldb), beta, c, ld(ldc));
 }
+#else
+// No BLAS in this build (XGRAD_BLAS=OFF, e.g. WebAssembly): the portable kernel takes every product.
+void blas(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const float* a, std::size_t lda,
+          const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
+  portable_gemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
+}
+void blas(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const double* a, std::size_t lda,
+          const double* b, std::size_t ldb, double beta, double* c, std::size_t ldc) {
+  portable_gemm(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc);
+}
+#endif
 
 // A large product is split over xgrad's workers, each block a single-threaded OpenBLAS call, so
 // that OpenBLAS's own threads never run and one pool does all of xgrad's parallel work. OpenBLAS's

@@ -134,7 +134,13 @@ class Workers {
 }  // namespace
 
 std::size_t thread_count() {
+#if XGRAD_BLAS
   return openblas_get_parallel() == 1 ? std::size_t(std::max(1, openblas_get_num_threads())) : 1;
+#else
+  // Without OpenBLAS there is no thread count to follow: one thread (WebAssembly has none to
+  // spare without cross-origin isolation, and then the workers never start).
+  return 1;
+#endif
 }
 
 void run_workers(std::size_t n, const std::function<void(std::size_t)>& job) { Workers::instance().run(n, job); }
