@@ -1,7 +1,7 @@
 // The playground's WebAssembly module: scenes.hpp's classes for JavaScript, through embind.
 // Conversions only: numbers and arrays in, JS objects and Float64Arrays out, and every C++
 // exception (an xg::Error naming the call and the bad value) rethrown as a JS Error. The
-// interface is /work/shared/helpers/playground_api.md (playground/wasm/API.md).
+// interface is playground/wasm/API.md.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 

@@ -76,6 +76,7 @@ Descent::Descent(const std::string& fn, const std::string& optimizer, double lr,
   else if (fn == "rosenbrock") {
     for (const descent::Function& entry : descent::functions())  // examples/descent_paths' own
       if (entry.name == "rosenbrock") f_ = entry.f;
+    if (!f_) fail("Descent", "examples/descent_functions.hpp has no rosenbrock entry");
   } else if (fn == "saddle")
     f_ = [](const xg::Tensor& x, const xg::Tensor& y) { return x * x + y * y * y * y * 0.25 - y * y * 0.5; };
   else if (fn == "beale")

@@ -2,7 +2,7 @@
 // The playground's scenes (playground/index.html) as plain C++ on xgrad: what the page's buttons
 // do, written once. bindings.cpp hands them to JavaScript with embind; natively the same file
 // builds reference.cpp (the numbers the wasm module must reproduce) and tests/playground.
-// The contract with the page is /work/shared/helpers/playground_api.md (copied to API.md here).
+// The contract with the page is playground/wasm/API.md.
 //
 // Every scene holds float64 tensors, so the wasm build (portable gemm) and a native one
 // (OpenBLAS) agree to far better than the 1e-6 the check asks (rounding only differs in the
