@@ -10,7 +10,7 @@
 
 namespace xgrad {
 
-// --- Arithmetic (core/ops/elementwise/arithmetic.cpp)
+// --- Arithmetic (core/ops/elementwise/: arithmetic.cpp tensor-tensor, scalar_arithmetic.cpp, power.cpp)
 // + - * / pow and negation, tensor-tensor (NumPy broadcasting) and tensor-scalar. A scalar takes
 // the tensor's dtype, as a Python number does in PyTorch.
 
@@ -72,7 +72,7 @@ Tensor cos(const Tensor& x);
 Tensor atan(const Tensor& x);
 Tensor atan2(const Tensor& y, const Tensor& x);
 
-// --- Activations (core/ops/elementwise/activation.cpp)
+// --- Activations (core/ops/elementwise/activation.cpp; softmax and log_softmax in softmax.cpp)
 // Activation functions and the (log-)softmax.
 
 Tensor sigmoid(const Tensor& x);
@@ -86,7 +86,7 @@ Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
 Tensor softmax(const Tensor& x, std::int64_t dim);
 Tensor log_softmax(const Tensor& x, std::int64_t dim);
 
-// --- Comparisons, minimum/maximum, where (core/ops/elementwise/compare.cpp)
+// --- Comparisons (core/ops/elementwise/compare.cpp); minimum/maximum, where (select.cpp)
 // Comparisons (no gradient), elementwise minimum/maximum and where. xgrad has no bool dtype: a
 // comparison returns 1 and 0 in its inputs' dtype, so a mask multiplies straight into a float
 // tensor (x * (x > 0)) and an int64 comparison averages after .to(kFloat32).
