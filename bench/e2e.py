@@ -4,7 +4,8 @@ its PyTorch twin in examples/reference/, side by side, three seeds, medians.
 
     /usr/bin/python3 bench/e2e.py [--build-dir build/release] [--seeds 0,1,2] [--trainings a,b,...]
                                   [--xgrad-threads 1,2] [--out bench/results/e2e]
-    (bench/compare --e2e runs this with the release build)
+    (bench/compare --e2e runs this with the release build, which must hold the example programs and
+    blas_info: cmake --build --preset release --target fashion_mnist linear_regression tiny_yolo blas_info)
 
 Trainings and targets:
   linreg   examples/linear_regression (default run: 200 points, 3 features, SGD lr 0.1, 200 steps)
