@@ -1,5 +1,5 @@
-// The bar chart of bench/compare: per workload, PyTorch's time over xgrad's with xgrad on 1 and
-// on 2 threads (log scale; above 1 xgrad is faster), and the goal as a black tick.
+// The bar chart of bench/compare: per workload, the faster peer's (PyTorch or libtorch) time over xgrad's with xgrad on
+// 1 and on 2 threads (log scale; above 1 xgrad is faster), and the goal as a black tick.
 //
 //   compare_chart RESULTS.csv OUT.png      (RESULTS.csv as bench/compare_table.py writes it)
 #include <algorithm>
@@ -62,7 +62,8 @@ std::vector<Row> read(const std::string& path, std::vector<std::string>& thread_
 int main(int argc, char** argv) try {
   std::string results, out;
   cli::Parser cli("compare_chart",
-                  "Draws bench/compare's bar chart: per workload, PyTorch's time over xgrad's on each thread count "
+                  "Draws bench/compare's bar chart: per workload, the faster peer's (PyTorch or libtorch) time over "
+                  "xgrad's on each thread count "
                   "(log scale; above 1 xgrad is faster), and the goal as a black tick.");
   cli.input_file("results", results, "RESULTS.csv as bench/compare_table.py writes it");
   cli.output_file("out", out, "the PNG to write");
@@ -120,7 +121,7 @@ int main(int argc, char** argv) try {
              plot::kBlack);
   }
   img.rect(ax.left, ax.top, ax.left + ax.width + 1, ax.top + ax.height + 1, plot::kBlack);
-  img.text(ax.left, 20, "PyTorch time / xgrad time (W8: peak RSS); black: the goal", plot::kBlack, 2);
+  img.text(ax.left, 20, "faster of PyTorch, libtorch / xgrad (W8: peak RSS); black: the goal", plot::kBlack, 2);
   std::vector<std::pair<std::string, plot::Color>> legend;
   for (std::size_t t = 0; t < threads.size(); ++t) legend.push_back({"xgrad on " + threads[t], plot::kPalette[t % 7]});
   plot::legend(img, ax.left + 10, 46, legend);
