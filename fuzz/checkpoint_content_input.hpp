@@ -164,10 +164,12 @@ class Bytes {
 // Values that break counters and arithmetic, by dtype; a byte indexes them, past the end a
 // value is taken from the next 8 bytes as they are.
 inline std::int64_t hostile_int(Bytes& in, std::int64_t current) {
-  constexpr std::int64_t big = std::numeric_limits<std::int64_t>::max(), small = std::numeric_limits<std::int64_t>::min();
-  const std::int64_t table[] = {0,     1,         -1,        2,         current + 1, current - 1, current * 2,
-                                small, big,       big - 1,   1ll << 31, 1ll << 32,   1ll << 33,   1ll << 40,
-                                1ll << 62, -(1ll << 62), 312, 313,     current + 2, 0x7fffffffll};
+  constexpr std::int64_t big = std::numeric_limits<std::int64_t>::max(),
+                         small = std::numeric_limits<std::int64_t>::min();
+  const std::int64_t table[] = {
+      0,   1,       -1,          2,           current + 1, current - 1, current * 2, small,
+      big, big - 1, 1ll << 31,   1ll << 32,   1ll << 33,   1ll << 40,   1ll << 62,   -(1ll << 62),
+      312, 313,     current + 2, 0x7fffffffll};
   const std::uint8_t k = in.u8();
   if (k < std::size(table)) return table[k];
   return std::int64_t(in.u64());
@@ -303,12 +305,8 @@ inline void mutate(RawCheckpoint& c, Bytes& in) {
     case 2:  // another dtype
       convert(e, std::array<const char*, 3>{"F32", "F64", "I64"}[in.u8() % 3]);
       break;
-    case 3:
-      reshape(e, in);
-      break;
-    case 4:
-      c.erase(it);
-      break;
+    case 3: reshape(e, in); break;
+    case 4: c.erase(it); break;
     case 5: {  // a copy under a name the trainers know, or renamed
       RawEntry copy = e;
       const std::string name = kExtraNames[in.u8() % std::size(kExtraNames)];
@@ -374,9 +372,9 @@ inline void check_plausible(const char* trainer, const xg::StateDict& d) {
     if (name.starts_with("optimizer.state.") && e.dtype != "I64")
       for (std::size_t i = 0; i < numel(e); ++i) {
         const double v = get(e, i);
-        if (!std::isfinite(v) || ((ends_with(name, "exp_avg_sq") || ends_with(name, "square_avg") ||
-                                   ends_with(name, "max_exp_avg_sq")) &&
-                                  v < 0))
+        if (!std::isfinite(v) ||
+            ((ends_with(name, "exp_avg_sq") || ends_with(name, "square_avg") || ends_with(name, "max_exp_avg_sq")) &&
+             v < 0))
           finding(std::string(trainer) + ": accepted a checkpoint whose '" + name + "' holds " + std::to_string(v));
       }
     if ((name.starts_with("optimizer.param_groups.") && ends_with(name, ".lr")) ||
@@ -406,7 +404,8 @@ inline void check_plausible(const char* trainer, const xg::StateDict& d) {
   const std::uint64_t first = draws.bits();
   bool varies = false;
   for (int i = 0; i < 16; ++i) varies = varies || draws.bits() != first;
-  if (!varies) finding(std::string(trainer) + ": accepted an RNG state that draws " + std::to_string(first) + " forever");
+  if (!varies)
+    finding(std::string(trainer) + ": accepted an RNG state that draws " + std::to_string(first) + " forever");
 }
 
 // The resume protocol every trainer goes through. `make` builds a fresh trainer of the run the
@@ -446,8 +445,8 @@ void resume(const char* name, const std::function<std::unique_ptr<Trainer>()>& m
 // --- the trainers, each in a few configurations -------------------------------------------------
 
 struct Data {
-  xg::Tensor x, y;                    // linear regression: (40, 2) float64, (40)
-  xg::Tensor images, labels;          // classifier: (24, 6) float32, (24) int64 of 3 classes
+  xg::Tensor x, y;                                  // linear regression: (40, 2) float64, (40)
+  xg::Tensor images, labels;                        // classifier: (24, 6) float32, (24) int64 of 3 classes
   std::shared_ptr<xg::data::ShapesDataset> shapes;  // tiny YOLO: 12 images of 32x32
 };
 
@@ -489,9 +488,8 @@ const YoloRun kYoloRuns[] = {{2, 4, 0.0}, {3, 5, 1e-4}};
 
 inline std::unique_ptr<xtr::LinearRegressionTrainer> make_regression(const RegressionRun& r) {
   auto model = std::make_shared<xm::LinearRegression>(2);
-  return std::make_unique<xtr::LinearRegressionTrainer>(model, data().x, data().y,
-                                                        xtr::LinearRegressionTrainerOptions{.optimizer = r.optimizer,
-                                                                                            .lr = 0.05});
+  return std::make_unique<xtr::LinearRegressionTrainer>(
+      model, data().x, data().y, xtr::LinearRegressionTrainerOptions{.optimizer = r.optimizer, .lr = 0.05});
 }
 
 inline std::unique_ptr<xtr::ClassifierTrainer> make_classifier(const ClassifierRun& r) {
@@ -519,8 +517,9 @@ inline xtr::BatchFn yolo_batches() {
 
 inline std::unique_ptr<xtr::TinyYoloTrainer> make_yolo(const YoloRun& r) {
   return std::make_unique<xtr::TinyYoloTrainer>(
-      yolo_config(), xtr::TinyYoloTrainOptions{.epochs = r.epochs, .batch_size = r.batch_size, .lr = 3e-3,
-                                               .weight_decay = r.weight_decay, .seed = 5},
+      yolo_config(),
+      xtr::TinyYoloTrainOptions{
+          .epochs = r.epochs, .batch_size = r.batch_size, .lr = 3e-3, .weight_decay = r.weight_decay, .seed = 5},
       data().shapes->size(), yolo_batches());
 }
 
@@ -582,15 +581,14 @@ inline const std::vector<Subject>& subjects() {
     }
     for (const YoloRun& r : kYoloRuns) {
       auto make = [r] { return make_yolo(r); };
-      s.push_back({"TinyYoloTrainer/" + std::to_string(r.epochs) + "x" + std::to_string(r.batch_size),
-                   [make](const xg::StateDict& d) {
-                     resume<xtr::TinyYoloTrainer>("TinyYoloTrainer", make, d, train_yolo);
-                   },
-                   [make] {
-                     auto t = make();
-                     for (std::int64_t i = 0; i < t->steps_per_epoch() + 1; ++i) t->step();
-                     return t->state_dict();
-                   }});
+      s.push_back(
+          {"TinyYoloTrainer/" + std::to_string(r.epochs) + "x" + std::to_string(r.batch_size),
+           [make](const xg::StateDict& d) { resume<xtr::TinyYoloTrainer>("TinyYoloTrainer", make, d, train_yolo); },
+           [make] {
+             auto t = make();
+             for (std::int64_t i = 0; i < t->steps_per_epoch() + 1; ++i) t->step();
+             return t->state_dict();
+           }});
     }
     return s;
   }();

@@ -110,14 +110,25 @@ std::vector<float> small_training(std::uint64_t seed) {
 const std::map<std::string, std::function<std::string()>> kCases = {
     // --- factories and shapes
     {"ragged_3d_overflow",
-     [] { return values(xg::tensor({{{1., 2.}}, {{3.}, {4., 5.}}})); }},
-    {"ragged_2d_short_first", [] { return values(xg::tensor({{1.}, {2., 3., 4.}})); }},
-    {"ragged_2d_short_last", [] { return values(xg::tensor({{1., 2.}, {3.}})); }},
-    {"zeros_2^62x4", [] { return values(xg::zeros({std::size_t(1) << 62, 4})); }},
+     [] {
+       return values(xg::tensor({{{1., 2.}}, {{3.}, {4., 5.}}}));
+     }},
+    {"ragged_2d_short_first",
+     [] {
+       return values(xg::tensor({{1.}, {2., 3., 4.}}));
+     }},
+    {"ragged_2d_short_last",
+     [] {
+       return values(xg::tensor({{1., 2.}, {3.}}));
+     }},
+    {"zeros_2^62x4",
+     [] {
+       return values(xg::zeros({std::size_t(1) << 62, 4}));
+     }},
     {"randint_full_int64_range",
      [] {
-       const xg::Tensor t = xg::randint(std::numeric_limits<std::int64_t>::min(),
-                                        std::numeric_limits<std::int64_t>::max(), {4});
+       const xg::Tensor t =
+           xg::randint(std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(), {4});
        return "clean: drew " + values(t) + " (every int64 is in range)";
      }},
     {"arange_0_1e30", [] { return values(xg::arange(0, 1e30)); }},
@@ -125,15 +136,16 @@ const std::map<std::string, std::function<std::string()>> kCases = {
     // --- safetensors
     {"safetensors_shape_2^96_zero_size",
      [] {
-       const xg::StateDict d = xg::load_bytes(
-           safetensors("\"t\":{\"dtype\":\"F32\",\"shape\":[0,4294967296,4294967296,4294967296],\"data_offsets\":[0,0]}"));
+       const xg::StateDict d = xg::load_bytes(safetensors(
+           "\"t\":{\"dtype\":\"F32\",\"shape\":[0,4294967296,4294967296,4294967296],\"data_offsets\":[0,0]}"));
        return "loaded " + values(d.at("t"));
      }},
     {"safetensors_1M_zero_size_entries",
      [] {
        std::string entries;
        for (int i = 0; i < 1000000; ++i)
-         entries += (i ? ",\"" : "\"") + std::to_string(i) + "\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}";
+         entries +=
+             (i ? ",\"" : "\"") + std::to_string(i) + "\":{\"dtype\":\"F32\",\"shape\":[0],\"data_offsets\":[0,0]}";
        const xg::StateDict d = xg::load_bytes(safetensors(entries));
        return "clean: loaded " + std::to_string(d.size()) + " entries";
      }},
@@ -142,8 +154,8 @@ const std::map<std::string, std::function<std::string()>> kCases = {
      [] {
        xg::Tensor p = xg::zeros({2}).requires_grad_();
        xg::optim::SGD opt({p}, {.lr = 0.1, .momentum = 0.9});
-       xg::optim::OneCycleLR s(opt, {.max_lr = 0.1, .epochs = std::numeric_limits<std::int64_t>::max(),
-                                     .steps_per_epoch = 2});
+       xg::optim::OneCycleLR s(
+           opt, {.max_lr = 0.1, .epochs = std::numeric_limits<std::int64_t>::max(), .steps_per_epoch = 2});
        return std::string("accepted");
      }},
     {"steplr_gamma_-1",
@@ -213,16 +225,15 @@ const std::map<std::string, std::function<std::string()>> kCases = {
        y.backward({}, true);
        std::thread([&] { y.backward({}, true); }).join();
        const auto& g = w.grad().data<double>();
-       if (g(0) != 8 || g(1) != 12) wrong("w.grad after two backward passes is [", g(0), " ", g(1), "], expected [8 12]");
+       if (g(0) != 8 || g(1) != 12)
+         wrong("w.grad after two backward passes is [", g(0), " ", g(1), "], expected [8 12]");
        return std::string("clean: w.grad [8 12] after a second backward from another thread");
      }},
     {"anomaly_guard_across_threads",
      [] {
        xg::AnomalyGuard on;
        bool seen_on = true;
-       std::thread([&] {
-         xg::AnomalyGuard off(false);
-       }).join();
+       std::thread([&] { xg::AnomalyGuard off(false); }).join();
        seen_on = xg::is_anomaly_enabled();
        if (!seen_on) wrong("a guard leaving in another thread turned anomaly mode off in this one");
        return std::string("clean: anomaly mode is per thread");
@@ -253,8 +264,14 @@ const std::map<std::string, std::function<std::string()>> kCases = {
      }},
     {"csv_value_1e400", [] { return "parsed " + std::to_string(xg::data::parse_csv("x\n1e400\n").values.at(0)); }},
     {"csv_plus_minus_2", [] { return "parsed " + std::to_string(xg::data::parse_csv("x\n+-2\n").values.at(0)); }},
-    {"idx_images_10x10", [] { return "loaded " + std::to_string(fashion_pair({3, 10, 10}).images.numel()); }},
-    {"idx_images_1x784", [] { return "loaded " + std::to_string(fashion_pair({3, 1, 784}).images.numel()); }},
+    {"idx_images_10x10",
+     [] {
+       return "loaded " + std::to_string(fashion_pair({3, 10, 10}).images.numel());
+     }},
+    {"idx_images_1x784",
+     [] {
+       return "loaded " + std::to_string(fashion_pair({3, 1, 784}).images.numel());
+     }},
 };
 
 }  // namespace
