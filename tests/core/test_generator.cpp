@@ -1,6 +1,6 @@
 // core/generator.cpp: a generator state from a checkpoint is refused unless the Mersenne Twister
-// can run from it (issue 17: "an all-zero RNG state" loaded silently; the fuzz target
-// the check added then looked at all 313 words, so zeros with a non-zero position word still
+// can run from it (issue 17: "an all-zero RNG state" loaded silently; the check added then looked
+// at all 313 words, so zeros with a non-zero position word still
 // loaded: seen while writing the RNG oracle of fuzz/fuzz_checkpoint_content).
 #include <gtest/gtest.h>
 
