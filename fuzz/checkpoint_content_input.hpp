@@ -15,12 +15,13 @@
 // Findings (std::abort with a message on stderr; libFuzzer keeps the input):
 //   - a crash, a sanitizer report, an exception that is not xg::Error, a hang or OOM (libFuzzer);
 //   - an accepted checkpoint whose own re-save does not load back, or loads to other bits;
-//   - an accepted checkpoint that leaves impossible state: a counter out of its run's range,
-//     optimizer state non-finite or a negative average of squares, history values out of range,
-//     a generator that draws one number forever;
 //   - training on from an accepted checkpoint throwing anything but xg::Error.
-// With XGRAD_FUZZ_ATOMIC=1 also: a refused checkpoint that changed the trainer (a load must check
-// everything before it changes anything). Off by default: see fuzz/RESULTS.md.
+// Soft findings (printed once per kind, the run goes on; XGRAD_FUZZ_STRICT=1 makes them abort):
+//   - an accepted checkpoint that leaves impossible state: optimizer state non-finite or a
+//     negative average of squares, a rate that is not finite and >= 0, history values out of
+//     range, step counters that disagree (Adam's step, the scheduler's, the trainer's), a
+//     generator that draws one number forever;
+//   - a refused checkpoint that changed the trainer (a load must check everything first).
 //
 // fuzz_checkpoint_content.cpp hands it to libFuzzer; tests/train/test_fuzz_corpus.cpp replays the
 // corpus and past findings through it; XGRAD_FUZZ_WRITE_SEEDS=<dir> writes the seed corpus.
@@ -29,6 +30,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -41,7 +43,9 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -365,47 +369,92 @@ inline bool ends_with(const std::string& s, std::string_view tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }
 
+// A finding about what an accepted (or refused) checkpoint left, rather than a fault: printed once
+// per `kind` and the run goes on, so that one run lists them all; XGRAD_FUZZ_STRICT=1 makes them
+// abort like the others (to keep a reproducer).
+inline void soft_finding(const std::string& kind, const std::string& what) {
+  static const bool strict = std::getenv("XGRAD_FUZZ_STRICT") != nullptr;
+  static std::set<std::string> seen;
+  if (strict) finding(what);
+  if (seen.insert(kind).second) {
+    std::fprintf(stderr, "fuzz_checkpoint_content SOFT FINDING [%s]: %s\n", kind.c_str(), what.c_str());
+    std::fflush(stderr);
+  }
+}
+
+inline std::string key_pattern(const std::string& name) {  // "optimizer.state.3.exp_avg" -> "optimizer.state.N.exp_avg"
+  std::string out;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if (std::isdigit(static_cast<unsigned char>(name[i]))) {
+      while (i + 1 < name.size() && std::isdigit(static_cast<unsigned char>(name[i + 1]))) ++i;
+      out += 'N';
+    } else {
+      out += name[i];
+    }
+  }
+  return out;
+}
+
+inline std::optional<double> scalar_of(const RawCheckpoint& c, const std::string& name) {
+  const auto it = c.find(name);
+  if (it == c.end() || numel(it->second) != 1) return std::nullopt;
+  return get(it->second, 0);
+}
+
 // What every trainer's checkpoint promises once loaded (issue 17 item 4), checked on its re-save.
 inline void check_plausible(const char* trainer, const xg::StateDict& d) {
-  for (const auto& [name, t] : d) {
-    const RawEntry e = to_raw({{name, t}}).begin()->second;
-    if (name.starts_with("optimizer.state.") && e.dtype != "I64")
-      for (std::size_t i = 0; i < numel(e); ++i) {
-        const double v = get(e, i);
-        if (!std::isfinite(v) ||
-            ((ends_with(name, "exp_avg_sq") || ends_with(name, "square_avg") || ends_with(name, "max_exp_avg_sq")) &&
-             v < 0))
-          finding(std::string(trainer) + ": accepted a checkpoint whose '" + name + "' holds " + std::to_string(v));
-      }
+  const RawCheckpoint c = to_raw(d);
+  const auto bad = [&](const std::string& name, const std::string& what) {
+    soft_finding(std::string(trainer) + " " + key_pattern(name),
+                 std::string(trainer) + ": accepted a checkpoint whose '" + name + "' " + what);
+  };
+  const auto values = [](const RawEntry& e) {
+    std::vector<double> v(numel(e));
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = get(e, i);
+    return v;
+  };
+  const std::optional<double> global = scalar_of(c, "progress.global_step");
+  for (const auto& [name, e] : c) {
+    const std::vector<double> v = values(e);
+    const auto any = [&](auto pred) { return std::find_if(v.begin(), v.end(), pred) != v.end(); };
+    const bool squares = ends_with(name, "exp_avg_sq") || ends_with(name, "square_avg");
+    if (name.starts_with("optimizer.state.") && ends_with(name, ".step")) {
+      if (global && v.size() == 1 && v[0] != *global)
+        bad(name, "is " + std::to_string(v[0]) + " at global step " + std::to_string(*global));
+    } else if (name.starts_with("optimizer.state.")) {
+      if (any([&](double x) { return !std::isfinite(x) || (squares && x < 0); }))
+        bad(name, squares ? "is not finite and >= 0" : "is not finite");
+    }
     if ((name.starts_with("optimizer.param_groups.") && ends_with(name, ".lr")) ||
         name.starts_with("scheduler.base_lrs") || name.starts_with("scheduler.last_lr"))
-      for (std::size_t i = 0; i < numel(e); ++i)
-        if (!(std::isfinite(get(e, i)) && get(e, i) >= 0))
-          finding(std::string(trainer) + ": accepted a checkpoint whose rate '" + name + "' is " +
-                  std::to_string(get(e, i)));
-    if (name == "history.test_accuracy")
-      for (std::size_t i = 0; i < numel(e); ++i)
-        if (!(get(e, i) >= 0 && get(e, i) <= 1))
-          finding(std::string(trainer) + ": accepted a test accuracy of " + std::to_string(get(e, i)));
-    if (name == "history.seconds" || name == "progress.seconds" || name == "history.grad_norm")
-      for (std::size_t i = 0; i < numel(e); ++i)
-        if (!(std::isfinite(get(e, i)) && get(e, i) >= 0))
-          finding(std::string(trainer) + ": accepted '" + name + "' = " + std::to_string(get(e, i)));
-    if (name.starts_with("history.") && ends_with(name, "loss"))
-      for (std::size_t i = 0; i < numel(e); ++i)
-        if (std::isnan(get(e, i)))
-          finding(std::string(trainer) + ": accepted a NaN in '" + name + "' at " + std::to_string(i));
+      if (any([](double x) { return !(std::isfinite(x) && x >= 0); })) bad(name, "is not a rate >= 0");
+    if (name == "history.test_accuracy" && any([](double x) { return !(x >= 0 && x <= 1); }))
+      bad(name, "is outside [0, 1]");
+    if ((name == "history.seconds" || name == "progress.seconds" || name == "history.grad_norm" ||
+         name == "history.train_loss" || name == "history.test_loss" || name == "progress.loss_sum") &&
+        any([](double x) { return !(std::isfinite(x) && x >= 0); }))
+      bad(name, "is not finite and >= 0");
+    // A regression's history may end in the step that diverged, and only there.
+    if (name == "history.loss" && !v.empty() &&
+        std::any_of(v.begin(), v.end() - 1, [](double x) { return std::isnan(x); }))
+      bad(name, "holds a NaN before its last step");
   }
-  // The generator: a copy must not draw one number forever (a state that is zero where the
-  // Mersenne Twister reads it).
+  // The scheduler counts the same steps as the trainer: epochs (cosine) or optimizer steps (one-cycle).
+  if (const auto last = scalar_of(c, "scheduler.last_epoch")) {
+    const auto epochs = scalar_of(c, "progress.epochs_done");
+    if (std::string(trainer) == "TinyYoloTrainer" && global && *last != *global)
+      bad("scheduler.last_epoch", "is " + std::to_string(*last) + " at global step " + std::to_string(*global));
+    if (std::string(trainer) == "ClassifierTrainer" && epochs && *last != *epochs)
+      bad("scheduler.last_epoch", "is " + std::to_string(*last) + " after " + std::to_string(*epochs) + " epochs");
+  }
+  // The generator: a copy must not draw one number forever.
   xg::Generator g;
   g.set_state(xg::get_rng_state());
   xg::Generator::Draws draws(g);
   const std::uint64_t first = draws.bits();
   bool varies = false;
   for (int i = 0; i < 16; ++i) varies = varies || draws.bits() != first;
-  if (!varies)
-    finding(std::string(trainer) + ": accepted an RNG state that draws " + std::to_string(first) + " forever");
+  if (!varies) bad("rng", "draws " + std::to_string(first) + " forever");
 }
 
 // The resume protocol every trainer goes through. `make` builds a fresh trainer of the run the
@@ -413,16 +462,17 @@ inline void check_plausible(const char* trainer, const xg::StateDict& d) {
 template <class Trainer>
 void resume(const char* name, const std::function<std::unique_ptr<Trainer>()>& make, const xg::StateDict& file,
             const std::function<void(Trainer&)>& train_on) {
-  static const bool atomic = std::getenv("XGRAD_FUZZ_ATOMIC") != nullptr;
   std::unique_ptr<Trainer> t = make();
-  xg::StateDict before;
-  if (atomic) before = t->state_dict();
+  const xg::StateDict before = t->state_dict();
   try {
     t->load_state_dict(file);
   } catch (const xg::Error&) {
+    // A load checks everything before it changes anything: a refused file leaves the trainer
+    // (and the global generator, in its checkpoint as "rng") as it was.
     std::string which;
-    if (atomic && !bitwise_equal(before, t->state_dict(), &which))
-      finding(std::string(name) + ": a refused checkpoint changed the trainer's '" + which + "'");
+    if (!bitwise_equal(before, t->state_dict(), &which))
+      soft_finding(std::string(name) + " partial load " + key_pattern(which),
+                   std::string(name) + ": a refused checkpoint changed the trainer's '" + which + "'");
     return;
   }
   const xg::StateDict saved = t->state_dict();
