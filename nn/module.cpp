@@ -117,7 +117,9 @@ NamedTensors Module::collect(bool parameters, bool recurse, bool unique) const {
   for (const auto& [prefix, m] : modules)
     for (const auto& [name, t] : parameters ? m->parameters_ : m->buffers_) {
       if (unique) {
-        if (std::any_of(seen.begin(), seen.end(), [&](const Tensor& s) { return s.is_same(t); })) continue;
+        // Named, not the structured binding itself: clang 14 (the fuzz preset) cannot capture those.
+        const Tensor& tensor = t;
+        if (std::any_of(seen.begin(), seen.end(), [&](const Tensor& s) { return s.is_same(tensor); })) continue;
         seen.push_back(t);
       }
       out.emplace_back(prefix.empty() ? name : prefix + "." + name, t);
