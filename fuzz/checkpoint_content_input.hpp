@@ -573,6 +573,12 @@ inline std::unique_ptr<xtr::TinyYoloTrainer> make_yolo(const YoloRun& r) {
       data().shapes->size(), yolo_batches());
 }
 
+inline xm::Evaluation evaluation(double loss, double accuracy) {
+  xm::Evaluation e;
+  e.loss = loss, e.accuracy = accuracy;
+  return e;
+}
+
 inline void train_regression(xtr::LinearRegressionTrainer& t) {
   for (int i = 0; i < 2; ++i) t.step();
 }
@@ -580,7 +586,7 @@ inline void train_regression(xtr::LinearRegressionTrainer& t) {
 inline void train_classifier(xtr::ClassifierTrainer& t) {
   for (int i = 0; i < 3; ++i) {
     if (t.epoch_finished())
-      t.end_epoch({.loss = 1.0, .accuracy = 0.5});
+      t.end_epoch(evaluation(1.0, 0.5));
     else
       t.step();
   }
@@ -624,7 +630,7 @@ inline const std::vector<Subject>& subjects() {
                      auto t = make();
                      // One epoch and a bit: history, a scheduler that moved, mid-epoch order.
                      while (!t->epoch_finished()) t->step();
-                     t->end_epoch({.loss = 0.9, .accuracy = 0.4});
+                     t->end_epoch(evaluation(0.9, 0.4));
                      t->step();
                      return t->state_dict();
                    }});
