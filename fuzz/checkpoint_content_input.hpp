@@ -91,7 +91,8 @@ inline RawCheckpoint to_raw(const xg::StateDict& dict) {
   RawCheckpoint out;
   for (const auto& [name, t] : dict) {
     RawEntry e;
-    e.shape.assign(t.shape().begin(), t.shape().end());
+    const xg::Shape shape = t.shape();  // by value: begin() and end() of one copy
+    e.shape.assign(shape.begin(), shape.end());
     const auto copy = [&](const auto& a) {
       e.bytes.assign(reinterpret_cast<const char*>(a.data()), a.size() * sizeof(*a.data()));
     };
