@@ -171,10 +171,14 @@ class Bytes {
 inline std::int64_t hostile_int(Bytes& in, std::int64_t current) {
   constexpr std::int64_t big = std::numeric_limits<std::int64_t>::max(),
                          small = std::numeric_limits<std::int64_t>::min();
+  // The neighbours of the current value wrap (unsigned arithmetic): the harness itself must not overflow.
+  const auto near = [&](std::uint64_t times, std::uint64_t plus) {
+    return std::bit_cast<std::int64_t>(std::bit_cast<std::uint64_t>(current) * times + plus);
+  };
   const std::int64_t table[] = {
-      0,   1,       -1,          2,           current + 1, current - 1, current * 2, small,
-      big, big - 1, 1ll << 31,   1ll << 32,   1ll << 33,   1ll << 40,   1ll << 62,   -(1ll << 62),
-      312, 313,     current + 2, 0x7fffffffll};
+      0,   1,       -1,         2,           near(1, 1), near(1, ~0ull), near(2, 0), small,
+      big, big - 1, 1ll << 31,  1ll << 32,   1ll << 33,  1ll << 40,      1ll << 62,  -(1ll << 62),
+      312, 313,     near(1, 2), 0x7fffffffll};
   const std::uint8_t k = in.u8();
   if (k < std::size(table)) return table[k];
   return std::int64_t(in.u64());
@@ -344,7 +348,7 @@ inline void mutate(RawCheckpoint& c, Bytes& in) {
         const std::size_t i = std::size_t(in.u64() % n);
         const int delta = int(in.u8() % 9) - 4;
         if (e.dtype == "I64")
-          put_bits(e, i, std::uint64_t(std::int64_t(get(e, i)) + delta));
+          put_bits(e, i, bits_at(e, i) + std::uint64_t(std::int64_t(delta)));
         else if (e.dtype == "F64")
           put_bits(e, i, std::bit_cast<std::uint64_t>(get(e, i) + delta));
         else
