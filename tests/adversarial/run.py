@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import struct
@@ -122,10 +123,10 @@ class Ctx:
     def run(self, cmd, timeout=300, fsize_kib=None, cwd=None):
         def limit():
             if fsize_kib is not None:
-                import resource
                 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
                 resource.setrlimit(resource.RLIMIT_FSIZE, (fsize_kib * 1024, fsize_kib * 1024))
         start = time.time()
+        cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:
             p = subprocess.run(cmd, capture_output=True, text=True, errors="replace", timeout=timeout,
                                preexec_fn=limit, cwd=cwd)
@@ -134,8 +135,10 @@ class Ctx:
             r = Result(None, (e.stdout or b"").decode(errors="replace") if isinstance(e.stdout, bytes) else (e.stdout or ""),
                        (e.stderr or b"").decode(errors="replace") if isinstance(e.stderr, bytes) else (e.stderr or ""),
                        time.time() - start)
+        cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        r.cpu = cpu1.ru_utime - cpu0.ru_utime + cpu1.ru_stime - cpu0.ru_stime
         if self.verbose:
-            print("   $", " ".join(map(str, cmd)), "->", r.rc, "in %.1f s" % r.seconds)
+            print("   $", " ".join(map(str, cmd)), "->", r.rc, "in %.1f s (%.1f s of CPU)" % (r.seconds, r.cpu))
             print("     ", (r.out + r.err).strip().replace("\n", "\n      ")[-800:])
         return r
 
@@ -154,7 +157,7 @@ class Ctx:
 
 class Result:
     def __init__(self, rc, out, err, seconds):
-        self.rc, self.out, self.err, self.seconds = rc, out, err, seconds
+        self.rc, self.out, self.err, self.seconds, self.cpu = rc, out, err, seconds, 0.0
 
     @property
     def text(self):
@@ -323,8 +326,8 @@ def lr_resume(c, d, *extra):
     return c.run([c.bin("linear_regression"), "--out", str(d), "--resume", "--steps", "60", *extra])
 
 
-def fm_resume(c, d, *extra):
-    return c.run([c.bin("fashion_mnist"), "--out", str(d), "--resume", *FM_SMALL, "--epochs", "2", *extra])
+def fm_resume(c, d, *extra, epochs="2"):
+    return c.run([c.bin("fashion_mnist"), "--out", str(d), "--resume", *FM_SMALL, "--epochs", epochs, *extra])
 
 
 @case("linear_regression --resume: a NaN in history.loss", "silent wrong", "program")
@@ -367,7 +370,7 @@ def _(c):
     d = c.fresh("lr50", "linear_regression", "--steps", "50")
     edit_raw(d / "checkpoint.safetensors",
              lambda t: t.__setitem__("model.linear.weight", ["F64", [1, 2], t["model.linear.weight"][2][:16]]))
-    return refused(lr_resume(c, d), "model.linear.weight", vague=["broadcast_error", "DEBUG"])
+    return refused(lr_resume(c, d), "linear.weight", vague=["broadcast_error", "DEBUG"])
 
 
 @case("fashion_mnist --resume: NaN scheduler base rate (cosine)", "silent wrong", "program")
@@ -397,7 +400,7 @@ def _(c):
     d = c.fresh("fm_mid", "fashion_mnist", *FM_SMALL, "--epochs", "2", "--checkpoint-every", "5")
     # The last checkpoint is at the end; make one mid-epoch by hand: in_epoch 1 at step 70.
     edit(d / "checkpoint.safetensors", progress__in_epoch=lambda v: [1], progress__step_in_epoch=lambda v: [70])
-    return refused(fm_resume(c, d, "--epochs", "3"), "inconsistent progress")
+    return refused(fm_resume(c, d, epochs="3"), "inconsistent progress")
 
 
 for how in ["duplicates", "all zeros"]:
@@ -406,7 +409,7 @@ for how in ["duplicates", "all zeros"]:
         d = c.fresh("yolo1", "tiny_yolo", *YOLO_SMALL, "--epochs", "1")
         fn = (lambda v: [v[0]] + v[:-1]) if how == "duplicates" else (lambda v: [0] * len(v))
         edit(d / "checkpoint.safetensors", progress__order=fn)
-        return refused(c.run([c.bin("tiny_yolo"), "--out", str(d), *YOLO_SMALL, "--epochs", "2", "--resume"]),
+        return refused(c.run([c.bin("tiny_yolo"), "--out", str(d), *YOLO_SMALL, "--epochs", "1", "--resume"]),
                        "order", vague=["ShapesDataset::images"])
 
 
@@ -414,7 +417,7 @@ for how in ["duplicates", "all zeros"]:
 def _(c):
     d = c.fresh("yolo1", "tiny_yolo", *YOLO_SMALL, "--epochs", "1")
     (d / "metrics.csv").write_text("epoch,x\n1,abc\n")
-    return refused(c.run([c.bin("tiny_yolo"), "--out", str(d), *YOLO_SMALL, "--epochs", "2", "--resume"]),
+    return refused(c.run([c.bin("tiny_yolo"), "--out", str(d), *YOLO_SMALL, "--epochs", "1", "--resume"]),
                    "metrics.csv line 2", vague=["stod"])
 
 
@@ -461,17 +464,20 @@ for dims, label in [([50, 10, 10], "10x10"), ([50, 1, 784], "1x784")]:
 
 @case("tiny_yolo: metrics.csv on a full disk, then resumed with space", "data loss", "program")
 def _(c):
-    d = c.fresh("yolo1", "tiny_yolo", *YOLO_SMALL, "--epochs", "1")
-    before = (d / "metrics.csv").read_bytes()
-    r = c.run([c.bin("tiny_yolo"), "--out", str(d), *YOLO_SMALL, "--epochs", "2", "--resume"], fsize_kib=1)
-    now = (d / "metrics.csv").read_bytes() if (d / "metrics.csv").exists() else b""
+    d = c.work / "yolo_full"
+    r = c.run([c.bin("tiny_yolo"), "--out", str(d), *YOLO_SMALL, "--epochs", "2"], fsize_kib=1)
     if fault(r):
         return fault(r), last_line(r)
     if r.rc == 0:
-        return "data loss", "exit 0 with writes failing"
-    if not now.startswith(before):
-        return "data loss", "metrics.csv lost rows it had"
-    return "clean", last_line(r)
+        return "data loss", "exit 0 with every write over 1 KiB failing"
+    # Space again: the resumed run must end with a row for each epoch.
+    r = c.run([c.bin("tiny_yolo"), "--out", str(d), *YOLO_SMALL, "--epochs", "2", "--resume"])
+    if fault(r) or r.rc != 0:
+        return fault(r) or "unclear", last_line(r)
+    rows = [l for l in (d / "metrics.csv").read_text().splitlines()[1:] if l.strip()]
+    if len(rows) != 2:
+        return "data loss", f"metrics.csv holds {len(rows)} rows after 2 epochs"
+    return "clean", "the full disk was reported; resumed, metrics.csv holds both epochs"
 
 
 for program, png, extra in [("fashion_mnist", "confusion.png", FM_SMALL + ["--epochs", "1"]),
@@ -543,12 +549,13 @@ API = {
 for name, before in API.items():
     @case(f"api: {name}", before, "api")
     def _(c, name=name):
-        r = c.run([str(c.driver), name], timeout=120)
+        # A loaded machine stretches wall time; CPU time says whether the case itself is slow.
+        r = c.run([str(c.driver), name], timeout=900 if "1M" in name else 120)
         f = fault(r)
         if f:
-            return f, last_line(r)
+            return f, last_line(r) + f" ({r.seconds:.0f} s, {r.cpu:.0f} s of CPU)"
         if r.rc == 0 and r.out.startswith("clean: "):
-            return "clean", r.out.strip()[7:][:200]
+            return "clean", r.out.strip()[7:][:200] + (f" in {r.cpu:.1f} s of CPU (ASan)" if "1M" in name else "")
         if r.rc == 3:
             return "silent wrong", r.out.strip()[7:][:200]
         return "crash", f"exit {r.rc}: " + last_line(r)
