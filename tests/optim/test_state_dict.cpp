@@ -367,7 +367,8 @@ TEST(OptimizerLoad, StepCountsStopAtTheLargestInt64) {
     EXPECT_EQ(opt->state_dict().at("state.1.step").item(), double(std::numeric_limits<std::int64_t>::max()));
     const std::vector<double> before = {a.data<double>()(0), a.data<double>()(1), b.data<double>()(0)};
     backward();
-    EXPECT_ERROR(opt->step(), (name + ".step").c_str(), "parameter 1 has taken 2^63 - 1 steps");
+    const std::string op = name + ".step";
+    EXPECT_ERROR(opt->step(), op.c_str(), "parameter 1 has taken 2^63 - 1 steps");
     EXPECT_EQ((std::vector<double>{a.data<double>()(0), a.data<double>()(1), b.data<double>()(0)}), before)
         << "a refused step changed a parameter";
   }
