@@ -255,6 +255,29 @@ const std::map<std::string, std::function<std::string()>> kCases = {
        if (pa != a || pb != b) wrong("two trainings in parallel threads differ from their serial runs");
        return std::string("clean: parallel trainings equal their serial runs");
      }},
+    {"rng_state_zero_but_its_position_word",
+     [] {
+       std::vector<std::int64_t> words(313, 0);
+       words[312] = 5;
+       xg::set_rng_state(xg::tensor(words));
+       return "accepted; the next draws: " + values(xg::randint(0, 1000, {4}));
+     }},
+    {"adam_step_count_2^63-2_from_a_checkpoint",
+     [] {
+       xg::Tensor p = xg::tensor({1.0, 2.0}, xg::kFloat64).requires_grad_();
+       xg::optim::Adam opt({p}, {.lr = 0.01});
+       for (int i = 0; i < 3; ++i) {
+         opt.zero_grad();
+         (p * p).sum().backward();
+         opt.step();
+         if (i == 0) {
+           xg::StateDict sd = opt.state_dict();
+           sd["state.0.step"] = xg::scalar(std::numeric_limits<std::int64_t>::max() - 1);
+           opt.load_state_dict(sd);
+         }
+       }
+       return std::string("stepped past 2^63 - 1");
+     }},
     // --- readers
     {"csv_utf8_bom",
      [] {
