@@ -47,14 +47,26 @@ void Generator::set_state(const Tensor& state) {
     fail("set_rng_state", "expected an int64 tensor of shape (", expected, "), got ", state.dtype(), " ",
          ShapeText{state.shape()});
   }
+  const auto& words = state.data<std::int64_t>();
+  // The text form is the 312 state words, then the position of the next word to hand out
+  // (312: all handed out, the next draw regenerates). The twister's recurrence never reads the low
+  // r = 31 bits of word 0, so a state that is zero in the 19937 bits it does read draws 0 forever,
+  // whatever the position and the ignored bits say.
+  const auto position = static_cast<std::uint64_t>(words(std::mt19937_64::state_size));
+  if (position > std::mt19937_64::state_size)
+    fail("set_rng_state", "the position word is ", words(std::mt19937_64::state_size), "; it must be in [0, ",
+         std::mt19937_64::state_size, "]");
+  bool degenerate = (static_cast<std::uint64_t>(words(0)) >> std::mt19937_64::mask_bits) == 0;
+  for (std::size_t i = 1; i < std::mt19937_64::state_size && degenerate; ++i) degenerate = words(i) == 0;
+  if (degenerate)
+    fail("set_rng_state",
+         "the state words do not form a valid generator state: they are zero in every bit the "
+         "Mersenne Twister reads, so it would draw 0 forever");
   std::stringstream text;
-  for (std::int64_t w : state.data<std::int64_t>()) text << static_cast<std::uint64_t>(w) << ' ';
+  for (std::int64_t w : words) text << static_cast<std::uint64_t>(w) << ' ';
   std::mt19937_64 restored;
   text >> restored;
-  // An all-zero state is a valid text form but a generator that only ever returns 0.
-  bool all_zero = true;
-  for (std::int64_t w : state.data<std::int64_t>()) all_zero = all_zero && w == 0;
-  if (!text || all_zero) fail("set_rng_state", "the state words do not form a valid generator state");
+  if (!text) fail("set_rng_state", "the state words do not form a valid generator state");
   std::lock_guard<std::mutex> lock(mutex_);
   engine_ = restored;
 }

@@ -1,5 +1,6 @@
 #include "xgrad/nn/batchnorm.hpp"
 
+#include <limits>
 #include <sstream>
 
 #include "xgrad/core/factory.hpp"
@@ -66,7 +67,12 @@ Tensor BatchNorm::forward(const Tensor& x) {
   // momentum None means the cumulative average, 1 / num_batches_tracked.
   // The count moves only once the step has gone through.
   const bool update = is_training() && options.track_running_stats;
-  const std::int64_t count = update ? num_batches_tracked.data<std::int64_t>()() + 1 : 0;
+  // The count may come from a checkpoint: one the step cannot increment (2^63 - 1 overflowed) or
+  // a negative one (momentum None would divide by zero or less) is the file's error, named here.
+  const std::int64_t tracked = update ? num_batches_tracked.data<std::int64_t>()() : 0;
+  if (update && (tracked < 0 || tracked == std::numeric_limits<std::int64_t>::max()))
+    fail(layer_, "num_batches_tracked is ", tracked, " (from a checkpoint?); it must be in [0, 2^63 - 1)");
+  const std::int64_t count = update ? tracked + 1 : 0;
   const double momentum = !update ? 0.0 : options.momentum ? *options.momentum : 1.0 / double(count);
   const bool batch_stats = is_training() || !options.track_running_stats;
   Tensor y = batch_norm(x, running_mean, running_var, weight, bias, batch_stats, momentum, options.eps);

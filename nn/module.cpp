@@ -117,7 +117,8 @@ NamedTensors Module::collect(bool parameters, bool recurse, bool unique) const {
   for (const auto& [prefix, m] : modules)
     for (const auto& [name, t] : parameters ? m->parameters_ : m->buffers_) {
       if (unique) {
-        // A lambda may capture a structured binding since C++20, but not in clang 14 (emscripten 3.1.6).
+        // Named, not the structured binding itself: clang 14 (emscripten 3.1.6, the fuzz preset) cannot
+        // capture those in a lambda.
         const Tensor& tensor = t;
         if (std::any_of(seen.begin(), seen.end(), [&](const Tensor& s) { return s.is_same(tensor); })) continue;
         seen.push_back(t);

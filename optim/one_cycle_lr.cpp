@@ -75,7 +75,9 @@ double OneCycleLR::anneal(double start, double end, double pct) const {
 std::vector<double> OneCycleLR::get_lr() {
   const std::int64_t step_num = last_epoch_;
   if (step_num > total_steps_)
-    fail("OneCycleLR", "stepped ", step_num + 1, " times, but total_steps is ", total_steps_);
+    // Unsigned: a checkpoint's last_epoch may be 2^63 - 1 here, and its + 1 overflowed.
+    fail("OneCycleLR", "stepped ", static_cast<std::uint64_t>(step_num) + 1, " times, but total_steps is ",
+         total_steps_);
   const double t = static_cast<double>(step_num);
   double start_step = 0, lr = 0, momentum = 0;
   for (std::size_t i = 0; i < phases_.size(); ++i) {

@@ -133,6 +133,14 @@ Tensor& Optimizer::buffer(ParamState& state, const std::string& name, const Tens
   return it->second;
 }
 
+void Optimizer::check_step_counts() const {
+  for (std::size_t i = 0; i < states_.size(); ++i)
+    if (states_[i] && states_[i]->step == std::numeric_limits<std::int64_t>::max())
+      fail((name_ + ".step").c_str(), "parameter ", i,
+           " has taken 2^63 - 1 steps, the most its int64 step count "
+           "holds; its state (from a checkpoint?) cannot take another");
+}
+
 Tensor Optimizer::grad_of(const Tensor& param) const {
   Tensor grad = param.grad();
   if (grad.defined() && (grad.shape() != param.shape() || grad.dtype() != param.dtype()))

@@ -95,6 +95,9 @@ class Optimizer {
   Tensor& buffer(ParamState& state, const std::string& name, const Tensor& param) const;
   // The parameter's gradient, undefined if it has none, checked to have the parameter's shape.
   Tensor grad_of(const Tensor& param) const;
+  // Throws before a step that would take a state's step count past 2^63 - 1 (a checkpoint may
+  // hold 2^63 - 2, the largest load_state_dict accepts): called by the optimizers that count.
+  void check_step_counts() const;
 
   // --- what each optimizer tells the base (OptimizerWithOptions implements the option part) ---
   virtual void visit_options(std::size_t group, const std::function<void(std::string_view, double)>& f) const = 0;

@@ -29,6 +29,7 @@ std::vector<std::string> RMSprop::required_buffers(std::size_t group) const {
 
 void RMSprop::step() {
   NoGradGuard no_grad;
+  check_step_counts();  // before any parameter changes
   for (std::size_t g = 0; g < num_param_groups(); ++g) {
     const RMSpropOptions& o = options(g);
     for (std::size_t i = 0; i < params(g).size(); ++i) {

@@ -1,3 +1,6 @@
+#include <limits>
+#include <string>
+
 #include "helpers.hpp"
 
 namespace nn = xg::nn;
@@ -104,6 +107,24 @@ TEST(BatchNorm, EvalUsesRunningStatistics) {
   EXPECT_NEAR(y[0], 2.0, 1e-5);
   EXPECT_NEAR(y[1], 3.0, 1e-4);
   EXPECT_EQ(bn.num_batches_tracked.item(), 7.0);  // eval counts nothing
+}
+
+// num_batches_tracked comes back from checkpoints: at 2^63 - 1 the next training step overflowed
+// it (found by fuzz_checkpoint_content under UBSan), and a negative one gave momentum None a
+// division by zero. Both are refused, naming the count; eval mode, which counts nothing, runs.
+TEST(BatchNorm, RefusesACountItCannotIncrement) {
+  for (const std::int64_t tracked : {std::numeric_limits<std::int64_t>::max(), std::int64_t(-1)}) {
+    nn::BatchNorm1d bn(2);
+    xg::StateDict sd = bn.state_dict();
+    sd["num_batches_tracked"] = xg::scalar(tracked);
+    bn.load_state_dict(sd);
+    const xg::Tensor x = xg::tensor({{3.0, 0.0}, {1.0, 2.0}});
+    const std::string count = "num_batches_tracked is " + std::to_string(tracked);
+    EXPECT_ERROR(bn.forward(x), "BatchNorm1d", count.c_str(), "it must be in [0, 2^63 - 1)");
+    EXPECT_EQ(bn.num_batches_tracked.item(), double(tracked));
+    bn.eval();
+    EXPECT_NO_THROW(bn.forward(x));
+  }
 }
 
 TEST(BatchNorm, OptionsShapeTheState) {

@@ -68,6 +68,18 @@ TEST(OneCycleLR, EndpointsAndMomentum) {
   EXPECT_EQ(sched.last_epoch(), 100);  // the failed step changed nothing
 }
 
+// A checkpoint may hold last_epoch 2^63 - 2 (the largest a scheduler loads); the step after it
+// is refused, and the message's step count overflowed the int64 (fuzz_checkpoint_content, under
+// UBSan: one_cycle_lr.cpp "9223372036854775807 + 1").
+TEST(OneCycleLR, StepFromTheLargestLoadableEpochIsAnError) {
+  Fixture f;
+  optim::OneCycleLR sched(f.opt, {.max_lr = 1.0, .total_steps = 100});
+  xg::StateDict sd = sched.state_dict();
+  sd["last_epoch"] = xg::scalar(std::numeric_limits<std::int64_t>::max() - 1);
+  sched.load_state_dict(sd);
+  EXPECT_ERROR(sched.step(), "OneCycleLR", "stepped 9223372036854775808 times", "total_steps is 100");
+}
+
 TEST(OneCycleLR, LinearAnnealingNeverGoesBelowTheFinalRate) {
   Fixture f;
   optim::OneCycleLR sched(f.opt, {.max_lr = 1.0, .total_steps = 10, .anneal_strategy = optim::AnnealStrategy::Linear});

@@ -339,3 +339,37 @@ TEST_F(OptimizerLoadErrors, StateFromAnotherOptimizer) {
 }
 
 }  // namespace
+
+// The largest step count load_state_dict accepts is 2^63 - 2: one more step reaches 2^63 - 1, and
+// the step after that overflowed the int64 (undefined behaviour). It is refused before any
+// parameter changes.
+TEST(OptimizerLoad, StepCountsStopAtTheLargestInt64) {
+  for (const std::string name : {"Adam", "RMSprop"}) {
+    SCOPED_TRACE(name);
+    xg::Tensor a = xg::tensor({1.0, 2.0}, xg::kFloat64).requires_grad_();
+    xg::Tensor b = xg::tensor({3.0}, xg::kFloat64).requires_grad_();
+    std::unique_ptr<optim::Optimizer> opt;
+    if (name == "Adam")
+      opt = std::make_unique<optim::Adam>(std::vector<xg::Tensor>{a, b}, optim::AdamOptions{.lr = 0.01});
+    else
+      opt = std::make_unique<optim::RMSprop>(std::vector<xg::Tensor>{a, b}, optim::RMSpropOptions{.lr = 0.01});
+    const auto backward = [&] {
+      opt->zero_grad();
+      ((a * a).sum() + (b * b).sum()).backward();
+    };
+    backward();
+    opt->step();
+    xg::StateDict sd = opt->state_dict();
+    sd["state.1.step"] = xg::scalar(std::numeric_limits<std::int64_t>::max() - 1);
+    opt->load_state_dict(sd);
+    backward();
+    opt->step();  // parameter 1 reaches 2^63 - 1
+    EXPECT_EQ(opt->state_dict().at("state.1.step").item(), double(std::numeric_limits<std::int64_t>::max()));
+    const std::vector<double> before = {a.data<double>()(0), a.data<double>()(1), b.data<double>()(0)};
+    backward();
+    const std::string op = name + ".step";
+    EXPECT_ERROR(opt->step(), op.c_str(), "parameter 1 has taken 2^63 - 1 steps");
+    EXPECT_EQ((std::vector<double>{a.data<double>()(0), a.data<double>()(1), b.data<double>()(0)}), before)
+        << "a refused step changed a parameter";
+  }
+}
