@@ -15,6 +15,7 @@
 //   xg::Tensor loss = dp.weighted(loss, n);      // exact mean over the whole batch
 //   trainer.finish_step(dp.global(loss, n));     // the whole batch's loss, the same on every rank
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <xgrad/core/error.hpp>
@@ -30,6 +31,12 @@ class DataParallel {
  public:
   DataParallel(int* argc, char*** argv) {
 #ifdef XGRAD_EXAMPLES_DISTRIBUTED
+    // Only a program that mpirun (or another MPI launcher) started joins a job: a plain run does not
+    // start MPI at all, so it pays nothing for it and leaves nothing of it behind.
+    if (!launched_by_mpi()) {
+      (void)argc, (void)argv;
+      return;
+    }
     xgrad::distributed::init(argc, argv);
     rank_ = xgrad::distributed::rank();
     world_ = xgrad::distributed::world_size();
@@ -39,6 +46,13 @@ class DataParallel {
 #else
     (void)argc, (void)argv;
 #endif
+  }
+
+  // OpenMPI's mpirun sets OMPI_COMM_WORLD_SIZE; MPICH's, Slurm's and PMIx launchers PMI_SIZE or PMIX_RANK.
+  static bool launched_by_mpi() {
+    for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"})
+      if (std::getenv(name)) return true;
+    return false;
   }
 
   int rank() const { return rank_; }

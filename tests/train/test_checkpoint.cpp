@@ -192,9 +192,10 @@ TEST(Checkpoint, TheSpelledOutLoopIsStep) {
   xg::StateDict da = a.state_dict(), db = b.state_dict();
   for (const char* clock : {"progress.seconds", "history.seconds"}) da.erase(clock), db.erase(clock);  // wall time
   EXPECT_TRUE(bitwise_equal(da, db, &which)) << which;
-  const auto& sa = ga.get_state().data<std::int64_t>();
-  const auto& sb = gb.get_state().data<std::int64_t>();
-  EXPECT_TRUE(std::equal(sa.begin(), sa.end(), sb.begin()));
+  const xg::Tensor state_a = ga.get_state(), state_b = gb.get_state();  // kept: data() refers into them
+  const auto& sa = state_a.data<std::int64_t>();
+  const auto& sb = state_b.data<std::int64_t>();
+  EXPECT_TRUE(std::equal(sa.begin(), sa.end(), sb.begin(), sb.end()));
 
   // Linear regression: record() between backward and the update.
   const xg::Tensor rx = xg::randn({16, 2}, xg::kFloat64), ry = xg::randn({16}, xg::kFloat64);
