@@ -14,22 +14,7 @@ mpi=("$mpirun" --allow-run-as-root --oversubscribe)
 
 # same_checkpoint WHAT A B: every tensor bit-identical, wall-clock times ("seconds", "time") aside.
 same_checkpoint() {
-  python3 - "$@" <<'PY' || failures=$((failures + 1))
-import json, struct, sys
-what, a, b = sys.argv[1:]
-def tensors(path):
-    data = open(path, "rb").read()
-    n = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + n])
-    header.pop("__metadata__", None)
-    return {k: (v["dtype"], v["shape"], data[8 + n + v["data_offsets"][0]:8 + n + v["data_offsets"][1]])
-            for k, v in header.items() if "seconds" not in k and "time" not in k}
-ta, tb = tensors(a), tensors(b)
-bad = sorted(ta.keys() ^ tb.keys()) or [k for k in ta if ta[k] != tb[k]]
-if bad:
-    sys.exit(f"FAIL: {what}: {len(bad)} tensors differ: {bad[:5]}")
-print(f"ok: {what}: all {len(ta)} tensors bit-identical")
-PY
+  python3 "$(dirname "$0")/same_checkpoint.py" "$@" || failures=$((failures + 1))
 }
 
 # 1. Two ranks to the end; rank 0 alone prints (one line per epoch).
