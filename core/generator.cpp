@@ -71,9 +71,16 @@ void Generator::set_state(const Tensor& state) {
   engine_ = restored;
 }
 
+namespace {
+thread_local Generator* guarded = nullptr;  // this thread's GeneratorGuard's, if any
+}  // namespace
+
 Generator& default_generator() {
   static Generator gen;
-  return gen;
+  return guarded ? *guarded : gen;
 }
+
+GeneratorGuard::GeneratorGuard(Generator& generator) : previous_(guarded) { guarded = &generator; }
+GeneratorGuard::~GeneratorGuard() { guarded = previous_; }
 
 }  // namespace xgrad

@@ -7,7 +7,9 @@
 // takes the lock once), so sharing one between threads is safe but gives an order that depends
 // on scheduling. For reproducible threads give each its own Generator: factories (rand, randn,
 // randint, randperm), nn::init, nn::Dropout and data::Batches accept one. Without one they use
-// default_generator(), which manual_seed, get_rng_state and set_rng_state act on.
+// default_generator(), which manual_seed, get_rng_state and set_rng_state act on. Layers and
+// models draw their initial weights from default_generator(): a GeneratorGuard makes that a
+// thread's own generator while the model is built.
 #include <cstdint>
 #include <mutex>
 #include <random>
@@ -46,8 +48,26 @@ class Generator {
   std::mt19937_64 engine_;
 };
 
-// The process-wide generator the factories use when given none.
+// The generator the factories, nn::init, layers and models use when given none: the process-wide
+// one, or in a thread under a GeneratorGuard, that guard's.
 Generator& default_generator();
+
+// While it lives, default_generator() in this thread (only) is `generator`: what a model's layers
+// draw their initialization from, and what manual_seed seeds. Other threads keep theirs; guards
+// nest, each restoring the one before it.
+//
+//   xg::Generator gen(seed);
+//   { xg::GeneratorGuard guard(gen); model = std::make_shared<Net>(); }  // weights from gen
+class GeneratorGuard {
+ public:
+  explicit GeneratorGuard(Generator& generator);
+  ~GeneratorGuard();
+  GeneratorGuard(const GeneratorGuard&) = delete;
+  GeneratorGuard& operator=(const GeneratorGuard&) = delete;
+
+ private:
+  Generator* previous_;
+};
 
 // core/factory.hpp's random factories, drawing from `generator`.
 Tensor rand(const Shape& shape, Generator& generator, Dtype dtype = kFloat32);

@@ -1,6 +1,7 @@
 #include "xgrad/train/checkpoint.hpp"
 
 #include <charconv>
+#include <cmath>
 
 #include "xgrad/core/factory.hpp"
 
@@ -114,6 +115,58 @@ void Checkpoint::load_scheduler(optim::LRScheduler& scheduler) const {
 }
 void Checkpoint::load_rng(Generator& generator) const {
   generator.set_state(entry("Checkpoint::load_rng", "rng", kInt64));
+}
+
+void Checkpoint::load_training(nn::Module& model, optim::Optimizer& optimizer, optim::LRScheduler* scheduler,
+                               Generator& generator) const {
+  // Both state_dict()s are copies, so they are what to put back.
+  const StateDict model_before = model.state_dict(), optimizer_before = optimizer.state_dict();
+  const StateDict scheduler_before = scheduler ? scheduler->state_dict() : StateDict{};
+  const Tensor rng_before = generator.get_state();
+  try {
+    load_model(model);
+    load_optimizer(optimizer);
+    if (scheduler) load_scheduler(*scheduler);
+    load_rng(generator);
+  } catch (...) {
+    // In reverse order: the scheduler's state then the optimizer's own rates.
+    generator.set_state(rng_before);
+    if (scheduler) scheduler->load_state_dict(scheduler_before);
+    optimizer.load_state_dict(optimizer_before);
+    model.load_state_dict(model_before);
+    throw;
+  }
+}
+
+void Checkpoint::check_values(const char* op, const std::string& key, double low, double high,
+                              std::size_t diverged_tail) const {
+  const Tensor& t = entry(op, key, kFloat64);
+  const auto& values = t.data<double>();
+  const std::size_t n = t.numel();
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = values.data()[i];
+    if (std::isfinite(v) && v >= low && v <= high) continue;
+    if (i + diverged_tail >= n && !std::isfinite(v)) continue;
+    fail(op, "checkpoint entry '", key, "' holds ", v, " at index ", i, "; its values must be finite and in [", low,
+         ", ", high, "]");
+  }
+}
+
+void Checkpoint::check_counters(const char* op, std::int64_t low, std::int64_t high,
+                                std::optional<std::int64_t> scheduler_epoch) const {
+  const std::string prefix = "optimizer.state.", suffix = ".step";
+  for (auto it = entries_.lower_bound(prefix); it != entries_.end() && it->first.starts_with(prefix); ++it) {
+    if (!it->first.ends_with(suffix)) continue;
+    const std::int64_t steps = count(op, it->first);
+    if (steps < low || steps > high)
+      fail(op, "checkpoint entry '", it->first, "' says ", steps, " optimizer steps, but the run's progress says ",
+           low == high ? std::to_string(low) : std::to_string(low) + " or " + std::to_string(high));
+  }
+  if (!scheduler_epoch) return;
+  const Tensor& last = entry(op, "scheduler.last_epoch", kInt64);
+  if (last.numel() != 1 || last.data<std::int64_t>()(0) != *scheduler_epoch)
+    fail(op, "checkpoint entry 'scheduler.last_epoch' is ", last.numel() == 1 ? last.data<std::int64_t>()(0) : -1,
+         " but the run's progress says ", *scheduler_epoch);
 }
 
 std::optional<std::string> Checkpoint::run(const std::string& name) const {

@@ -91,6 +91,22 @@ class Checkpoint {
   void load_optimizer(optim::Optimizer& optimizer) const;
   void load_scheduler(optim::LRScheduler& scheduler) const;
   void load_rng(Generator& generator) const;
+  // The model's, optimizer's and (when given) scheduler's parts and the generator's state, all or
+  // nothing: when one refuses its part, those loaded before it get their own state back, so a
+  // refused checkpoint leaves the trainer as it was.
+  void load_training(nn::Module& model, optim::Optimizer& optimizer, optim::LRScheduler* scheduler,
+                     Generator& generator) const;
+
+  // --- content checks, against the run the checkpoint claims to be -------------------------
+  // Every value of the float64 entry `key` within [low, high] and finite, but that the last
+  // `diverged_tail` may also be NaN or infinite (the row a diverging step recorded before it threw).
+  void check_values(const char* op, const std::string& key, double low, double high,
+                    std::size_t diverged_tail = 0) const;
+  // Every optimizer state's step count (Adam's, RMSprop's) within [low, high] steps, and the
+  // scheduler's last_epoch equal to `scheduler_epoch` when given: an optimizer that stepped
+  // another number of times than the run's progress says resumes with other bias corrections.
+  void check_counters(const char* op, std::int64_t low, std::int64_t high,
+                      std::optional<std::int64_t> scheduler_epoch) const;
   // The run option's value as stored, or none when the checkpoint does not record it.
   std::optional<std::string> run(const std::string& name) const;
   // Throws RunMismatch ("the checkpoint X is of a run with seed 1, this run's is 0") when the

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <xtensor/xarray.hpp>
 
 #include "xgrad/core/factory.hpp"
@@ -24,11 +25,17 @@ ClassifierTrainerOptions validated(ClassifierTrainerOptions o) {
   return o;
 }
 
-// The history's columns, by name, as stored under "history.<name>".
-const std::pair<const char*, double EpochRecord::*> kColumns[] = {{"train_loss", &EpochRecord::train_loss},
-                                                                  {"test_loss", &EpochRecord::test_loss},
-                                                                  {"test_accuracy", &EpochRecord::test_accuracy},
-                                                                  {"seconds", &EpochRecord::seconds}};
+// The history's columns, by name, as stored under "history.<name>", and the range of their values.
+struct Column {
+  const char* name;
+  double EpochRecord::*field;
+  double low, high;
+};
+constexpr double kMax = std::numeric_limits<double>::max();
+const Column kColumns[] = {{"train_loss", &EpochRecord::train_loss, 0, kMax},
+                           {"test_loss", &EpochRecord::test_loss, 0, kMax},
+                           {"test_accuracy", &EpochRecord::test_accuracy, 0, 1},
+                           {"seconds", &EpochRecord::seconds, 0, kMax}};
 
 }  // namespace
 
@@ -113,7 +120,7 @@ StateDict ClassifierTrainer::state_dict() const {
   c.put_number("progress.seconds", epoch_seconds_);
   if (in_epoch_) c.put("progress.order", batches_.order().detach());
   if (!history_.empty())
-    for (const auto& [name, field] : kColumns) {
+    for (const auto& [name, field, low, high] : kColumns) {
       xt::xarray<double> column = xt::empty<double>(Shape{history_.size()});
       for (std::size_t e = 0; e < history_.size(); ++e) column(e) = history_[e].*field;
       c.put(std::string("history.") + name, from_xarray(std::move(column)));
@@ -125,8 +132,8 @@ void ClassifierTrainer::load_state_dict(const StateDict& dict) {
   const Checkpoint c(dict);
   const auto count = [&](const char* key) { return c.count(kOp, key); };
   const auto entry = [&](const std::string& key, Dtype dtype) -> const Tensor& { return c.entry(kOp, key, dtype); };
-  // Everything is checked before anything changes, except that a model or optimizer state that
-  // does not fit throws from their own loaders (which change nothing themselves).
+  // Everything is checked before anything changes; the model's, optimizer's and scheduler's
+  // parts are then loaded all or nothing.
   const auto batch_size = count("progress.batch_size"), examples = count("progress.examples");
   if (std::size_t(batch_size) != options_.batch_size || std::size_t(examples) != batches_.examples())
     fail(kOp, "the checkpoint was made with batch size ", batch_size, " on ", examples,
@@ -138,12 +145,14 @@ void ClassifierTrainer::load_state_dict(const StateDict& dict) {
   // The counters, against the history the file really holds and against each other, before
   // anything is sized: an epochs_done of 2^40 beside 3 rows of history is a corrupt checkpoint.
   std::vector<const Tensor*> columns;
-  for (const auto& [name, field] : kColumns) {
+  for (const auto& [name, field, low, high] : kColumns) {
     if (epochs == 0) break;
-    const Tensor& column = entry(std::string("history.") + name, kFloat64);
+    const std::string key = std::string("history.") + name;
+    const Tensor& column = entry(key, kFloat64);
     if (column.numel() != epochs)
-      fail(kOp, "the checkpoint's progress.epochs_done is ", epochs, " but its entry 'history.", name, "' has ",
-           column.numel(), " values");
+      fail(kOp, "the checkpoint's progress.epochs_done is ", epochs, " but its entry '", key, "' has ", column.numel(),
+           " values");
+    c.check_values(kOp, key, low, high);
     columns.push_back(&column);
   }
   const std::uint64_t per_epoch = steps_per_epoch();
@@ -155,14 +164,14 @@ void ClassifierTrainer::load_state_dict(const StateDict& dict) {
   if (in_epoch) resumed.resume(entry("progress.order", kInt64), std::size_t(position));
   std::vector<EpochRecord> history(static_cast<std::size_t>(epochs));
   for (std::size_t c = 0; c < columns.size(); ++c)
-    for (std::size_t e = 0; e < epochs; ++e) history[e].*kColumns[c].second = columns[c]->data<double>()(e);
-  entry("rng", kInt64);  // before anything changes
+    for (std::size_t e = 0; e < epochs; ++e) history[e].*kColumns[c].field = columns[c]->data<double>()(e);
+  c.check_counters(kOp, std::int64_t(global_step), std::int64_t(global_step),
+                   scheduler_ ? std::optional<std::int64_t>(epochs) : std::nullopt);
+  c.check_values(kOp, "progress.loss_sum", 0, kMax);
+  c.check_values(kOp, "progress.seconds", 0, kMax);
   const double loss_sum = c.number(kOp, "progress.loss_sum"), seconds = c.number(kOp, "progress.seconds");
 
-  c.load_model(*model_);
-  c.load_optimizer(*optimizer_);
-  if (scheduler_) c.load_scheduler(*scheduler_);
-  c.load_rng(generator());
+  c.load_training(*model_, *optimizer_, scheduler_.get(), generator());
   batches_ = std::move(resumed);
   in_epoch_ = in_epoch;
   global_step_ = global_step;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <xtensor/xarray.hpp>
 
@@ -150,6 +151,11 @@ void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
       fail(kOp, "the checkpoint's progress.global_step is ", steps, " but its history holds ", to_string(loss.shape()),
            " losses, ", to_string(norm.shape()), " gradient norms and ", to_string(params.shape()),
            " parameters (expected ", steps, " steps of ", width, ")");
+    // Every row finite, but the last: a diverging step records its row before it throws.
+    constexpr double kMax = std::numeric_limits<double>::max();
+    c.check_values(kOp, "history.loss", 0, kMax, 1);
+    c.check_values(kOp, "history.grad_norm", 0, kMax, 1);
+    c.check_values(kOp, "history.params", -kMax, kMax, width);
     history.resize(std::size_t(steps));
     for (std::size_t s = 0; s < steps; ++s) {
       history[s].loss = loss.data<double>()(s);
@@ -157,10 +163,11 @@ void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
       for (std::size_t j = 0; j < width; ++j) history[s].params.push_back(params.data<double>()(s, j));
     }
   }
-  entry("rng", kInt64);  // before anything changes
-  c.load_model(*model_);
-  c.load_optimizer(*optimizer_);
-  c.load_rng(generator());
+  // The optimizer stepped once per row, but after a divergence: that step recorded its row and
+  // threw before stepping.
+  const bool diverged = steps > 0 && !std::isfinite(history.back().loss);
+  c.check_counters(kOp, std::int64_t(steps) - (diverged ? 1 : 0), std::int64_t(steps), std::nullopt);
+  c.load_training(*model_, *optimizer_, nullptr, generator());
   history_ = std::move(history);
   divergence_base_ = 0;
   options_.lr = optimizer_->lr(0);

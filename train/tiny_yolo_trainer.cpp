@@ -45,7 +45,10 @@ TinyYoloTrainer::TinyYoloTrainer(models::TinyYoloConfig model, TinyYoloTrainOpti
                                 sampler_options(options_.generator));
   steps_per_epoch_ = std::int64_t(sampler_.batches_per_epoch());
   generator().manual_seed(options_.seed);
-  model_ = std::make_shared<models::TinyYolo>(std::move(model));
+  {
+    const GeneratorGuard initialization(generator());  // the layers' weights, from the run's generator
+    model_ = std::make_shared<models::TinyYolo>(std::move(model));
+  }
   optimizer_ = make_optimizer("adam", model_->parameters(), {.lr = options_.lr, .weight_decay = options_.weight_decay});
   scheduler_ = make_scheduler("onecycle", *optimizer_, {.length = total_steps(), .max_lr = options_.lr});
 }
@@ -120,7 +123,7 @@ void TinyYoloTrainer::load_state_dict(const StateDict& dict) {
   const char* op = kLoad;
   const Checkpoint c(dict);
   // The run and the progress are checked before anything changes; the model's, optimizer's and
-  // scheduler's loads then check their own parts.
+  // scheduler's parts are then loaded all or nothing, each checked by its own loader.
   for (const auto& [name, mine] : run_record()) c.check_run(op, name, mine);
   const std::int64_t epoch = c.count(op, "progress.epochs_done");
   const std::int64_t step = c.count(op, "progress.step_in_epoch");
@@ -140,11 +143,9 @@ void TinyYoloTrainer::load_state_dict(const StateDict& dict) {
                              sampler_options(options_.generator));
   if (has_order) sampler.resume(order, step > 0 ? std::size_t(step) : sampler.batches_per_epoch());
 
-  c.entry(op, "rng", kInt64);  // before anything changes
-  c.load_model(*model_);
-  c.load_optimizer(*optimizer_);
-  c.load_scheduler(*scheduler_);
-  c.load_rng(generator());
+  // Adam and the one-cycle schedule step once per step.
+  c.check_counters(op, global, global, global);
+  c.load_training(*model_, *optimizer_, scheduler_.get(), generator());
   epoch_ = epoch;
   step_in_epoch_ = step;
   global_step_ = global;

@@ -66,10 +66,10 @@ struct TinyYoloTrainOptions {
   double weight_decay = 0.0;
   double clip_grad_norm = 10.0;  // 0: no clipping
   std::uint64_t seed = 0;
-  // Draws the epochs' orders, is seeded with `seed` and is what the checkpoint's "rng" holds;
-  // nullptr: xg::default_generator(), which then also initializes the model. The model's layers
-  // draw their initialization from the default generator in any case (nn's layers take no
-  // generator yet): with another generator, seed the default one too. Must outlive the trainer.
+  // Is seeded with `seed`, initializes the model (under a GeneratorGuard), draws the epochs'
+  // orders and is what the checkpoint's "rng" holds; nullptr: xg::default_generator(). With one
+  // generator per trainer, trainers in several threads give their serial runs' numbers. Must
+  // outlive the trainer.
   Generator* generator = nullptr;
   void validate() const;
 };

@@ -23,10 +23,12 @@ std::vector<double> train(std::uint64_t seed) {
   xg::Generator gen(seed);
   const xg::Tensor x = xg::randn({96, 8}, gen, xg::kFloat64);
   const xg::Tensor y = xg::sum(x * xg::randn({1, 8}, gen, xg::kFloat64), {1}, true) + 0.1;
-  xg::nn::Sequential net{std::make_shared<xg::nn::Linear>(8, 16), std::make_shared<xg::nn::ReLU>(),
-                         std::make_shared<xg::nn::Dropout>(0.2, &gen), std::make_shared<xg::nn::Linear>(16, 1)};
+  xg::nn::Sequential net = [&] {
+    const xg::GeneratorGuard init(gen);  // the layers' own initialization draws from gen
+    return xg::nn::Sequential{std::make_shared<xg::nn::Linear>(8, 16), std::make_shared<xg::nn::ReLU>(),
+                              std::make_shared<xg::nn::Dropout>(0.2, &gen), std::make_shared<xg::nn::Linear>(16, 1)};
+  }();
   net.to(xg::kFloat64);
-  for (xg::Tensor& p : net.parameters()) xg::nn::init::uniform_(p, -0.3, 0.3, &gen);
   xg::data::Batches batches(x, y, 16, true, &gen);
   xg::optim::SGD sgd(net.parameters(), {.lr = 0.05, .momentum = 0.9});
   for (int epoch = 0; epoch < 3; ++epoch)
@@ -62,6 +64,43 @@ TEST(Threads, TwoTrainingsWithTheirOwnGeneratorsMatchTheirSerialRuns) {
     EXPECT_TRUE(bit_identical(threaded1, serial1)) << "round " << round;
     EXPECT_TRUE(bit_identical(threaded2, serial2)) << "round " << round;
   }
+}
+
+TEST(Threads, AGeneratorGuardIsTheDefaultGeneratorOfItsThreadOnly) {
+  xg::Generator outer(3), inner(4), reference(3);
+  xg::manual_seed(11);
+  const xg::Tensor process_state = xg::get_rng_state();
+  {
+    const xg::GeneratorGuard a(outer);
+    EXPECT_EQ(&xg::default_generator(), &outer);
+    EXPECT_EQ(values(xg::rand({4}, xg::kFloat64)), values(xg::rand({4}, reference, xg::kFloat64)));
+    {
+      const xg::GeneratorGuard b(inner);
+      xg::manual_seed(5);  // seeds inner
+      EXPECT_EQ(&xg::default_generator(), &inner);
+    }
+    EXPECT_EQ(&xg::default_generator(), &outer);  // restored
+    // Another thread meanwhile draws from the process-wide generator.
+    xg::Generator* seen = nullptr;
+    std::thread t([&] { seen = &xg::default_generator(); });
+    t.join();
+    EXPECT_NE(seen, &outer);
+    // A layer built under the guard draws its weights from it.
+    xg::Generator again(7), copy(7);
+    xg::Tensor w1, w2;
+    {
+      const xg::GeneratorGuard c(again);
+      w1 = xg::nn::Linear(3, 2).weight;
+    }
+    {
+      const xg::GeneratorGuard c(copy);
+      w2 = xg::nn::Linear(3, 2).weight;
+    }
+    EXPECT_EQ(values(w1), values(w2));
+  }
+  EXPECT_EQ(values(xg::get_rng_state()), values(process_state));  // nothing above drew from it
+  xg::Generator seeded(5);
+  EXPECT_EQ(values(xg::rand({3}, inner, xg::kFloat64)), values(xg::rand({3}, seeded, xg::kFloat64)));
 }
 
 TEST(Threads, GeneratorsAreIndependentOfTheDefaultOne) {

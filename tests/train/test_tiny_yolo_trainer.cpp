@@ -164,6 +164,21 @@ TEST(TinyYoloTrainer, ResumeIsBitIdentical) {
   EXPECT_FALSE(bitwise_equal(under_model(shorter.state_dict()), under_model(straight.state_dict()), &which));
 }
 
+// With its own generator a trainer's model is initialized from it, not from the default one, so
+// trainers in several threads follow their options alone.
+TEST(TinyYoloTrainer, ItsOwnGeneratorAlsoInitializesTheModel) {
+  const xg::data::ShapesDataset data(16, 13);
+  const auto weights = [&](std::uint64_t disturb) {
+    xg::Generator gen;
+    xg::manual_seed(disturb);
+    xtr::TinyYoloTrainer t(xm::TinyYoloConfig::small(), {.epochs = 2, .batch_size = 4, .seed = 5, .generator = &gen},
+                           16, batches_of(data));
+    return under_model(t.state_dict());
+  };
+  std::string which;
+  EXPECT_TRUE(bitwise_equal(weights(1), weights(2), &which)) << "differs at " << which;
+}
+
 TEST(TinyYoloTrainer, CheckpointOfAnotherRunThrows) {
   const xg::data::ShapesDataset data(16, 15);
   xtr::TinyYoloTrainer a(xm::TinyYoloConfig::small(), {.epochs = 2, .batch_size = 4, .seed = 1}, 16, batches_of(data));
