@@ -6,7 +6,7 @@
 //   bench_gemm_split [--rounds R] [--seconds S]      prints one line per shape: medians in us, ratio
 //
 // Shapes: W3's two 784-wide products (batch 128, hidden 256), their sizes scaled up and down, and
-// squares, from 4 Mi to 128 Mi multiply-adds (the threshold is 64 Mi today).
+// squares, from 1 Mi to 128 Mi multiply-adds.
 #include <cblas.h>
 
 #include <algorithm>
@@ -82,6 +82,9 @@ int main(int argc, char** argv) {
       {"W3 batch 64 forward", false, true, 64, 256, 784},
       {"W3 batch 256 forward", false, true, 256, 256, 784},
       {"W3 batch 256 dW", true, false, 256, 784, 256},
+      {"W3 batch 32 forward", false, true, 32, 256, 784},
+      {"square 100", false, false, 100, 100, 100},
+      {"square 128", false, false, 128, 128, 128},
       {"square 160", false, false, 160, 160, 160},
       {"square 256", false, false, 256, 256, 256},
       {"square 320", false, false, 320, 320, 320},

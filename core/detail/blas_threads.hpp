@@ -34,10 +34,12 @@ class SingleThreadedBlas {
   [[maybe_unused]] int previous_;  // unread without BLAS
 };
 
-// Whether a gemm of m n k multiply-adds is worth more than one thread. Below about 64 million
-// (half a millisecond on one core) waking a second thread saves little, and on a busy machine a
-// helper thread that the OS does not schedule stalls the call: a (128, 784) x (784, 10) product
-// took 30 us on one thread and 6 ms on two with the load average at 7 on 2 cores.
-inline bool worth_blas_threads(double m, double n, double k) { return m * n * k >= 64.0 * 1024 * 1024; }
+// Whether a gemm of m n k multiply-adds is worth more than one thread: from 4 Mi (about 0.1 ms on
+// one core). Measured with bench_gemm_split (AMD EPYC, 2 cores, Zen kernels, quiet machine),
+// one thread over the product split in two: 1.48x at 1 Mi, 1.56-1.79x at 2-4 Mi, 1.30-1.83x for
+// W3's products (6-51 Mi). Since the workers take pieces rather than being waited for
+// (detail::run_workers), a worker the OS does not schedule no longer stalls the call; on a machine
+// whose other core is busy the split is then about a wash (0.87-1.0 from 4 Mi, 0.72 at 1 Mi).
+inline bool worth_blas_threads(double m, double n, double k) { return m * n * k >= 4.0 * 1024 * 1024; }
 
 }  // namespace xgrad::detail

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "xgrad/core/detail/blas_threads.hpp"
+#include "xgrad/core/error.hpp"
 
 namespace xgrad::detail {
 
@@ -49,6 +50,7 @@ class Workers {
       for (std::size_t i = 0; i < n; ++i) job(i);
       return;
     }
+    std::uint64_t round = 0;
     {
       std::lock_guard lock(mutex_);
       if (owner_ != ::getpid()) {
@@ -57,25 +59,21 @@ class Workers {
         threads_.clear();
         owner_ = ::getpid();
       }
+      if (n > kMaxPieces) fail("run_workers", n, " pieces; at most ", kMaxPieces);
       while (threads_.size() < n - 1) threads_.emplace_back([this, i = threads_.size()] { loop(i + 1); });
       job_ = &job;
       wanted_ = n;
-      remaining_ = n - 1;
+      done_.store(0, std::memory_order_relaxed);
       error_ = nullptr;
-      ++round_;
+      round = ++round_;
+      ticket_.store(round << kRoundShift | n << kPiecesShift, std::memory_order_release);
       announced_.store(round_, std::memory_order_release);
     }
     start_.notify_all();
-    std::exception_ptr mine;
-    try {
-      job(0);
-    } catch (...) {
-      mine = std::current_exception();
-    }
-    spin_until([this] { return remaining_.load(std::memory_order_acquire) == 0; });
+    work(round, &job);
+    spin_until([&] { return done_.load(std::memory_order_acquire) == n; });
     std::unique_lock lock(mutex_);
-    finished_.wait(lock, [this] { return remaining_ == 0; });
-    if (mine) std::rethrow_exception(mine);
+    finished_.wait(lock, [&] { return done_.load(std::memory_order_acquire) == n; });
     if (error_) std::rethrow_exception(error_);
   }
 
@@ -108,16 +106,42 @@ class Workers {
       if (index >= wanted_) continue;  // this round needs fewer threads
       const auto* job = job_;
       lock.unlock();
+      work(seen, job);
+      lock.lock();
+    }
+  }
+
+  // Runs the pieces of `round` that are still unclaimed, one at a time, until none is left. Every
+  // thread of a round, its caller too, claims pieces from the one ticket, so a worker that the OS
+  // schedules late finds its share already done by the others and is not waited for: the caller
+  // waits for the pieces, never for a thread. A claim names its round, so a worker that wakes
+  // after its round ended claims nothing of the next (whose job it does not hold).
+  void work(std::uint64_t round, const std::function<void(std::size_t)>* job) {
+    for (;;) {
+      std::uint64_t t = ticket_.load(std::memory_order_acquire);
+      std::size_t piece = 0, pieces = 0;
+      do {
+        piece = std::size_t(t & kFieldMask);
+        pieces = std::size_t(t >> kPiecesShift & kFieldMask);
+        if (t >> kRoundShift != (round & kRoundMask) || piece >= pieces) return;
+      } while (!ticket_.compare_exchange_weak(t, t + 1, std::memory_order_acq_rel));
       try {
-        (*job)(index);
+        (*job)(piece);
       } catch (...) {
         std::lock_guard guard(mutex_);
         if (!error_) error_ = std::current_exception();
       }
-      lock.lock();
-      if (--remaining_ == 0) finished_.notify_one();
+      if (done_.fetch_add(1, std::memory_order_acq_rel) + 1 == pieces) {
+        std::lock_guard guard(mutex_);  // the caller checks done_ under it before it sleeps
+        finished_.notify_one();
+      }
     }
   }
+
+  // The ticket: round (low 32 bits of it) | pieces (16 bits) | next piece to claim (16 bits).
+  static constexpr unsigned kRoundShift = 32, kPiecesShift = 16;
+  static constexpr std::uint64_t kFieldMask = 0xffff, kRoundMask = 0xffffffff;
+  static constexpr std::size_t kMaxPieces = kFieldMask;
 
   std::mutex busy_, mutex_;
   std::condition_variable start_, finished_;
@@ -125,7 +149,8 @@ class Workers {
   pid_t owner_ = ::getpid();
   const std::function<void(std::size_t)>* job_ = nullptr;
   std::size_t wanted_ = 0;
-  std::atomic<std::size_t> remaining_ = 0;  // changed under mutex_, also read without it by spin_until
+  std::atomic<std::uint64_t> ticket_ = 0;  // see work()
+  std::atomic<std::size_t> done_ = 0;      // pieces of this round finished
   std::uint64_t round_ = 0;
   std::atomic<std::uint64_t> announced_ = 0;  // round_, for spin_until
   bool stopping_ = false;

@@ -12,9 +12,11 @@ namespace xgrad::detail {
 // ours stand in for; 1 with a serial or OpenMP OpenBLAS.
 std::size_t thread_count();
 
-// Calls job(i) for every i in [0, n), concurrently, the calling thread taking i = 0; returns once
-// all are done and rethrows the first exception. A second caller arriving while a run is in
-// progress (another user thread, or a job calling conv2d) runs its parts one by one instead.
+// Calls job(i) once for every i in [0, n), on up to n threads, the calling thread one of them;
+// returns once all are done and rethrows the first exception. Each thread takes the next piece
+// not yet taken, so a piece may run on any thread, and a worker that is not scheduled in time
+// leaves its pieces to the others instead of stalling the call. A second caller arriving while a
+// run is in progress (another user thread, or a job calling conv2d) runs its pieces one by one.
 void run_workers(std::size_t n, const std::function<void(std::size_t)>& job);
 
 // Calls body(begin, end) on pieces of [0, n) whose bounds are multiples of 64, spread over the

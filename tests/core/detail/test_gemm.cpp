@@ -23,7 +23,7 @@ namespace {
 struct Case {
   std::size_t m, n, k;
 };
-// m n k >= 64 Mi (67.1 million), so that gemm splits them (worth_blas_threads): by rows, then by columns.
+// m n k >= 4 Mi (4.2 million), so that gemm splits them (worth_blas_threads): by rows, then by columns.
 constexpr Case kCases[] = {{520, 300, 450}, {200, 700, 512}};
 
 template <class T>

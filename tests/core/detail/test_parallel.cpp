@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstddef>
+#include <stdexcept>
 #include <vector>
 #include <xgrad/core/detail/parallel.hpp>
 
@@ -53,6 +54,39 @@ TEST(ParallelRanges, SiluSameBitsForAnyThreadCountAndRightValues) {
       ASSERT_EQ(y_now[i], y_1[i]) << threads << " threads at " << i;
       ASSERT_EQ(dx_now[i], dx_1[i]) << threads << " threads at " << i;
     }
+  }
+  openblas_set_num_threads(saved);
+}
+
+// detail::run_workers: every piece once per call, whichever thread takes it, over many calls in a
+// row (a worker waking late must not take a piece of the next call), and the first exception
+// rethrown after every other piece ran.
+TEST(RunWorkers, EveryPieceOnceInEveryCall) {
+  const int saved = openblas_get_num_threads();
+  for (int threads : {2, 3}) {
+    openblas_set_num_threads(threads);
+    for (int call = 0; call < 20000; ++call) {
+      const std::size_t n = std::size_t(1 + call % threads);
+      std::vector<std::atomic<int>> hits(n);
+      xg::detail::run_workers(n, [&](std::size_t i) { hits.at(i).fetch_add(1); });
+      for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(hits[i].load(), 1) << threads << " threads, call " << call;
+    }
+  }
+  openblas_set_num_threads(saved);
+}
+
+TEST(RunWorkers, RethrowsAfterTheOtherPiecesRan) {
+  const int saved = openblas_get_num_threads();
+  openblas_set_num_threads(2);
+  for (int call = 0; call < 200; ++call) {
+    std::atomic<int> ran{0};
+    EXPECT_THROW(xg::detail::run_workers(2,
+                                         [&](std::size_t i) {
+                                           if (i == std::size_t(call % 2)) throw std::runtime_error("piece");
+                                           ran.fetch_add(1);
+                                         }),
+                 std::runtime_error);
+    EXPECT_EQ(ran.load(), 1);
   }
   openblas_set_num_threads(saved);
 }
