@@ -1,21 +1,13 @@
 #include <limits>
 #include <xtensor/xmath.hpp>
 
+#include "xgrad/core/detail/unary_op.hpp"
 #include "xgrad/core/function.hpp"
 #include "xgrad/core/ops/elementwise.hpp"
 
 namespace xgrad {
 
-namespace {
-// A one-input op: y = forward(x), dx = backward(dy, x, y).
-template <class Forward, class Grad>
-Tensor unary(const char* op, const Tensor& x, Forward forward, Grad grad) {
-  return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) {
-    return record<T>(op, forward(a), {x},
-                     [grad](const Backward<T>& b) { b.add(0, grad(b.grad, b.input(0), b.output())); });
-  });
-}
-}  // namespace
+using detail::unary;
 
 Tensor exp(const Tensor& x) {
   return unary(
