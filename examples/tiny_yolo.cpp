@@ -246,6 +246,16 @@ void export_data(const Flags& f) {
   std::vector<RawTensor> tensors;
   add_dataset(tensors, "train", train);
   add_dataset(tensors, "val", val);
+  // The first images of the training set as xgrad trains on them (ShapesDataset::images and
+  // ::targets), for the reader to check its own conversion against, to the bit.
+  const std::vector<std::int64_t> few = first_indices(std::min<std::int64_t>(4, f.train_images));
+  for (const auto& [name, t] :
+       {std::pair{"check.train_images", train.images(few)}, std::pair{"check.train_targets", train.targets(few)}}) {
+    const std::vector<float> v = t.to_vector<float>();
+    RawTensor r{name, "F32", {}, std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float))};
+    for (const std::size_t d : t.shape()) r.shape.push_back(std::int64_t(d));
+    tensors.push_back(std::move(r));
+  }
   cli::write_file(f.export_data,
                   safetensors_bytes(tensors, {{"train_seed", std::to_string(f.train_seed)},
                                               {"val_seed", std::to_string(f.val_seed)},
@@ -445,8 +455,10 @@ void declare(cli::Parser& cli, Flags& f) {
   cli.text("--export-data", f.export_data,
            "no training: write the --train-images (from --train-seed) and --val-images (from --val-seed) images and "
            "their targets to this safetensors file and stop: train.pixels and val.pixels U8 (N, 3, S, S), the images "
-           "being pixels / 255; train.targets and val.targets F32 (T, 6) rows (image index, class, cx, cy, w, h). "
-           "What examples/reference/tiny_yolo_torch.py trains on");
+           "being pixels / 255; train.targets and val.targets F32 (T, 6) rows (image index, class, cx, cy, w, h); "
+           "check.train_images and check.train_targets, the first 4 training images and their targets as xgrad "
+           "trains on them (F32), for a reader to check against. What examples/reference/tiny_yolo_torch.py "
+           "trains on");
 }
 
 }  // namespace

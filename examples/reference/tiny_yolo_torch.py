@@ -9,7 +9,9 @@ The data: not generated here. `tiny_yolo --export-data FILE` writes xgrad's own 
 validation images (data/shapes.hpp: train seed 1, validation seed 2) as bytes and their targets as
 the float32 rows xgrad trains on; this script reads that safetensors file (the format is an 8-byte
 header length, a JSON header and the raw bytes) and makes the images pixels / 255 in float32, as
-ShapesDataset::images does, so both sides see the same numbers to the bit.
+ShapesDataset::images does, so both sides see the same numbers to the bit (checked at start-up
+against the file's check.* entries: the first 4 images and targets as xgrad's ShapesDataset gives
+them).
 
 The same as xgrad (each from the file named):
   model      models/tiny_yolo.cpp, TinyYoloConfig::small(): Conv2d(3,16,3,s2,p1,no bias)-BN-SiLU,
@@ -189,6 +191,19 @@ def yolo_loss(p, targets, lambda_noobj=LAMBDA_NOOBJ):
     return total, part(box, LAMBDA_COORD), obj_part, noobj_part, part(cls, LAMBDA_CLS)
 
 
+def check_data(train, tensors):
+    """The first training images and targets as this script makes them equal, to the bit, the ones
+    xgrad trains on (the file's check.* entries: ShapesDataset::images and ::targets)."""
+    want_images, want_targets = tensors.get("check.train_images"), tensors.get("check.train_targets")
+    if want_images is None or want_targets is None:
+        sys.exit("tiny_yolo_torch.py: the data file has no check.* entries; write it again with tiny_yolo --export-data")
+    images, targets = train.batch(torch.arange(len(want_images)))
+    for what, got, want in (("images", images, want_images), ("targets", targets, want_targets)):
+        if got.shape != want.shape or not torch.equal(got.view(torch.int32), want.view(torch.int32)):
+            sys.exit(f"tiny_yolo_torch.py: the first training {what} differ from xgrad's ({tuple(got.shape)} vs "
+                     f"{tuple(want.shape)})")
+
+
 def check_loss(data):
     """This loss with lambda_noobj = 1 equals the fixture's reference_loss (the reference preset)."""
     g = torch.Generator().manual_seed(123)
@@ -326,6 +341,7 @@ def main():
     val = Shapes(tensors["val.pixels"], tensors["val.targets"])
     print(f"data: {len(train)} training images (seed {meta.get('train_seed')}), {len(val)} validation images "
           f"(seed {meta.get('val_seed')}) from {a.data} in {time.perf_counter() - start:.1f} s")
+    check_data(train, tensors)
     check_loss(train)
 
     torch.manual_seed(a.seed)
