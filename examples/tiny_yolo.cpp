@@ -18,6 +18,10 @@
 //                            continues from it to the same bits as an uninterrupted run
 //   best.safetensors         the model at the best validation mAP
 //   predict.png              --predict's pictures
+//
+//   tiny_yolo --export-data FILE               (no training: the training and validation images and
+//                                               their targets as safetensors, for the PyTorch twin
+//                                               examples/reference/tiny_yolo_torch.py)
 #include <unistd.h>
 
 #include <chrono>
@@ -173,10 +177,10 @@ std::vector<std::int64_t> first_indices(std::int64_t n) {
   return v;
 }
 
-// --- the two things the program does ----------------------------------------------------------
+// --- the program's flags ---------------------------------------------------------------------
 
 struct Flags {
-  std::string out = "out/tiny_yolo", preset = "small", checkpoint;
+  std::string out = "out/tiny_yolo", preset = "small", checkpoint, export_data;
   xtr::TinyYoloTrainOptions train{.epochs = 10, .batch_size = 16, .lr = 3e-3, .seed = 0};
   std::int64_t train_images = 2048, val_images = 500, checkpoint_every = 0, show = 16, predict_images = 16;
   std::uint64_t train_seed = 1, val_seed = 2, predict_seed = 3;
@@ -184,6 +188,84 @@ struct Flags {
   bool resume = false, predict = false;
   double show_score = 0.3;
 };
+
+// --- --export-data: the datasets as safetensors, for a PyTorch twin to train on the same images ----
+
+// The tensors of a safetensors file: an 8-byte little-endian header length, the JSON header
+// (dtype, shape and byte range of each tensor, then __metadata__), the raw bytes. xg::save has no
+// 8-bit dtype; the pixels stay bytes here (the images are k / 255 of them, as ShapesDataset::images).
+struct RawTensor {
+  std::string name, dtype;  // "U8" or "F32"
+  std::vector<std::int64_t> shape;
+  std::string bytes;
+};
+
+std::string safetensors_bytes(const std::vector<RawTensor>& tensors,
+                              const std::vector<std::pair<std::string, std::string>>& metadata) {
+  std::ostringstream header;
+  header << "{";
+  std::size_t offset = 0;
+  for (const RawTensor& t : tensors) {
+    header << "\"" << t.name << "\":{\"dtype\":\"" << t.dtype << "\",\"shape\":[";
+    for (std::size_t i = 0; i < t.shape.size(); ++i) header << (i ? "," : "") << t.shape[i];
+    header << "],\"data_offsets\":[" << offset << "," << offset + t.bytes.size() << "]},";
+    offset += t.bytes.size();
+  }
+  header << "\"__metadata__\":{";
+  for (std::size_t i = 0; i < metadata.size(); ++i)
+    header << (i ? "," : "") << "\"" << metadata[i].first << "\":\"" << metadata[i].second << "\"";
+  header << "}}";
+  std::string h = header.str();
+  h.append((8 - h.size() % 8) % 8, ' ');  // the data starts 8-byte aligned
+  std::string out(8, '\0');
+  for (int k = 0; k < 8; ++k) out[std::size_t(k)] = char((std::uint64_t(h.size()) >> (8 * k)) & 0xff);
+  out += h;
+  for (const RawTensor& t : tensors) out += t.bytes;
+  return out;
+}
+
+// One dataset as PREFIX.pixels, U8 (N, 3, S, S), and PREFIX.targets, F32 (T, 6) rows (image
+// index in the dataset, class, cx, cy, w, h): the float32 values ShapesDataset::targets gives.
+void add_dataset(std::vector<RawTensor>& out, const std::string& prefix, const xg::data::ShapesDataset& d) {
+  const std::int64_t n = d.size(), S = d.options().image_size;
+  const std::size_t bytes = std::size_t(3 * S * S);
+  RawTensor pixels{prefix + ".pixels", "U8", {n, 3, S, S}, {}};
+  pixels.bytes.assign(reinterpret_cast<const char*>(d.pixels(0)), bytes * std::size_t(n));
+  std::vector<float> rows;
+  for (std::int64_t i = 0; i < n; ++i)
+    for (const xg::data::ShapesObject& o : d.objects(i))
+      rows.insert(rows.end(), {float(i), float(o.cls), float(o.cx), float(o.cy), float(o.w), float(o.h)});
+  RawTensor targets{prefix + ".targets", "F32", {std::int64_t(rows.size() / 6), 6}, {}};
+  targets.bytes.assign(reinterpret_cast<const char*>(rows.data()), rows.size() * sizeof(float));  // little-endian
+  out.push_back(std::move(pixels));
+  out.push_back(std::move(targets));
+}
+
+void export_data(const Flags& f) {
+  const xg::data::ShapesDataset train(f.train_images, f.train_seed), val(f.val_images, f.val_seed);
+  std::vector<RawTensor> tensors;
+  add_dataset(tensors, "train", train);
+  add_dataset(tensors, "val", val);
+  // The first images of the training set as xgrad trains on them (ShapesDataset::images and
+  // ::targets), for the reader to check its own conversion against, to the bit.
+  const std::vector<std::int64_t> few = first_indices(std::min<std::int64_t>(4, f.train_images));
+  for (const auto& [name, t] :
+       {std::pair{"check.train_images", train.images(few)}, std::pair{"check.train_targets", train.targets(few)}}) {
+    const std::vector<float> v = t.to_vector<float>();
+    RawTensor r{name, "F32", {}, std::string(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(float))};
+    for (const std::size_t d : t.shape()) r.shape.push_back(std::int64_t(d));
+    tensors.push_back(std::move(r));
+  }
+  cli::write_file(f.export_data,
+                  safetensors_bytes(tensors, {{"train_seed", std::to_string(f.train_seed)},
+                                              {"val_seed", std::to_string(f.val_seed)},
+                                              {"image_size", std::to_string(train.options().image_size)}}));
+  std::printf("wrote %lld training images (seed %llu) and %lld validation images (seed %llu) to %s\n",
+              (long long)f.train_images, (unsigned long long)f.train_seed, (long long)f.val_images,
+              (unsigned long long)f.val_seed, fs::absolute(f.export_data).string().c_str());
+}
+
+// --- the two things the program does ----------------------------------------------------------
 
 void predict(const Flags& f) {
   const fs::path dir(f.out), from = f.checkpoint.empty() ? dir / "best.safetensors" : fs::path(f.checkpoint);
@@ -370,6 +452,13 @@ void declare(cli::Parser& cli, Flags& f) {
                     "the model --predict loads (default OUT/best.safetensors; a checkpoint.safetensors works too)");
   cli.number("--predict-images", f.predict_images, "images for --predict", cli::between<std::int64_t>(1, 64));
   cli.number("--predict-seed", f.predict_seed, "seed of --predict's images");
+  cli.text("--export-data", f.export_data,
+           "no training: write the --train-images (from --train-seed) and --val-images (from --val-seed) images and "
+           "their targets to this safetensors file and stop: train.pixels and val.pixels U8 (N, 3, S, S), the images "
+           "being pixels / 255; train.targets and val.targets F32 (T, 6) rows (image index, class, cx, cy, w, h); "
+           "check.train_images and check.train_targets, the first 4 training images and their targets as xgrad "
+           "trains on them (F32), for a reader to check against. What examples/reference/tiny_yolo_torch.py "
+           "trains on");
 }
 
 }  // namespace
@@ -395,6 +484,7 @@ int main(int argc, char** argv) {
     if (const std::size_t stale = dp.writes() ? cli::remove_stale_temporaries(f.out) : 0)
       std::printf("removed %zu temporary files of killed runs from %s\n", stale, f.out.c_str());
     if (f.predict) return predict(f), 0;
+    if (!f.export_data.empty()) return export_data(f), 0;
 
     // The data: noisy 64x64 images of circles, squares and triangles, each with its boxes.
     const auto t_data = Clock::now();
