@@ -97,8 +97,7 @@ TEST(Indexing, IndexSelectFlatValues) {
   const xg::Tensor entries = xg::index_select_flat(x, -1, ints({23, 5, 5}));
   EXPECT_EQ(entries.shape(), (xg::Shape{3}));
   EXPECT_EQ(values(entries), (std::vector<double>{23, 5, 5}));
-  EXPECT_EQ(xg::index_select_flat(x, 1, ints(xt::xarray<std::int64_t>::from_shape({0}))).shape(),
-            (xg::Shape{0, 4}));
+  EXPECT_EQ(xg::index_select_flat(x, 1, ints(xt::xarray<std::int64_t>::from_shape({0}))).shape(), (xg::Shape{0, 4}));
   const xg::Tensor labels = ints({{{3, 1}, {4, 1}}, {{5, 9}, {2, 6}}});  // int64: the same rows, no gradient
   const xg::Tensor picked = xg::index_select_flat(labels, 1, ints({2, 1}));
   EXPECT_EQ(picked.dtype(), xg::kInt64);
