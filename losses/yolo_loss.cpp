@@ -174,8 +174,7 @@ ScaleLoss scale_loss(const Tensor& p, const YoloScale* scale, double balance, co
   const std::vector<YoloMatch> matches = assign(p, grid, scale, targets, c);
 
   ScaleLoss out;
-  const Tensor rows = reshape(p, {-1, width});  // (batch * boxes * grid_y * grid_x, 5 + C), flat_index order
-  const std::size_t cells = rows.shape()[0], n = matches.size();
+  const std::size_t cells = p.numel() / shape[4], n = matches.size();  // predictors, in flat_index order
   std::vector<double> obj_target(cells, 0.0);
   std::vector<char> responsible(cells, 0);
   if (n > 0) {
@@ -187,7 +186,7 @@ ScaleLoss scale_loss(const Tensor& p, const YoloScale* scale, double balance, co
       truth.insert(truth.end(), {m.x, m.y, m.w, m.h});
       priors.insert(priors.end(), {m.prior_w, m.prior_h});
     }
-    const Tensor ps = index_select(rows, 0, from_xarray(xt::xarray<std::int64_t>(index)));  // (n, 5 + C)
+    const Tensor ps = index_select_flat(p, 3, from_xarray(xt::xarray<std::int64_t>(index)));  // (n, 5 + C)
     const Tensor pred = decode(c.decode, ps, column(priors, dtype, {n, 2}));
     std::vector<double> quality;  // the objectness target's IoU, per match
     if (c.box_loss == YoloBoxLoss::MSE) {
@@ -219,9 +218,10 @@ ScaleLoss scale_loss(const Tensor& p, const YoloScale* scale, double balance, co
       out.cls = class_loss(slice(ps, 1, 5, width), matches, c);
   }
 
-  // Objectness over every predictor, in the order of flat_index.
-  const Tensor bce =
-      binary_cross_entropy_with_logits(select(rows, 1, 4), column(obj_target, dtype), {.reduction = Reduction::None});
+  // Objectness over every predictor, in the order of flat_index: the logit column, flattened
+  // (a copy of 1 / (5 + C) of p; the 1-D mean's order of summation is the one the fixtures have).
+  const Tensor bce = binary_cross_entropy_with_logits(flatten(select(p, 4, 4)), column(obj_target, dtype),
+                                                      {.reduction = Reduction::None});
   const std::vector<double> values = doubles(bce);
   double sum_obj = 0, sum_noobj = 0;
   for (std::size_t i = 0; i < cells; ++i) (responsible[i] ? sum_obj : sum_noobj) += values[i];

@@ -119,40 +119,52 @@ xt::xarray<T> sum_axes(const xt::xarray<T>& a, std::vector<std::size_t> axes) {
   return r;
 }
 
-// The entries `rows` of axis d, in that order: shape of `a` with axis d of size rows.size().
+// The entries `rows` of the middle axis of `a` seen as (outer, n, inner), in that order, into
+// `out` seen as (outer, rows.size(), inner). Any axis split works: one axis (take_rows below) or
+// several leading axes seen as one (index_select_flat), so no reshape copies `a` first.
 template <class T>
-xt::xarray<T> take_rows(const xt::xarray<T>& a, std::size_t d, const std::vector<std::size_t>& rows) {
-  const AxisSplit s = split_at(a.shape(), d);
-  Shape out_shape(a.shape().begin(), a.shape().end());
-  out_shape[d] = rows.size();
-  xt::xarray<T> out = xt::empty<T>(out_shape);
+void take_rows(const T* a, const AxisSplit& s, const std::vector<std::size_t>& rows, T* out) {
   if (s.inner == 1) {  // a column (select on the last dim): a copy_n per element would be a call each
     for (std::size_t o = 0; o < s.outer; ++o)
-      for (std::size_t r = 0; r < rows.size(); ++r) out.data()[o * rows.size() + r] = a.data()[o * s.n + rows[r]];
-    return out;
+      for (std::size_t r = 0; r < rows.size(); ++r) out[o * rows.size() + r] = a[o * s.n + rows[r]];
+    return;
   }
   for (std::size_t o = 0; o < s.outer; ++o)
     for (std::size_t r = 0; r < rows.size(); ++r)
-      std::copy_n(a.data() + (o * s.n + rows[r]) * s.inner, s.inner, out.data() + (o * rows.size() + r) * s.inner);
-  return out;
+      std::copy_n(a + (o * s.n + rows[r]) * s.inner, s.inner, out + (o * rows.size() + r) * s.inner);
 }
 
-// The reverse of take_rows: adds `src`'s entries along axis d into entries `rows` of `dst`, so a
-// row taken twice receives both gradients.
+// The reverse: adds `src` (outer, rows.size(), inner) into entries `rows` of `dst` (outer, n,
+// inner), so a row taken twice receives both gradients.
 template <class T>
-void add_rows(xt::xarray<T>& dst, std::size_t d, const std::vector<std::size_t>& rows, const xt::xarray<T>& src) {
-  const AxisSplit s = split_at(dst.shape(), d);
+void add_rows(T* dst, const AxisSplit& s, const std::vector<std::size_t>& rows, const T* src) {
   if (s.inner == 1) {
     for (std::size_t o = 0; o < s.outer; ++o)
-      for (std::size_t r = 0; r < rows.size(); ++r) dst.data()[o * s.n + rows[r]] += src.data()[o * rows.size() + r];
+      for (std::size_t r = 0; r < rows.size(); ++r) dst[o * s.n + rows[r]] += src[o * rows.size() + r];
     return;
   }
   for (std::size_t o = 0; o < s.outer; ++o)
     for (std::size_t r = 0; r < rows.size(); ++r) {
-      T* to = dst.data() + (o * s.n + rows[r]) * s.inner;
-      const T* from = src.data() + (o * rows.size() + r) * s.inner;
+      T* to = dst + (o * s.n + rows[r]) * s.inner;
+      const T* from = src + (o * rows.size() + r) * s.inner;
       for (std::size_t k = 0; k < s.inner; ++k) to[k] += from[k];
     }
+}
+
+// The entries `rows` of axis d, in that order: shape of `a` with axis d of size rows.size().
+template <class T>
+xt::xarray<T> take_rows(const xt::xarray<T>& a, std::size_t d, const std::vector<std::size_t>& rows) {
+  Shape out_shape(a.shape().begin(), a.shape().end());
+  out_shape[d] = rows.size();
+  xt::xarray<T> out = xt::empty<T>(out_shape);
+  take_rows(a.data(), split_at(a.shape(), d), rows, out.data());
+  return out;
+}
+
+// Adds `src`'s entries along axis d into entries `rows` of `dst`.
+template <class T>
+void add_rows(xt::xarray<T>& dst, std::size_t d, const std::vector<std::size_t>& rows, const xt::xarray<T>& src) {
+  add_rows(dst.data(), split_at(dst.shape(), d), rows, src.data());
 }
 
 // start, start + step, ... below end.

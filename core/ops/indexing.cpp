@@ -10,35 +10,33 @@
 namespace xgrad {
 
 namespace {
-// Takes entries `rows` of axis d (slice, select, index_select); the backward adds the gradient
-// back into those entries of zeros shaped like x. `keep_dim` false drops axis d (select).
-Tensor take(const char* op, const Tensor& x, std::size_t d, std::vector<std::size_t> rows, bool keep_dim = true) {
+// Takes entries `rows` of the middle axis of x seen as (outer, n, inner) = s, giving `out_shape`
+// (slice, select, index_select: s splits x around one axis; index_select_flat: its leading axes
+// seen as one, without a reshape's copy of x); the backward adds the gradient back into those
+// entries of zeros shaped like x.
+Tensor take(const char* op, const Tensor& x, kernels::AxisSplit s, std::vector<std::size_t> rows, Shape out_shape) {
   if (x.defined() && x.dtype() == kInt64) {  // indices and labels: the same rows, no gradient
-    xt::xarray<std::int64_t> out = kernels::take_rows(x.data<std::int64_t>(), d, rows);
-    if (!keep_dim) {
-      Shape s = shape_of(out);
-      s.erase(s.begin() + static_cast<std::ptrdiff_t>(d));
-      out.reshape(s);
-    }
+    xt::xarray<std::int64_t> out = xt::empty<std::int64_t>(out_shape);
+    kernels::take_rows(x.data<std::int64_t>().data(), s, rows, out.data());
     return constant<std::int64_t>(std::move(out));
   }
   return visit_float(op, x, [&]<class T>(const xt::xarray<T>& a) {
-    xt::xarray<T> out = kernels::take_rows(a, d, rows);
-    if (!keep_dim) {
-      Shape s = shape_of(out);
-      s.erase(s.begin() + static_cast<std::ptrdiff_t>(d));
-      out.reshape(s);
-    }
-    return record<T>(op, std::move(out), {x}, [d, rows](const Backward<T>& b) {
+    xt::xarray<T> out = xt::empty<T>(out_shape);
+    kernels::take_rows(a.data(), s, rows, out.data());
+    return record<T>(op, std::move(out), {x}, [s, rows](const Backward<T>& b) {
       xt::xarray<T> g = xt::zeros<T>(b.input(0).shape());
-      xt::xarray<T> dy = b.grad;
-      Shape s = shape_of(g);
-      s[d] = rows.size();
-      dy.reshape(s);  // puts a dropped axis back
-      kernels::add_rows(g, d, rows, dy);
+      kernels::add_rows(g.data(), s, rows, b.grad.data());  // b.grad is row-major: (outer, rows, inner)
       b.add(0, std::move(g));
     });
   });
+}
+
+// take along axis d; `keep_dim` false drops it (select).
+Tensor take(const char* op, const Tensor& x, std::size_t d, std::vector<std::size_t> rows, bool keep_dim = true) {
+  Shape out_shape = x.shape();
+  out_shape[d] = rows.size();
+  if (!keep_dim) out_shape.erase(out_shape.begin() + static_cast<std::ptrdiff_t>(d));
+  return take(op, x, kernels::split_at(x.shape(), d), std::move(rows), std::move(out_shape));
 }
 
 // Row-major strides of a shape (xtensor's own are 0 along dims of size 1).
@@ -157,6 +155,28 @@ Tensor index_select(const Tensor& x, std::int64_t dim, const Tensor& index) {
   std::vector<std::size_t> rows;
   for (auto i : idx) rows.push_back(checked_index("index_select", i, x.shape()[d], d));
   return take("index_select", x, d, std::move(rows));
+}
+
+Tensor index_select_flat(const Tensor& x, std::int64_t end_dim, const Tensor& index) {
+  const char* op = "index_select_flat";
+  const auto& idx = indices(op, index);
+  if (index.dim() != 1) fail(op, "the index must be 1-D, got shape ", to_string(index.shape()));
+  if (x.dim() == 0) fail(op, "needs at least one dim, got a 0-d tensor");
+  const std::size_t e = normalize_dim(op, end_dim, x.dim());
+  const Shape in = x.shape();
+  kernels::AxisSplit flat{1, 1, 1};  // (1, x.shape[0] * ... * x.shape[e], the rest)
+  for (std::size_t i = 0; i < in.size(); ++i) (i <= e ? flat.n : flat.inner) *= in[i];
+  std::vector<std::size_t> rows;
+  const auto n = static_cast<std::int64_t>(flat.n);
+  for (auto i : idx) {
+    if (i < -n || i >= n)
+      fail(op, "index ", i, " is out of range for dims 0 to ", e, " of shape ", to_string(in), " seen as one of size ",
+           n);
+    rows.push_back(static_cast<std::size_t>(i < 0 ? i + n : i));
+  }
+  Shape out_shape{rows.size()};
+  out_shape.insert(out_shape.end(), in.begin() + static_cast<std::ptrdiff_t>(e) + 1, in.end());
+  return take(op, x, flat, std::move(rows), std::move(out_shape));
 }
 
 Tensor one_hot(const Tensor& labels, std::size_t num_classes, Dtype dtype) {

@@ -82,3 +82,62 @@ TEST(Indexing, OneHotLivesInCore) {
   EXPECT_ERROR(xg::one_hot(ints({3}), 3), "one_hot", "label 0 is 3");
 }
 }  // namespace
+
+namespace {
+// index_select_flat(x, e, index) is index_select(flatten(x, 0, e), 0, index): rows of x at flat
+// positions over dims 0..e. For x = arange(24) of shape (2, 3, 4) and e = 1, row r is
+// x[r / 3][r % 3], entries 4r .. 4r + 3.
+TEST(Indexing, IndexSelectFlatValues) {
+  const xg::Tensor x = xg::arange(24, xg::kFloat64).reshape({2, 3, 4});
+  const xg::Tensor rows = xg::index_select_flat(x, 1, ints({4, 0, -1}));
+  EXPECT_EQ(rows.shape(), (xg::Shape{3, 4}));
+  EXPECT_EQ(values(rows), (std::vector<double>{16, 17, 18, 19, 0, 1, 2, 3, 20, 21, 22, 23}));
+  // end_dim 0 is index_select on dim 0; end_dim -1 (every dim) picks single entries.
+  EXPECT_EQ(values(xg::index_select_flat(x, 0, ints({1}))), values(xg::select(x, 0, 1)));
+  const xg::Tensor entries = xg::index_select_flat(x, -1, ints({23, 5, 5}));
+  EXPECT_EQ(entries.shape(), (xg::Shape{3}));
+  EXPECT_EQ(values(entries), (std::vector<double>{23, 5, 5}));
+  EXPECT_EQ(xg::index_select_flat(x, 1, ints(xt::xarray<std::int64_t>::from_shape({0}))).shape(), (xg::Shape{0, 4}));
+  const xg::Tensor labels = ints({{{3, 1}, {4, 1}}, {{5, 9}, {2, 6}}});  // int64: the same rows, no gradient
+  const xg::Tensor picked = xg::index_select_flat(labels, 1, ints({2, 1}));
+  EXPECT_EQ(picked.dtype(), xg::kInt64);
+  EXPECT_EQ(picked.to_vector<int>(), (std::vector<int>{5, 9, 4, 1}));
+}
+
+TEST(Indexing, IndexSelectFlatMatchesIndexSelectOfFlatten) {
+  xg::manual_seed(16);
+  for (const xg::Dtype dtype : {xg::kFloat32, xg::kFloat64}) {
+    const xg::Tensor x = xg::randn({2, 3, 2, 2, 5}, dtype).requires_grad_();
+    const xg::Tensor x2 = x.detach().requires_grad_();
+    const xg::Tensor index = ints({7, 0, 23, 7, 11, 7});
+    const xg::Tensor up = xg::randn({6, 5}, dtype);
+    const xg::Tensor a = xg::index_select_flat(x, 3, index), b = xg::index_select(xg::flatten(x2, 0, 3), 0, index);
+    EXPECT_EQ(a.shape(), b.shape());
+    EXPECT_EQ(values(a), values(b));
+    (a * up).sum().backward();
+    (b * up).sum().backward();
+    EXPECT_EQ(x.grad().shape(), x.shape());
+    EXPECT_EQ(values(x.grad()), values(x2.grad()));  // row 7 taken three times gets the three rows' sum
+  }
+}
+
+TEST(Indexing, IndexSelectFlatGradcheck) {
+  xg::manual_seed(17);
+  const xg::Tensor x = leaf({2, 3, 4});
+  const xg::Tensor pick = ints({5, 0, 5, 2});
+  expect_gradcheck([pick](const auto& v) { return xg::index_select_flat(v[0], 1, pick); }, {x});
+  expect_gradcheck([](const auto& v) { return xg::index_select_flat(v[0], 0, ints({1, 1, 0})); }, {x});
+  expect_gradcheck([](const auto& v) { return xg::index_select_flat(v[0], -1, ints({23, 0, 7, 7})); }, {x});
+}
+
+TEST(Indexing, IndexSelectFlatErrors) {
+  const xg::Tensor x = xg::ones({2, 3, 4});
+  EXPECT_ERROR(xg::index_select_flat(x, 1, ints({6})), "index_select_flat", "index 6", "dims 0 to 1", "(2, 3, 4)",
+               "size 6");
+  EXPECT_ERROR(xg::index_select_flat(x, 1, ints({-7})), "index_select_flat", "index -7");
+  EXPECT_ERROR(xg::index_select_flat(x, 3, ints({0})), "index_select_flat", "dim 3");
+  EXPECT_ERROR(xg::index_select_flat(x, 1, ints({{0, 1}})), "index_select_flat", "1-D", "(1, 2)");
+  EXPECT_ERROR(xg::index_select_flat(x, 1, xg::ones({2})), "index_select_flat", "int64", "float32");
+  EXPECT_ERROR(xg::index_select_flat(xg::ones({}), 0, ints({0})), "index_select_flat", "0-d");
+}
+}  // namespace
