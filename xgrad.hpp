@@ -26,6 +26,7 @@
 #include "xgrad/core/state_dict.hpp"
 #include "xgrad/core/tensor.hpp"
 #include "xgrad/data/batches.hpp"
+#include "xgrad/data/byte_images.hpp"
 #include "xgrad/data/csv.hpp"
 #include "xgrad/data/distributed_sampler.hpp"
 #include "xgrad/data/epoch_sampler.hpp"

@@ -13,12 +13,18 @@
 //
 // For checkpoints: order() and position() say where an epoch stands, resume() puts them back.
 #include <cstddef>
+#include <variant>
 
 #include "xgrad/core/generator.hpp"
 #include "xgrad/core/tensor.hpp"
+#include "xgrad/data/byte_images.hpp"
 #include "xgrad/data/epoch_sampler.hpp"
 
 namespace xgrad::data {
+
+// What a batch's inputs are cut from: a tensor, or images kept as bytes (data/byte_images.hpp),
+// whose batches come out as float32 pixel / 255.
+using Inputs = std::variant<Tensor, ByteImages>;
 
 struct Batch {
   Tensor inputs, targets;
@@ -26,9 +32,10 @@ struct Batch {
 
 class Batches {
  public:
-  // inputs and targets (float32, float64 or int64) share their first dim, the examples.
-  // The order is drawn from `generator` if given (it must outlive the Batches), else the default one.
-  Batches(Tensor inputs, Tensor targets, std::size_t batch_size, bool shuffle = true, Generator* generator = nullptr);
+  // inputs (a tensor of float32, float64 or int64, or ByteImages) and targets (a tensor) share
+  // their first dim, the examples. The order is drawn from `generator` if given (it must outlive
+  // the Batches), else the default one.
+  Batches(Inputs inputs, Tensor targets, std::size_t batch_size, bool shuffle = true, Generator* generator = nullptr);
 
   std::size_t examples() const { return sampler_.examples(); }
   std::size_t batch_size() const { return sampler_.batch_size(); }
@@ -48,7 +55,8 @@ class Batches {
   void resume(const Tensor& order, std::size_t position) { sampler_.resume(order, position); }
 
  private:
-  Tensor inputs_, targets_;
+  Inputs inputs_;
+  Tensor targets_;
   EpochSampler sampler_;
 };
 

@@ -31,8 +31,8 @@ std::filesystem::path fashion_mnist_dir() {
   return env && *env ? std::filesystem::path(env) : std::filesystem::path(kDebianDir);
 }
 
-FashionMnist fashion_mnist_from_idx(const IdxArray& images, const IdxArray& labels, const std::string& source,
-                                    std::size_t limit, std::size_t side) {
+FashionMnistBytes fashion_mnist_bytes_from_idx(IdxArray images, const IdxArray& labels, const std::string& source,
+                                               std::size_t limit, std::size_t side) {
   const char* op = "load_fashion_mnist";
   if (images.dims.size() != 3)
     fail(op, source, ": the image file has ", images.dims.size(), " dims; expected 3 (count, rows, cols)");
@@ -50,21 +50,44 @@ FashionMnist fashion_mnist_from_idx(const IdxArray& images, const IdxArray& labe
       fail(op, source, ": label ", i, " is ", int(labels.data[i]), "; classes are 0 to ", kFashionMnistClasses - 1);
 
   const std::size_t keep = limit > 0 && limit < n ? limit : n;
-  // Four bytes per pixel of the one the file holds: checked like every allocation a file sizes.
-  checked_bytes((std::string(op) + ": " + source).c_str(), Shape{keep, pixels}, sizeof(float));
-  xt::xarray<float> x = xt::empty<float>(Shape{keep, pixels});
+  if (keep < n) {  // a quick run's few images: the rest of the file is let go
+    images.data.resize(keep * pixels);
+    images.data.shrink_to_fit();
+  }
   xt::xarray<std::int64_t> y = xt::empty<std::int64_t>(Shape{keep});
-  for (std::size_t i = 0; i < keep * pixels; ++i) x.data()[i] = float(images.data[i]) / 255.0f;
   for (std::size_t i = 0; i < keep; ++i) y(i) = labels.data[i];
-  return {Tensor(Storage(std::move(x))), Tensor(Storage(std::move(y)))};
+  return {ByteImages(std::move(images.data), Shape{keep, pixels}), Tensor(Storage(std::move(y)))};
 }
 
-FashionMnist load_fashion_mnist(const std::filesystem::path& dir, Split split, std::size_t limit) {
+FashionMnist fashion_mnist_from_idx(const IdxArray& images, const IdxArray& labels, const std::string& source,
+                                    std::size_t limit, std::size_t side) {
+  FashionMnistBytes bytes = fashion_mnist_bytes_from_idx(images, labels, source, limit, side);
+  // Four bytes per pixel of the one the file holds: checked like every allocation a file sizes.
+  checked_bytes((std::string("load_fashion_mnist: ") + source).c_str(), bytes.images.shape(), sizeof(float));
+  return {bytes.images.to_tensor(), std::move(bytes.labels)};
+}
+
+namespace {
+
+// The split's two files, read and checked; `limit` as load_fashion_mnist's.
+FashionMnistBytes read_split(const std::filesystem::path& dir, Split split, std::size_t limit) {
   const std::string prefix = split == Split::Train ? "train" : "t10k";
   const std::filesystem::path image_path = find_file(dir, prefix + "-images-idx3-ubyte");
   const std::filesystem::path label_path = find_file(dir, prefix + "-labels-idx1-ubyte");
-  return fashion_mnist_from_idx(read_idx(image_path), read_idx(label_path),
-                                image_path.string() + " and " + label_path.string(), limit);
+  return fashion_mnist_bytes_from_idx(read_idx(image_path), read_idx(label_path),
+                                      image_path.string() + " and " + label_path.string(), limit);
+}
+
+}  // namespace
+
+FashionMnist load_fashion_mnist(const std::filesystem::path& dir, Split split, std::size_t limit) {
+  FashionMnistBytes bytes = read_split(dir, split, limit);
+  checked_bytes("load_fashion_mnist", bytes.images.shape(), sizeof(float));
+  return {bytes.images.to_tensor(), std::move(bytes.labels)};
+}
+
+FashionMnistBytes load_fashion_mnist_bytes(const std::filesystem::path& dir, Split split, std::size_t limit) {
+  return read_split(dir, split, limit);
 }
 
 }  // namespace xgrad::data

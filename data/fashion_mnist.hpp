@@ -15,6 +15,7 @@
 #include <string>
 
 #include "xgrad/core/tensor.hpp"
+#include "xgrad/data/byte_images.hpp"
 #include "xgrad/data/idx.hpp"
 
 namespace xgrad::data {
@@ -24,6 +25,13 @@ enum class Split { Train, Test };
 struct FashionMnist {
   Tensor images;  // float32 (N, 784): pixel / 255, rows of the 28x28 image one after another
   Tensor labels;  // int64 (N), the class index
+};
+
+// The same with the images as the files' bytes (data/byte_images.hpp): a quarter of the memory,
+// converted a batch at a time. The training set takes 47 MB instead of 188.
+struct FashionMnistBytes {
+  ByteImages images;  // uint8 (N, 784)
+  Tensor labels;      // int64 (N), the class index
 };
 
 inline constexpr std::size_t kFashionMnistClasses = 10;
@@ -38,11 +46,16 @@ std::filesystem::path fashion_mnist_dir();
 // naming the package dataset-fashion-mnist and the paths looked at when a file is missing, and
 // naming the file when one is malformed or its images are not 28x28.
 FashionMnist load_fashion_mnist(const std::filesystem::path& dir, Split split, std::size_t limit = 0);
+// The same split, its images left as bytes: .images.to_tensor() is load_fashion_mnist's .images.
+FashionMnistBytes load_fashion_mnist_bytes(const std::filesystem::path& dir, Split split, std::size_t limit = 0);
 
 // The checks and conversion behind load_fashion_mnist, on parsed files: images (N, side, side)
 // (any rows and cols when side is 0), labels (N) below 10, the same N in both (an error gives
 // both counts). `source` names the pair in errors.
 FashionMnist fashion_mnist_from_idx(const IdxArray& images, const IdxArray& labels, const std::string& source,
                                     std::size_t limit = 0, std::size_t side = kFashionMnistSide);
+// The same checks, keeping the images' bytes (moved out of `images`, not copied).
+FashionMnistBytes fashion_mnist_bytes_from_idx(IdxArray images, const IdxArray& labels, const std::string& source,
+                                               std::size_t limit = 0, std::size_t side = kFashionMnistSide);
 
 }  // namespace xgrad::data

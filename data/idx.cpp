@@ -2,6 +2,8 @@
 
 #include <zlib.h>
 
+#include <algorithm>
+#include <fstream>
 #include <limits>
 #include <memory>
 
@@ -35,9 +37,33 @@ std::uint32_t big_endian_u32(const std::uint8_t* p) {
   return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | std::uint32_t(p[3]);
 }
 
-}  // namespace
+// What the file will decompress to, as a capacity hint only: a gzip file's last 4 bytes (ISIZE,
+// the size mod 2^32, little-endian), at most deflate's largest ratio (1032:1) times the file's
+// size, so a forged trailer cannot reserve more than the data could fill; a plain file's size;
+// 0 when unknown.
+std::size_t decompressed_size_hint(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  const std::streamoff size = in ? std::streamoff(in.tellg()) : 0;
+  if (size < 18) return std::size_t(std::max<std::streamoff>(size, 0));
+  unsigned char magic[2] = {}, isize[4] = {};
+  in.seekg(0);
+  in.read(reinterpret_cast<char*>(magic), 2);
+  if (magic[0] != 0x1f || magic[1] != 0x8b) return std::size_t(size);
+  in.seekg(size - 4);
+  in.read(reinterpret_cast<char*>(isize), 4);
+  if (!in) return 0;
+  const std::size_t claimed =
+      std::size_t(isize[0]) | std::size_t(isize[1]) << 8 | std::size_t(isize[2]) << 16 | std::size_t(isize[3]) << 24;
+  return std::min(claimed, std::size_t(size) * 1032);
+}
 
-IdxArray parse_idx(std::span<const std::uint8_t> bytes, const std::string& source) {
+// The header's dims and its length in bytes, once the whole buffer is checked against it.
+struct IdxHeader {
+  std::vector<std::size_t> dims;
+  std::size_t bytes = 0;
+};
+
+IdxHeader parse_header(std::span<const std::uint8_t> bytes, const std::string& source) {
   const char* op = "parse_idx";
   if (bytes.size() < 4) fail(op, source, ": ", bytes.size(), " bytes is too short for the 4-byte IDX magic number");
   if (bytes[0] != 0 || bytes[1] != 0)
@@ -54,7 +80,7 @@ IdxArray parse_idx(std::span<const std::uint8_t> bytes, const std::string& sourc
     fail(op, source, ": the header declares ", ndims, " dims, which need ", header, " bytes, but the buffer has ",
          bytes.size());
 
-  IdxArray out;
+  IdxHeader out{{}, header};
   std::size_t count = 1;
   for (std::size_t i = 0; i < ndims; ++i) {
     const std::size_t d = big_endian_u32(bytes.data() + 4 + 4 * i);
@@ -68,8 +94,14 @@ IdxArray parse_idx(std::span<const std::uint8_t> bytes, const std::string& sourc
   if (count != available)
     fail(op, source, ": the dims declare ", count, " elements but ", available, " bytes follow the header",
          available < count ? " (truncated file?)" : " (trailing bytes)");
-  out.data.assign(bytes.begin() + std::ptrdiff_t(header), bytes.end());
   return out;
+}
+
+}  // namespace
+
+IdxArray parse_idx(std::span<const std::uint8_t> bytes, const std::string& source) {
+  IdxHeader header = parse_header(bytes, source);
+  return {std::move(header.dims), std::vector<std::uint8_t>(bytes.begin() + std::ptrdiff_t(header.bytes), bytes.end())};
 }
 
 std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path, std::size_t max_bytes) {
@@ -81,6 +113,8 @@ std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path, std
   if (!file) fail("read_maybe_gzip", name, ": cannot open the file");
 
   std::vector<std::uint8_t> out;
+  // Reserved once, so that growing does not hold the old and the new buffer at the same time.
+  out.reserve(std::min(decompressed_size_hint(path), max_bytes));
   std::vector<std::uint8_t> chunk(std::size_t(1) << 20);
   while (true) {
     const int n = gzread(file.get(), chunk.data(), unsigned(chunk.size()));
@@ -98,8 +132,11 @@ std::vector<std::uint8_t> read_maybe_gzip(const std::filesystem::path& path, std
 }
 
 IdxArray read_idx(const std::filesystem::path& path) {
-  const std::vector<std::uint8_t> bytes = read_maybe_gzip(path);
-  return parse_idx(bytes, path.string());
+  std::vector<std::uint8_t> bytes = read_maybe_gzip(path);
+  IdxHeader header = parse_header(bytes, path.string());
+  // The elements stay where they were read: a 47 MB image file is not held twice.
+  bytes.erase(bytes.begin(), bytes.begin() + std::ptrdiff_t(header.bytes));
+  return {std::move(header.dims), std::move(bytes)};
 }
 
 }  // namespace xgrad::data

@@ -306,8 +306,10 @@ int main(int argc, char** argv) {
     }
 
     // The data: 28x28 grey images (pixels in [0, 1], flattened to 784) and their labels 0..9.
+    // The training images stay bytes, a quarter of the memory, and each batch is converted as it
+    // is drawn (data/byte_images.hpp); the test set is converted once.
     std::printf("loading Fashion-MNIST from %s\n", f.data_dir.c_str());
-    const auto train = xg::data::load_fashion_mnist(f.data_dir, xg::data::Split::Train, f.train_limit);
+    const auto train = xg::data::load_fashion_mnist_bytes(f.data_dir, xg::data::Split::Train, f.train_limit);
     const auto test = xg::data::load_fashion_mnist(f.data_dir, xg::data::Split::Test, f.test_limit);
     std::printf("  %zu training and %zu test images of 28x28\n", train.labels.numel(), test.labels.numel());
 

@@ -50,7 +50,7 @@ void ClassifierTrainerOptions::validate() const {
   if (schedule == "cosine" && epochs == 0) fail(kOp, "the cosine schedule needs the number of epochs");
 }
 
-ClassifierTrainer::ClassifierTrainer(std::shared_ptr<models::Classifier> model, Tensor inputs, Tensor labels,
+ClassifierTrainer::ClassifierTrainer(std::shared_ptr<models::Classifier> model, data::Inputs inputs, Tensor labels,
                                      ClassifierTrainerOptions options)
     : model_(std::move(model)),
       options_(validated(std::move(options))),

@@ -55,7 +55,9 @@ struct EpochRecord {
 
 class ClassifierTrainer {
  public:
-  ClassifierTrainer(std::shared_ptr<models::Classifier> model, Tensor inputs, Tensor labels,
+  // inputs: a float tensor (N, D), or data::ByteImages (e.g. load_fashion_mnist_bytes's), whose
+  // batches are converted as they are drawn; labels: int64 (N).
+  ClassifierTrainer(std::shared_ptr<models::Classifier> model, data::Inputs inputs, Tensor labels,
                     ClassifierTrainerOptions options = {});
 
   // One optimizer step on the next mini-batch, starting a new epoch (a new order) when none is

@@ -144,6 +144,7 @@ void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
   // The counter is checked against the history the file really holds before anything is sized:
   // a counter of 2^40 with 50 rows of history is a corrupt checkpoint, not 2^40 steps to allocate.
   std::vector<RegressionStep> history;
+  bool diverged = false;
   if (steps > 0) {
     const Tensor &loss = entry("history.loss", kFloat64), &norm = entry("history.grad_norm", kFloat64),
                  &params = entry("history.params", kFloat64);
@@ -151,11 +152,13 @@ void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
       fail(kOp, "the checkpoint's progress.global_step is ", steps, " but its history holds ", to_string(loss.shape()),
            " losses, ", to_string(norm.shape()), " gradient norms and ", to_string(params.shape()),
            " parameters (expected ", steps, " steps of ", width, ")");
-    // Every row finite, but the last: a diverging step records its row before it throws.
+    // Every row finite, but the last of a diverged run: a diverging step records its row (its
+    // loss not finite) before it throws. A finite last loss leaves no row exempt.
     constexpr double kMax = std::numeric_limits<double>::max();
     c.check_values(kOp, "history.loss", 0, kMax, 1);
-    c.check_values(kOp, "history.grad_norm", 0, kMax, 1);
-    c.check_values(kOp, "history.params", -kMax, kMax, width);
+    diverged = !std::isfinite(loss.data<double>()(steps - 1));
+    c.check_values(kOp, "history.grad_norm", 0, kMax, diverged ? 1 : 0);
+    c.check_values(kOp, "history.params", -kMax, kMax, diverged ? width : 0);
     history.resize(std::size_t(steps));
     for (std::size_t s = 0; s < steps; ++s) {
       history[s].loss = loss.data<double>()(s);
@@ -165,7 +168,6 @@ void LinearRegressionTrainer::load_state_dict(const StateDict& dict) {
   }
   // The optimizer stepped once per row, but after a divergence: that step recorded its row and
   // threw before stepping.
-  const bool diverged = steps > 0 && !std::isfinite(history.back().loss);
   c.check_counters(kOp, std::int64_t(steps) - (diverged ? 1 : 0), std::int64_t(steps), std::nullopt);
   c.load_training(*model_, *optimizer_, nullptr, generator());
   history_ = std::move(history);

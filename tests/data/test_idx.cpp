@@ -202,3 +202,37 @@ TEST(LoadFashionMnist, TheRealTestSplit) {
   for (std::int64_t y : f.labels.data<std::int64_t>()) ++per_class.at(std::size_t(y));
   EXPECT_EQ(per_class, std::vector<int>(10, 1000));  // the test split is balanced
 }
+
+TEST(LoadFashionMnist, TheBytesGiveTheSameImagesAsTheFloatLoader) {
+  const fs::path dir = data::fashion_mnist_dir();
+  if (!fs::exists(dir / "t10k-images-idx3-ubyte.gz")) GTEST_SKIP() << "dataset-fashion-mnist is not installed";
+  const data::FashionMnistBytes b = data::load_fashion_mnist_bytes(dir, data::Split::Test);
+  const data::FashionMnist f = data::load_fashion_mnist(dir, data::Split::Test);
+  ASSERT_EQ(b.images.shape(), (xg::Shape{10000, 784}));
+  EXPECT_EQ(b.images.bytes().size(), 10000u * 784u);  // a byte a pixel
+  EXPECT_TRUE(xt::all(xt::equal(b.images.to_tensor().data<float>(), f.images.data<float>())));
+  EXPECT_EQ(values(b.labels), values(f.labels));
+  EXPECT_EQ(data::load_fashion_mnist_bytes(dir, data::Split::Test, 7).images.shape(), (xg::Shape{7, 784}));
+}
+
+TEST(ReadIdx, AForgedGzipSizeTrailerIsOnlyAHint) {
+  // The gzip trailer's ISIZE sizes the buffer read into (capped at deflate's 1032:1 of the file):
+  // a forged 4 GiB claim reserves no more than the file could fill, and zlib refuses the file.
+  TempDir dir;
+  const Bytes content = idx_bytes({3, 5}, 15);
+  const fs::path p = dir.path / "forged.gz";
+  write_gzip(p, content);
+  EXPECT_EQ(data::read_idx(p).data, Bytes(content.begin() + 12, content.end()));
+  {
+    std::fstream f(p, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(-4, std::ios::end);
+    for (int i = 0; i < 4; ++i) f.put(char(0xff));
+  }
+  EXPECT_ERROR(data::read_idx(p), "forged.gz", "cannot decompress");
+  if (xgrad_test::can_limit_memory())
+    EXPECT_EQ(xgrad_test::run_with_memory_budget(std::size_t(64) << 20, [&] { (void)data::read_idx(p); }),
+              xgrad_test::Outcome::ThrewError);
+  const fs::path plain = dir.path / "plain.idx";
+  write_plain(plain, content);
+  EXPECT_EQ(data::read_idx(plain).data, Bytes(content.begin() + 12, content.end()));
+}

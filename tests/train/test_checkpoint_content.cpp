@@ -71,6 +71,23 @@ TEST(CheckpointContent, RegressionRefusesANaNBeforeTheLastStepOfItsHistory) {
   EXPECT_ERROR(r.make()->load_state_dict(d), "LinearRegressionTrainer", "history.grad_norm");
 }
 
+// Only a diverged run's last row (its loss not finite) may hold non-finite values: with a finite
+// last loss, a NaN gradient norm or parameter there is a corrupt checkpoint (found by
+// fuzz_checkpoint_content, fuzz/RESULTS.md).
+TEST(CheckpointContent, RegressionExemptsTheLastRowOnlyWhenItsLossDiverged) {
+  Regression r;
+  auto t = r.make();
+  for (int i = 0; i < 5; ++i) t->step();
+  const xg::StateDict good = t->state_dict();
+  xg::StateDict d = good;
+  d["history.grad_norm"] = with(d.at("history.grad_norm"), 4, std::nan(""));
+  EXPECT_ERROR(r.make()->load_state_dict(d), "LinearRegressionTrainer", "history.grad_norm");
+  d = good;
+  d["history.params"] = with(d.at("history.params"), d.at("history.params").numel() - 1, INFINITY);
+  EXPECT_ERROR(r.make()->load_state_dict(d), "LinearRegressionTrainer", "history.params");
+  EXPECT_NO_THROW(r.make()->load_state_dict(good));
+}
+
 TEST(CheckpointContent, ClassifierRefusesAnImpossibleHistory) {
   Classification c;
   const xg::StateDict good = c.checkpoint();
