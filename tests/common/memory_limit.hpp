@@ -3,8 +3,9 @@
 // (RLIMIT_AS), so a test can prove that a reader rejects a hostile size field without first
 // allocating what it claims. The child reports how `fn` ended through its exit status.
 //
-// AddressSanitizer reserves terabytes of shadow memory up front, and valgrind maps its own
-// memory into the process, neither of which RLIMIT_AS can tell from a real allocation; under them
+// AddressSanitizer and ThreadSanitizer reserve terabytes of shadow memory up front (TSan's
+// allocator then aborts instead of failing the allocation), and valgrind maps its own
+// memory into the process, none of which RLIMIT_AS can tell from a real allocation; under them
 // the check is skipped (can_limit_memory()).
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -19,10 +20,10 @@
 
 namespace xgrad_test {
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 inline constexpr bool kCanLimitMemory = false;
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
 inline constexpr bool kCanLimitMemory = false;
 #else
 inline constexpr bool kCanLimitMemory = true;
