@@ -230,6 +230,19 @@ T sum_of(const T* v, std::size_t n) {
   return ((lane[0] + lane[4]) + (lane[2] + lane[6])) + ((lane[1] + lane[5]) + (lane[3] + lane[7]));
 }
 
+// C = Aᵀ B, overwriting C: cleared here, then the product added to it (beta 1). What OpenBLAS
+// does for beta 0 too (its kernel always adds to C), but its clearing is a scalar loop per column
+// (sgemm_beta, 3% of tiny YOLO's training time) where std::fill_n uses vector stores: the same
+// bits, the input-gradient products 4-11% faster at tiny YOLO's shapes. Only for transposed A:
+// with AVX-512, OpenBLAS sends small row-major A B products with beta 0 to another kernel
+// (sgemm_direct), whose rounding beta 1 would change.
+template <class T>
+void gemm_overwrite(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, const T* a, std::size_t lda,
+                    const T* b, std::size_t ldb, T* c, std::size_t ldc) {
+  for (std::size_t r = 0; r < m; ++r) std::fill_n(c + r * ldc, n, T(0));
+  gemm(ta, tb, m, n, k, a, lda, b, ldb, T(1), c, ldc);
+}
+
 // How to multiply. `direct`: image by image, reading and writing NCHW where it lies, rather than
 // a whole group at once through an (O, images oh ow) layout that costs a copy of the output
 // and of its gradient but packs the weight once per group instead of once per image: direct
@@ -415,8 +428,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
             if (need_w)  // dW += dY colsᵀ
               gemm(false, true, g.o, g.rows(), L, dy, L, c.image(img - first), c.ld, T(1), dw_part[t].data(), g.rows());
             if (need_x)  // dcols = Wᵀ dY
-              gemm(true, false, g.rows(), L, g.o, wd, g.rows(), dy, L, T(0), const_cast<T*>(dc.image(img - first)),
-                   dc.ld);
+              gemm_overwrite(true, false, g.rows(), L, g.o, wd, g.rows(), dy, L, const_cast<T*>(dc.image(img - first)),
+                             dc.ld);
           }
         } else {
           T* dy = buf.data();
@@ -428,7 +441,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Siz
           if (need_w)  // dW += dY colsᵀ over the group's pixels
             gemm(false, true, g.o, g.rows(), width, dy, width, c.data, c.ld, T(1), dw_part[t].data(), g.rows());
           if (need_x)  // dcols = Wᵀ dY
-            gemm(true, false, g.rows(), width, g.o, wd, g.rows(), dy, width, T(0), const_cast<T*>(dc.data), dc.ld);
+            gemm_overwrite(true, false, g.rows(), width, g.o, wd, g.rows(), dy, width, const_cast<T*>(dc.data), dc.ld);
         }
         // Every column entry back onto the input pixel it was read from.
         if (need_x && !plan.identity) col2im(dc.data, dc.ld, g, first, last, dx.data());
