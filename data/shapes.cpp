@@ -172,7 +172,7 @@ std::vector<ShapesObject> ShapesDataset::generate(std::uint64_t seed, std::int64
                        side / s, side / s});
   }
 
-  // The noise drawn first, in pixel order, then added in a loop the compiler vectorizes.
+  // The noise drawn first, in pixel order (the order it was always drawn in), then added.
   thread_local std::vector<double> draws;
   draws.resize(img.size());
   for (double& u : draws) u = rng.uniform();
