@@ -23,7 +23,8 @@
 // of (s, i) and our own conversions to numbers (no std:: distributions, whose results differ
 // between standard libraries). It does not use xg::manual_seed's global generator, so training
 // randomness never changes the data; image i is the same whatever the dataset's size; the same
-// seed gives bit-identical images on every run. Train and validation are two seeds.
+// seed gives bit-identical images on every run, for any thread count (the constructor draws the
+// images on xgrad's workers). Train and validation are two seeds.
 #include <array>
 #include <cstdint>
 #include <string>

@@ -1,4 +1,6 @@
 // The smooth activations SiLU and softplus.
+#include <algorithm>
+#include <array>
 #include <xsimd/xsimd.hpp>
 #include <xtensor/xmath.hpp>
 
@@ -14,28 +16,49 @@ namespace {
 constexpr std::size_t kParallelGrain = 16384;
 }  // namespace
 
+// y[i] = x[i] σ(x[i]) and, if s is not null, s[i] = σ(x[i]) for i in [begin, end), over SIMD
+// batches (a partial last one zero-padded, as kernels::simd_map): y = x / e and σ = 1 / e with
+// e = 1 + exp(-x), the expressions the forward and the backward always used.
+template <class T>
+void silu_map(std::size_t begin, std::size_t end, const T* x, T* y, T* s) {
+  using Batch = xsimd::batch<T>;
+  const auto one = [](Batch v, T* out_y, T* out_s) {
+    const Batch e = Batch(T(1)) + xsimd::exp(-v);
+    (v / e).store_unaligned(out_y);
+    if (out_s) (Batch(T(1)) / e).store_unaligned(out_s);
+  };
+  std::size_t i = begin;
+  for (; i + Batch::size <= end; i += Batch::size) one(Batch::load_unaligned(x + i), y + i, s ? s + i : nullptr);
+  if (i == end) return;
+  std::array<T, Batch::size> in{}, out_y, out_s;
+  std::copy(x + i, x + end, in.begin());
+  one(Batch::load_unaligned(in.data()), out_y.data(), s ? out_s.data() : nullptr);
+  std::copy(out_y.begin(), out_y.begin() + (end - i), y + i);
+  if (s) std::copy(out_s.begin(), out_s.begin() + (end - i), s + i);
+}
+
 // Elementwise loops over SIMD batches, split over the worker threads (core/parallel): on tiny
 // YOLO, SiLU was a tenth of the step, and with 2 threads it ran on one while the other waited.
+// When a graph is built, the forward keeps σ(x) for the backward, which then needs no exp and
+// no division: one more division and store in the forward, the backward's exp and division
+// saved (tiny YOLO's SiLU forward + backward 1.4x faster at the same bits).
 Tensor silu(const Tensor& x) {
   return visit_float("silu", x, [&]<class T>(const xt::xarray<T>& a) {
     using Batch = xsimd::batch<T>;
+    const bool keep = is_grad_enabled() && x.requires_grad();
     xt::xarray<T> y = xt::empty<T>(a.shape());
+    xt::xarray<T> sig = keep ? xt::xarray<T>(xt::empty<T>(a.shape())) : xt::xarray<T>();
     detail::parallel_ranges(a.size(), kParallelGrain, [&](std::size_t begin, std::size_t end) {
-      kernels::simd_map(
-          begin, end, y.data(), [](Batch v) { return v / (Batch(T(1)) + xsimd::exp(-v)); }, a.data());
+      silu_map(begin, end, a.data(), y.data(), keep ? sig.data() : nullptr);
     });
-    return record<T>("silu", std::move(y), {x}, [](const Backward<T>& b) {
-      // d/dx x σ(x) = σ(x) (1 + x (1 − σ(x))), σ computed once per element and kept in a register
-      // (an xtensor expression evaluates it twice: two exps, two divisions).
+    return record<T>("silu", std::move(y), {x}, [sig = std::move(sig)](const Backward<T>& b) {
+      // d/dx x σ(x) = σ(x) (1 + x (1 − σ(x))).
       xt::xarray<T> dx = xt::empty<T>(b.grad.shape());
       detail::parallel_ranges(dx.size(), kParallelGrain, [&](std::size_t begin, std::size_t end) {
         kernels::simd_map(
             begin, end, dx.data(),
-            [](Batch v, Batch g) {
-              const Batch s = Batch(T(1)) / (Batch(T(1)) + xsimd::exp(-v));
-              return g * s * (Batch(T(1)) + v * (Batch(T(1)) - s));
-            },
-            b.input(0).data(), b.grad.data());
+            [](Batch v, Batch g, Batch s) { return g * s * (Batch(T(1)) + v * (Batch(T(1)) - s)); }, b.input(0).data(),
+            b.grad.data(), sig.data());
       });
       b.add(0, std::move(dx));
     });

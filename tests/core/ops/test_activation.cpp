@@ -1,4 +1,5 @@
 #include <cmath>
+#include <xsimd/xsimd.hpp>
 
 #include "../helpers.hpp"
 
@@ -73,3 +74,38 @@ TEST(Activation, Errors) {
 }
 
 }  // namespace
+
+// silu keeps σ(x) from the forward when a graph is built; its output and gradient must be the
+// bits of recomputing σ = 1 / (1 + exp(-x)) in the backward, as it did before, with or without a
+// graph, on an odd size whose last SIMD batch is a padded one.
+TEST(Activation, SiluKeepsSigmoidSameBits) {
+  using Batch = xsimd::batch<float>;
+  xg::manual_seed(31);
+  const xg::Tensor x0 = xg::randn({3, 1001}) * 6.0, dy = xg::randn({3, 1001});
+  xg::Tensor x = x0.detach().requires_grad_();
+  const xg::Tensor y = xg::silu(x);
+  y.backward(dy);
+  xg::Tensor y_no_graph;
+  {
+    xg::NoGradGuard no_grad;
+    y_no_graph = xg::silu(x0);
+  }
+  const float* v = x0.data<float>().data();
+  const float* g = dy.data<float>().data();
+  const float* got_y = y.data<float>().data();
+  const float* got_dx = x.grad().data<float>().data();
+  const std::size_t n = x0.numel();
+  for (std::size_t i = 0; i < n; i += Batch::size) {
+    alignas(64) float in[Batch::size] = {}, gin[Batch::size] = {}, want_y[Batch::size], want_dx[Batch::size];
+    for (std::size_t k = 0; k < Batch::size && i + k < n; ++k) in[k] = v[i + k], gin[k] = g[i + k];
+    const Batch b = Batch::load_aligned(in), gb = Batch::load_aligned(gin);
+    (b / (Batch(1.0f) + xsimd::exp(-b))).store_aligned(want_y);
+    const Batch s = Batch(1.0f) / (Batch(1.0f) + xsimd::exp(-b));
+    (gb * s * (Batch(1.0f) + b * (Batch(1.0f) - s))).store_aligned(want_dx);
+    for (std::size_t k = 0; k < Batch::size && i + k < n; ++k) {
+      ASSERT_EQ(got_y[i + k], want_y[k]) << i + k;
+      ASSERT_EQ(y_no_graph.data<float>().data()[i + k], want_y[k]) << i + k;
+      ASSERT_EQ(got_dx[i + k], want_dx[k]) << i + k;
+    }
+  }
+}
