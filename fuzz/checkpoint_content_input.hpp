@@ -419,6 +419,9 @@ inline void check_plausible(const char* trainer, const xg::StateDict& d) {
     return v;
   };
   const std::optional<double> global = scalar_of(c, "progress.global_step");
+  const auto losses = c.find("history.loss");
+  const bool diverged =
+      losses != c.end() && numel(losses->second) > 0 && !std::isfinite(get(losses->second, numel(losses->second) - 1));
   for (const auto& [name, e] : c) {
     const std::vector<double> v = values(e);
     const auto any = [&](auto pred) { return std::find_if(v.begin(), v.end(), pred) != v.end(); };
@@ -435,10 +438,14 @@ inline void check_plausible(const char* trainer, const xg::StateDict& d) {
       if (any([](double x) { return !(std::isfinite(x) && x >= 0); })) bad(name, "is not a rate >= 0");
     if (name == "history.test_accuracy" && any([](double x) { return !(x >= 0 && x <= 1); }))
       bad(name, "is outside [0, 1]");
-    if ((name == "history.seconds" || name == "progress.seconds" || name == "history.grad_norm" ||
-         name == "history.train_loss" || name == "history.test_loss" || name == "progress.loss_sum") &&
+    if ((name == "history.seconds" || name == "progress.seconds" || name == "history.train_loss" ||
+         name == "history.test_loss" || name == "progress.loss_sum") &&
         any([](double x) { return !(std::isfinite(x) && x >= 0); }))
       bad(name, "is not finite and >= 0");
+    // The row of a regression's diverged step (its loss not finite) may hold a non-finite norm.
+    if (name == "history.grad_norm" && std::any_of(v.begin(), v.end() - (diverged && !v.empty() ? 1 : 0),
+                                                   [](double x) { return !(std::isfinite(x) && x >= 0); }))
+      bad(name, diverged ? "is not finite and >= 0 before its diverged last step" : "is not finite and >= 0");
     // A regression's history may end in the step that diverged, and only there.
     if (name == "history.loss" && !v.empty() &&
         std::any_of(v.begin(), v.end() - 1, [](double x) { return std::isnan(x); }))
