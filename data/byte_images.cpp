@@ -54,10 +54,10 @@ Tensor ByteImages::rows(std::span<const std::int64_t> rows, std::span<const std:
 }
 
 Tensor ByteImages::slice(std::size_t begin, std::size_t end) const {
+  if (shape_.empty()) fail("ByteImages::slice", "no images (a default-constructed ByteImages)");
   if (begin > end || end > examples())
     fail("ByteImages::slice", "images ", begin, " to ", end, " are out of range for ", examples(), " images");
   Shape shape = shape_;
-  if (shape.empty()) fail("ByteImages::slice", "no images (a default-constructed ByteImages)");
   shape[0] = end - begin;
   checked_bytes("ByteImages::slice", shape, sizeof(float));
   xt::xarray<float> out = xt::empty<float>(shape);
