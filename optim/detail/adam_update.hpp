@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "xgrad/core/detail/parallel.hpp"
 #include "xgrad/optim/detail/with_flags.hpp"
 
 namespace xgrad::optim::detail {
@@ -60,12 +61,21 @@ void adam_loop(T* __restrict w, const T* __restrict dw, T* __restrict m, T* __re
   }
 }
 
+// Elements per piece when the update is split over the worker threads. Each element's update is
+// independent of the others, so the split changes no bit. The sqrt and the two divisions make it
+// compute-bound (~2 cycles per float with AVX2): a quarter of the MLP's step (W3) on one thread
+// for its 784x256 weight, and half of that on two.
+constexpr std::size_t kAdamGrain = 16384;
+
 // v_max is null unless amsgrad.
 template <class T>
 void adam_update(T* w, const T* dw, T* m, T* v, T* v_max, std::size_t n, const AdamScalars& s) {
   with_flags(
       [&]<bool Decoupled, bool Maximize, bool WeightDecay, bool AmsGrad>() {
-        adam_loop<Decoupled, Maximize, WeightDecay, AmsGrad>(w, dw, m, v, v_max, n, s);
+        xgrad::detail::parallel_ranges(n, kAdamGrain, [&](std::size_t b, std::size_t e) {
+          adam_loop<Decoupled, Maximize, WeightDecay, AmsGrad>(w + b, dw + b, m + b, v + b,
+                                                               AmsGrad ? v_max + b : nullptr, e - b, s);
+        });
       },
       s.decoupled_decay != 0, s.maximize, s.weight_decay != 0, v_max != nullptr);
 }
