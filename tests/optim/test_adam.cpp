@@ -1,4 +1,6 @@
 // Adam and AdamW (optim/adam.*, optim/adamw.*): steps worked out by hand, and the option checks.
+#include <cblas.h>
+
 #include <xgrad/optim/adam.hpp>
 #include <xgrad/optim/adamw.hpp>
 
@@ -117,6 +119,61 @@ TEST(Adam, EpsMustBePositiveAndLrFinite) {
   EXPECT_ERROR(optim::AdamW({p}, {.eps = 0}), "AdamW", "eps must be > 0");
   EXPECT_ERROR(optim::Adam({p}, {.lr = INFINITY}), "Adam", "lr must be finite");
   EXPECT_ERROR(optim::AdamW({p}, {.lr = INFINITY}), "AdamW", "lr must be finite");
+}
+
+// A parameter large enough that the update is split over the worker threads (optim/detail/
+// adam_update.hpp: pieces of 16384, bounds multiples of 64; 100,003 elements leave a ragged last
+// piece). Each element's update is its own, so 2 threads give the bits of 1, and both agree with
+// the formula in float64; amsgrad's v_max and AdamW's decay take the same pieces.
+TEST(Adam, SplitOverThreadsGivesTheBitsOfOneThread) {
+  constexpr std::size_t n = 100'003;
+  std::vector<double> start(n), grads(n);
+  for (std::size_t k = 0; k < n; ++k) {
+    start[k] = std::sin(double(k)) * 0.5;
+    grads[k] = std::cos(double(k) * 0.37) * (1 + double(k % 7));
+  }
+  const int saved = openblas_get_num_threads();
+  const auto run = [&](int threads, bool decoupled, bool amsgrad) {
+    openblas_set_num_threads(threads);
+    xg::Tensor p = from_values(start, xg::kFloat32).requires_grad_();
+    optim::Adam opt({p}, {.lr = 0.01, .weight_decay = 0.1, .amsgrad = amsgrad, .decoupled_weight_decay = decoupled});
+    for (int step = 1; step <= 3; ++step) {
+      std::vector<double> g = grads;
+      for (double& x : g) x *= step == 2 ? -0.25 : 1.0;  // shrinks v below v_max for amsgrad
+      p.set_grad(from_values(g, xg::kFloat32));
+      opt.step();
+    }
+    return p;
+  };
+  for (const bool decoupled : {false, true}) {
+    for (const bool amsgrad : {false, true}) {
+      const xg::Tensor one = run(1, decoupled, amsgrad), two = run(2, decoupled, amsgrad);
+      EXPECT_TRUE(same_bits(one, two)) << "decoupled " << decoupled << ", amsgrad " << amsgrad;
+      // float64 reference of the three steps
+      const double lr = 0.01, b1 = 0.9, b2 = 0.999, eps = 1e-8, wd = 0.1;
+      const auto got = flat_values(two);
+      double worst = 0;
+      for (std::size_t k = 0; k < n; ++k) {
+        double p = double(float(start[k])), m = 0, v = 0, vmax = 0;
+        for (int t = 1; t <= 3; ++t) {
+          double g = double(float(grads[k] * (t == 2 ? -0.25 : 1.0)));
+          if (decoupled) {
+            p *= 1 - lr * wd;
+          } else {
+            g += wd * p;
+          }
+          m = b1 * m + (1 - b1) * g;
+          v = b2 * v + (1 - b2) * g * g;
+          vmax = std::max(vmax, v);
+          const double second = amsgrad ? vmax : v;
+          p -= lr / (1 - std::pow(b1, t)) * m / (std::sqrt(second) / std::sqrt(1 - std::pow(b2, t)) + eps);
+        }
+        worst = std::max(worst, std::abs(got[k] - p));
+      }
+      EXPECT_LT(worst, 1e-6) << "decoupled " << decoupled << ", amsgrad " << amsgrad;
+    }
+  }
+  openblas_set_num_threads(saved);
 }
 
 }  // namespace
