@@ -35,6 +35,7 @@ same distributions, not the same numbers (the yolo images and targets are xgrad'
 Writes OUT.md (the table, medians over seeds, with the machine's load) and OUT.jsonl (every run).
 """
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -110,9 +111,10 @@ def run(cmd, env, stop=None):
         for line in p.stdout:
             lines.append((time.perf_counter() - start, line.rstrip("\n")))
             if stop and not stopped and stop(lines[-1][1]):
-                with open(f"/proc/{p.pid}/task/{p.pid}/children") as c:
-                    for child in c.read().split():
-                        os.kill(int(child), signal.SIGTERM)
+                with contextlib.suppress(OSError):  # the program may have just ended by itself
+                    with open(f"/proc/{p.pid}/task/{p.pid}/children") as c:
+                        for child in c.read().split():
+                            os.kill(int(child), signal.SIGTERM)
                 stopped = True
         p.wait()
         wall = time.perf_counter() - start
@@ -127,10 +129,10 @@ def run(cmd, env, stop=None):
 def measure(name, spec, side, threads, seed, env_base):
     env = dict(env_base, OPENBLAS_NUM_THREADS=str(threads), OMP_NUM_THREADS=str(threads))
     with tempfile.TemporaryDirectory(prefix="e2e_") as out:
-        stop = None
-        if side == "xgrad" and spec.get("stop_at_target"):
-            stop = lambda line: bool(spec["progress"].search(line)) and spec["met"](
-                float(spec["progress"].search(line).group(1)))
+        def met(line):
+            m = spec["progress"].search(line)
+            return bool(m) and spec["met"](float(m.group(1)))
+        stop = met if side == "xgrad" and spec.get("stop_at_target") else None
         lines, wall, rss = run(spec[side](seed, out), env, stop)
     to_target, last = None, None
     for t, line in lines:
